@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/spf13/pflag"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
+var Version = "dev"
+
+var runCommand = command{
+	name: "run", usage: "SCENARIO.yaml",
+	summary: "Run a scenario: start the target, drive the load and the fault timeline, record the results.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		fs.String("out", "results", "parent directory of run directories")
+		fs.Int64("seed", 0, "seed for all randomness (0: the scenario's, else random)")
+		fs.Float64("duration-scale", 1, "scale every phase and fault offset and duration")
+		fs.Bool("allow-remote", false, "allow a url target that is not a loopback address")
+		return notYet("run")
+	},
+}
+
+var validateCommand = command{
+	name: "validate", usage: "FILE...",
+	summary: "Check scenario files and list every error with file:line:column.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		return notYet("validate")
+	},
+}
+
+var reportCommand = command{
+	name: "report", usage: "RUN_DIR",
+	summary: "Recompute the analysis, verdicts and reports of a saved run directory.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		return notYet("report")
+	},
+}
+
+var compareCommand = command{
+	name: "compare", usage: "BASE_DIR NEW_DIR",
+	summary: "Compare two runs and fail on a regression.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		return notYet("compare")
+	},
+}
+
+var capacityCommand = command{
+	name: "capacity", usage: "SCENARIO.yaml",
+	summary: "Find the highest rate within the SLO at several CPU limits.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		fs.String("cpus", "0.5,1,2", "CPU limits of the service container")
+		fs.String("target-rate", "", "the promotion's expected peak, e.g. 2000/s")
+		return notYet("capacity")
+	},
+}
+
+var listCommand = command{
+	name: "list", usage: "",
+	summary: "List the fault kinds, load shapes, targets and bundled scenarios.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		return notYet("list")
+	},
+}
+
+var versionCommand = command{
+	name: "version", usage: "",
+	summary: "Print authquake's version and the versions of its load and container libraries.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		return func(_ context.Context, io IO, _ []string) error {
+			fmt.Fprintf(io.Out, "authquake %s (%s)\n", Version, runtime.Version())
+			if bi, ok := debug.ReadBuildInfo(); ok {
+				for _, d := range bi.Deps {
+					switch d.Path {
+					case "github.com/tsenart/vegeta/v12", "github.com/testcontainers/testcontainers-go", "github.com/Shopify/toxiproxy/v2":
+						fmt.Fprintf(io.Out, "  %s %s\n", d.Path, d.Version)
+					}
+				}
+			}
+			return nil
+		}
+	},
+}

@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/images"
+	"github.com/authquake/authquake/harness/topology"
+)
+
+var imagesCommand = command{
+	name: "images", usage: "",
+	summary: "Build the images of the bundled topology (authsim, Toxiproxy, Postgres) with no registry. " +
+		"Images are tagged by a hash of their inputs: a second call with nothing changed does no work.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		return func(ctx context.Context, io IO, args []string) error {
+			if len(args) > 0 {
+				return exitcode.Invalidf("authquake images takes no arguments", "images: unexpected argument %q", args[0])
+			}
+			cli, err := docker.Connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer cli.Close()
+			b, err := images.NewBuilder(cli, io.Out)
+			if err != nil {
+				return exitcode.New(exitcode.Environment, err, "")
+			}
+			if _, err := b.All(ctx); err != nil {
+				return interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
+			}
+			return nil
+		}
+	},
+}
+
+var cleanupCommand = command{
+	name: "cleanup", usage: "",
+	summary: "Remove the containers and networks that dead authquake runs left behind (a SIGKILLed run, a crash). " +
+		"Resources of live runs, and anything without authquake's labels, are left alone.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		all := fs.Bool("all", false, "also remove the resources of runs still alive")
+		run := fs.String("run", "", "remove only the resources of this run id")
+		dry := fs.Bool("dry-run", false, "list what would be removed, remove nothing")
+		return func(ctx context.Context, io IO, args []string) error {
+			cli, err := docker.Connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer cli.Close()
+			r, err := docker.Reap(ctx, cli, docker.Selector{All: *all, RunID: *run, DryRun: *dry})
+			verb := "removed"
+			if *dry {
+				verb = "would remove"
+			}
+			fmt.Fprintf(io.Out, "%s %d containers, %d networks\n", verb, len(r.Containers), len(r.Networks))
+			for _, c := range r.Containers {
+				fmt.Fprintln(io.Out, "  container", c)
+			}
+			for _, n := range r.Networks {
+				fmt.Fprintln(io.Out, "  network  ", n)
+			}
+			if err != nil {
+				return exitcode.New(exitcode.Environment, err, "")
+			}
+			return nil
+		}
+	},
+}
+
+var upCommand = command{
+	name: "up", usage: "",
+	summary: "Start the bundled topology (Postgres, Toxiproxy, authsim), print its endpoints as JSON, and hold it until interrupted " +
+		"(exit 0) or until --for has passed. Everything is removed on the way out.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		bugs := fs.StringSlice("bugs", nil, "authsim known bugs to switch on (comma-separated)")
+		env := fs.StringToString("env", nil, "extra authsim environment, KEY=VALUE (repeatable)")
+		hold := fs.Duration("for", 0, "stop after this long (0: until interrupted)")
+		return func(ctx context.Context, io IO, args []string) error {
+			t, err := startAuthsim(ctx, io, *bugs, *env)
+			defer closeTopology(t, io)
+			if err != nil {
+				return err
+			}
+			out, _ := json.Marshal(struct {
+				RunID string `json:"run_id"`
+				topology.Endpoints
+				StartupMS int64 `json:"startup_ms"`
+			}{t.RunID, t.Endpoints, t.Startup.Milliseconds()})
+			fmt.Fprintln(io.Out, string(out))
+			var timeout <-chan time.Time
+			if *hold > 0 {
+				timeout = time.After(*hold)
+			}
+			select {
+			case <-ctx.Done():
+			case <-timeout:
+			}
+			return nil
+		}
+	},
+}
+
+// startAuthsim reaps what dead runs left, makes sure the images exist, and
+// starts the bundled topology. The topology is returned even on error so that
+// the caller can close it.
+func startAuthsim(ctx context.Context, io IO, bugs []string, env map[string]string) (*topology.Topology, error) {
+	cli, err := docker.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cli.Close()
+	if r, err := docker.Reap(ctx, cli, docker.Selector{}); err != nil {
+		fmt.Fprintln(io.Err, "authquake: cleanup of dead runs:", err)
+	} else if n := len(r.Containers) + len(r.Networks); n > 0 {
+		fmt.Fprintf(io.Err, "authquake: removed %d leftovers of dead runs\n", n)
+	}
+	b, err := images.NewBuilder(cli, io.Err)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Environment, err, "")
+	}
+	refs, err := b.All(ctx)
+	if err != nil {
+		return nil, interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
+	}
+	t, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: bugs, Env: env, Log: io.Err})
+	if err != nil {
+		return t, interrupted(ctx, exitcode.New(exitcode.Environment, fmt.Errorf("start topology: %w", err),
+			"see the container logs with docker logs; authquake cleanup removes leftovers"))
+	}
+	return t, nil
+}
+
+// closeTopology removes the topology with a fresh, bounded context: the run's
+// context may already be cancelled by the interrupt that ends it.
+func closeTopology(t *topology.Topology, io IO) {
+	if t == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := t.Close(ctx); err != nil {
+		fmt.Fprintln(io.Err, "authquake: teardown:", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+}

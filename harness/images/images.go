@@ -1,0 +1,116 @@
+// Package images builds every container image authquake runs, with no
+// registry: Go programs as static binaries in FROM scratch images, Postgres as
+// a Debian root filesystem made with debootstrap and imported. Each image is
+// tagged with a hash of its inputs, so asking again with nothing changed finds
+// the image and does no work.
+package images
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/moby/moby/client"
+)
+
+// LabelInputs is the image label that holds the hash of the image's inputs.
+const LabelInputs = "io.authquake.inputs"
+
+// Refs names the images of the bundled topology.
+type Refs struct {
+	Authsim   string `json:"authsim"`
+	Toxiproxy string `json:"toxiproxy"`
+	Postgres  string `json:"postgres"`
+}
+
+// Builder makes images on one Docker Engine.
+type Builder struct {
+	Docker *client.Client
+	// Src is the root of the authquake source tree (holding go.mod).
+	Src string
+	// Cache holds build outputs between calls (binaries, root filesystems, locks).
+	Cache string
+	// Log receives one line per image: built, or found up to date.
+	Log io.Writer
+}
+
+// NewBuilder returns a Builder for the source tree found from the working
+// directory (or $AUTHQUAKE_SRC) with its cache in the user's cache directory.
+func NewBuilder(cli *client.Client, log io.Writer) (*Builder, error) {
+	src, err := FindSource()
+	if err != nil {
+		return nil, err
+	}
+	cache := os.Getenv("AUTHQUAKE_CACHE")
+	if cache == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		cache = filepath.Join(base, "authquake")
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return nil, fmt.Errorf("image cache: %w", err)
+	}
+	return &Builder{Docker: cli, Src: src, Cache: cache, Log: log}, nil
+}
+
+// All ensures every image of the bundled topology exists and returns their refs.
+func (b *Builder) All(ctx context.Context) (Refs, error) {
+	var refs Refs
+	var err error
+	if refs.Postgres, err = b.Postgres(ctx); err != nil {
+		return refs, err
+	}
+	if refs.Toxiproxy, err = b.GoImage(ctx, "toxiproxy", "github.com/Shopify/toxiproxy/v2/cmd/server"); err != nil {
+		return refs, err
+	}
+	if refs.Authsim, err = b.GoImage(ctx, "authsim", "./targets/authsim"); err != nil {
+		return refs, err
+	}
+	return refs, nil
+}
+
+// FindSource returns the authquake source tree: $AUTHQUAKE_SRC, or the nearest
+// directory at or above the working directory whose go.mod is authquake's.
+func FindSource() (string, error) {
+	if dir := os.Getenv("AUTHQUAKE_SRC"); dir != "" {
+		return dir, nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.HasPrefix(string(mod), "module github.com/authquake/authquake\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("authquake source tree not found above the working directory: images are built from source; run from the checkout or set AUTHQUAKE_SRC")
+		}
+		dir = parent
+	}
+}
+
+// exists reports whether the image ref is present locally.
+func (b *Builder) exists(ctx context.Context, ref string) (bool, error) {
+	_, err := b.Docker.ImageInspect(ctx, ref)
+	if err == nil {
+		return true, nil
+	}
+	if strings.Contains(err.Error(), "No such image") || isNotFound(err) {
+		return false, nil
+	}
+	return false, fmt.Errorf("inspect image %s: %w", ref, err)
+}
+
+func (b *Builder) logf(format string, args ...any) {
+	if b.Log != nil {
+		fmt.Fprintf(b.Log, format+"\n", args...)
+	}
+}

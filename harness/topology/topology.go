@@ -1,0 +1,151 @@
+// Package topology starts the system under test on a private Docker network
+// with testcontainers-go and exposes every endpoint on 127.0.0.1:
+//
+//	load generator ──> 127.0.0.1:P ──> toxiproxy[client] ──> service:8080
+//	                                                         service ──> toxiproxy[db] ──> postgres:5432
+//	harness ──> 127.0.0.1:P ──> service admin :8081, toxiproxy API :8474, postgres :5432 (direct)
+//
+// Every network fault is a toxic on one of those proxies. Every container and
+// the network carry authquake's run labels, so docker.Reap finds them if the
+// process dies before Close.
+package topology
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	mnet "github.com/moby/moby/api/types/network"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/network"
+
+	"github.com/authquake/authquake/harness/docker"
+)
+
+// Link names: the toxiproxy proxies that network faults act on.
+const (
+	LinkClient = "client" // load generator -> service
+	LinkDB     = "db"     // service -> postgres
+)
+
+// Endpoints are the addresses the harness talks to, all on 127.0.0.1.
+type Endpoints struct {
+	// Service is the service's API through the client link (faults apply).
+	Service string `json:"service"`
+	// ServiceDirect is the service's API bypassing Toxiproxy (audit, checks).
+	ServiceDirect string `json:"service_direct"`
+	// Admin is the service's admin API (service-level faults).
+	Admin string `json:"admin,omitempty"`
+	// Toxiproxy is the Toxiproxy HTTP API.
+	Toxiproxy string `json:"toxiproxy"`
+	// PostgresDSN reaches Postgres directly (ledger snapshots), if there is one.
+	PostgresDSN string `json:"postgres_dsn,omitempty"`
+}
+
+// Topology is a running system under test. Close removes all of it.
+type Topology struct {
+	RunID      string
+	Network    *testcontainers.DockerNetwork
+	Containers map[string]*testcontainers.DockerContainer // by role
+	Endpoints  Endpoints
+	// Startup is how long Start took, from the first container request to ready.
+	Startup time.Duration
+	log     io.Writer
+	order   []string // roles in start order; Close goes in reverse
+}
+
+// Close terminates every container (reverse start order) and the network.
+// It is safe to call on a half-started topology and more than once.
+func (t *Topology) Close(ctx context.Context) error {
+	var errs []error
+	for i := len(t.order) - 1; i >= 0; i-- {
+		c := t.Containers[t.order[i]]
+		if c == nil {
+			continue
+		}
+		if err := c.Terminate(ctx, testcontainers.StopTimeout(5*time.Second)); err != nil && !strings.Contains(err.Error(), "No such container") {
+			errs = append(errs, fmt.Errorf("remove %s: %w", t.order[i], err))
+		}
+		delete(t.Containers, t.order[i])
+	}
+	t.order = nil
+	if t.Network != nil {
+		if err := t.Network.Remove(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("remove network: %w", err))
+		}
+		t.Network = nil
+	}
+	return errors.Join(errs...)
+}
+
+// newNetwork creates the run's private network.
+func (t *Topology) newNetwork(ctx context.Context) error {
+	nw, err := network.New(ctx, network.WithLabels(docker.RunLabels(t.RunID, "network")))
+	if err != nil {
+		return fmt.Errorf("create network: %w", err)
+	}
+	t.Network = nw
+	return nil
+}
+
+// run starts one container of the topology on its network under alias role.
+// The container is recorded before its error is checked so that Close removes
+// a container that started but never became ready.
+func (t *Topology) run(ctx context.Context, role, img string, opts ...testcontainers.ContainerCustomizer) error {
+	opts = append([]testcontainers.ContainerCustomizer{
+		testcontainers.WithLabels(docker.RunLabels(t.RunID, role)),
+		network.WithNetwork([]string{role}, t.Network),
+	}, opts...)
+	c, err := testcontainers.Run(ctx, img, opts...)
+	if c != nil {
+		t.Containers[role] = c
+		t.order = append(t.order, role)
+	}
+	if err != nil {
+		return fmt.Errorf("run %s: %w", role, err)
+	}
+	return nil
+}
+
+// endpoint returns scheme://127.0.0.1:P for port of the container in role,
+// refusing any host that is not loopback.
+func (t *Topology) endpoint(ctx context.Context, role, scheme, port string) (string, error) {
+	c := t.Containers[role]
+	host, err := c.Host(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := docker.CheckLoopback(host); err != nil {
+		return "", err
+	}
+	p, err := c.MappedPort(ctx, port)
+	if err != nil {
+		return "", fmt.Errorf("%s port %s: %w", role, port, err)
+	}
+	return fmt.Sprintf("%s://%s:%s", scheme, host, p.Port()), nil
+}
+
+// publishLoopback publishes each port on 127.0.0.1 only, never on every
+// interface of the host.
+func publishLoopback(ports ...string) testcontainers.CustomizeRequestOption {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		req.ExposedPorts = append(req.ExposedPorts, ports...)
+		return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			if hc.PortBindings == nil {
+				hc.PortBindings = mnet.PortMap{}
+			}
+			for _, p := range ports {
+				port, err := mnet.ParsePort(p)
+				if err != nil {
+					continue
+				}
+				hc.PortBindings[port] = []mnet.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: "0"}}
+			}
+		}).Customize(req)
+	}
+}
