@@ -54,7 +54,7 @@ func run() error {
 	dsn := c.str("AUTHSIM_DATABASE_URL", "")
 	poolSize := c.int("AUTHSIM_DB_POOL", 16)
 	opts := ledger.Options{Bugs: bugs, CacheTTL: c.duration("AUTHSIM_CACHE_TTL", 5*time.Second),
-		CommitDelay: c.duration("AUTHSIM_COMMIT_DELAY", 200*time.Millisecond)}
+		CommitDelay: c.duration("AUTHSIM_COMMIT_DELAY", 500*time.Millisecond)}
 	apiAddr, adminAddr := c.str("AUTHSIM_ADDR", ":8080"), c.str("AUTHSIM_ADMIN_ADDR", ":8081")
 	if err := errors.Join(c.errs...); err != nil {
 		return err
