@@ -1,0 +1,146 @@
+// Package scenario reads authquake's scenario files: YAML decoded strictly
+// (unknown fields, wrong types and impossible values are errors), every
+// problem reported at once with file:line:column and a hint, durations and
+// rates in human units. A scenario says what to start, how to load it, which
+// faults to inject when, and what counts as passing.
+package scenario
+
+// Scenario is one scenario file.
+type Scenario struct {
+	// Name identifies the scenario in reports and run directories, e.g. promo/midnight-spike.
+	Name string `yaml:"name" json:"name" jsonschema:"required"`
+	// Description says which real-world failure the scenario stages.
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Seed drives all randomness; 0 picks one at random (printed in the report).
+	Seed uint64 `yaml:"seed,omitempty" json:"seed,omitempty"`
+	// Target is the system under test.
+	Target Target `yaml:"target" json:"target"`
+	// Accounts are the credit accounts the traffic pays from.
+	Accounts Accounts `yaml:"accounts,omitempty" json:"accounts,omitempty"`
+	// Traffic is the load over time.
+	Traffic Traffic `yaml:"traffic" json:"traffic" jsonschema:"required"`
+	// Requests shapes each payment and the client that sends it.
+	Requests Requests `yaml:"requests,omitempty" json:"requests,omitempty"`
+	// Faults is the fault timeline.
+	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// SLO is what passing means.
+	SLO SLO `yaml:"slo,omitempty" json:"slo,omitempty"`
+	// StopWhen aborts the run (exit 4) when any condition holds.
+	StopWhen []StopCondition `yaml:"stop_when,omitempty" json:"stop_when,omitempty"`
+}
+
+// Target kinds.
+const (
+	TargetAuthsim    = "authsim"
+	TargetContainers = "containers"
+	TargetURL        = "url"
+)
+
+// Target is the system under test.
+type Target struct {
+	// Kind is authsim (the bundled service on Postgres), containers (your images) or url (an existing endpoint).
+	Kind string `yaml:"kind" json:"kind" jsonschema:"enum=authsim,enum=containers,enum=url"`
+	// Authsim configures the bundled service (kind authsim).
+	Authsim *AuthsimTarget `yaml:"authsim,omitempty" json:"authsim,omitempty"`
+	// Containers configures your own images (kind containers).
+	Containers *ContainersTarget `yaml:"containers,omitempty" json:"containers,omitempty"`
+	// URL is the base URL of an existing endpoint (kind url), e.g. http://127.0.0.1:8080.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Request is the shape of an authorisation request; the defaults match authsim.
+	Request RequestTemplate `yaml:"request,omitempty" json:"request,omitempty"`
+	// Response says how to classify an answer; the defaults match authsim.
+	Response ResponseRules `yaml:"response,omitempty" json:"response,omitempty"`
+}
+
+// AuthsimTarget configures the bundled reference service.
+type AuthsimTarget struct {
+	// Bugs are authsim's known bugs to switch on.
+	Bugs []string `yaml:"bugs,omitempty" json:"bugs,omitempty"`
+	// Env adds to authsim's environment (see targets/authsim/API.md).
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+	// CPUs limits the service container, e.g. 1.5; 0 is no limit.
+	CPUs float64 `yaml:"cpus,omitempty" json:"cpus,omitempty"`
+	// Memory limits the service container, e.g. 512MiB; 0 is no limit.
+	Memory Size `yaml:"memory,omitempty" json:"memory,omitempty"`
+}
+
+// ContainersTarget runs your own service image, optionally with Postgres and
+// other dependencies, each link through Toxiproxy.
+type ContainersTarget struct {
+	// Service is the service under test.
+	Service ContainerSpec `yaml:"service" json:"service"`
+	// Postgres, when set, starts authquake's Postgres; the service reaches it through the db link.
+	Postgres *PostgresSpec `yaml:"postgres,omitempty" json:"postgres,omitempty"`
+	// Dependencies are further containers; the service reaches each through a link named after it.
+	Dependencies []ContainerSpec `yaml:"dependencies,omitempty" json:"dependencies,omitempty"`
+}
+
+// ContainerSpec is one container. Env values may use {{.Postgres.DSN}} and
+// {{.Links.NAME}} (host:port of a dependency through its Toxiproxy link).
+type ContainerSpec struct {
+	// Name is the container's role and network alias.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	// Image is a local image reference.
+	Image string `yaml:"image" json:"image"`
+	// Port is the TCP port the container serves on.
+	Port int `yaml:"port" json:"port"`
+	// Env is the container's environment.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+	// Cmd replaces the image's command.
+	Cmd []string `yaml:"cmd,omitempty" json:"cmd,omitempty"`
+	// Ready is an HTTP path that answers 2xx when the service is ready; empty waits for the port.
+	Ready string `yaml:"ready,omitempty" json:"ready,omitempty"`
+	// AdminPort is a second port to publish (an admin API), 0 for none.
+	AdminPort int `yaml:"admin_port,omitempty" json:"admin_port,omitempty"`
+}
+
+// PostgresSpec configures the Postgres of a containers target.
+type PostgresSpec struct {
+	// Database, User and Password of the database created for the service.
+	Database string `yaml:"database,omitempty" json:"database,omitempty"`
+	User     string `yaml:"user,omitempty" json:"user,omitempty"`
+	Password string `yaml:"password,omitempty" json:"password,omitempty"`
+}
+
+// RequestTemplate is an authorisation request. Path, header values and Body
+// are Go templates over {{.AccountID}} {{.AmountMinor}} {{.Currency}}
+// {{.MerchantID}} {{.IdempotencyKey}}.
+type RequestTemplate struct {
+	Method  string            `yaml:"method,omitempty" json:"method,omitempty"`
+	Path    string            `yaml:"path,omitempty" json:"path,omitempty"`
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	Body    string            `yaml:"body,omitempty" json:"body,omitempty"`
+}
+
+// ResponseRules classify an answer. A status in Approved is an approval, in
+// Declined a business decline (not a failure); 503 is shed, other 5xx an
+// error, other 4xx rejected. CodeField and ReasonField name the top-level JSON
+// fields that hold the decline or error code and its reason.
+type ResponseRules struct {
+	Approved    []int  `yaml:"approved,omitempty" json:"approved,omitempty"`
+	Declined    []int  `yaml:"declined,omitempty" json:"declined,omitempty"`
+	CodeField   string `yaml:"code_field,omitempty" json:"code_field,omitempty"`
+	ReasonField string `yaml:"reason_field,omitempty" json:"reason_field,omitempty"`
+	// Generic lists codes or reasons that say nothing specific (for error clarity).
+	Generic []string `yaml:"generic,omitempty" json:"generic,omitempty"`
+}
+
+// Accounts are the credit accounts payments draw on.
+type Accounts struct {
+	// Count of accounts, PREFIX000001 onwards.
+	Count  int    `yaml:"count,omitempty" json:"count,omitempty"`
+	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty"`
+	// Limit is the credit limit distribution (authsim seeds accounts with it).
+	Limit LimitDist `yaml:"limit,omitempty" json:"limit,omitempty"`
+	// HotShare is the share of accounts that are hot; HotTraffic the share of payments that go to them.
+	HotShare   float64 `yaml:"hot_share,omitempty" json:"hot_share,omitempty"`
+	HotTraffic float64 `yaml:"hot_traffic,omitempty" json:"hot_traffic,omitempty"`
+}
+
+// LimitDist is a distribution of credit limits in minor units.
+type LimitDist struct {
+	Min int64 `yaml:"min,omitempty" json:"min,omitempty"`
+	Max int64 `yaml:"max,omitempty" json:"max,omitempty"`
+	// Distribution is uniform or lognormal.
+	Distribution string `yaml:"distribution,omitempty" json:"distribution,omitempty" jsonschema:"enum=uniform,enum=lognormal"`
+}

@@ -1,0 +1,168 @@
+package scenario
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+
+	"github.com/authquake/authquake/targets/authsim/ledger"
+)
+
+var (
+	namePattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9/_.-]*$`)
+	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// validator collects value problems with their paths.
+type validator struct {
+	src   *Source
+	probs Problems
+}
+
+func (v *validator) errf(path, hint, format string, args ...any) {
+	v.probs = append(v.probs, v.src.Errorf(path, hint, format, args...))
+}
+
+func (v *validator) share(path string, x float64) {
+	if x < 0 || x > 1 {
+		v.errf(path, "a share is a number from 0 to 1, e.g. 0.05 for 5%", "must be from 0 to 1, not %g", x)
+	}
+}
+
+// Validate checks values and their combinations after decoding and defaults.
+func (s *Scenario) Validate(src *Source) Problems {
+	v := &validator{src: src}
+	if s.Name == "" {
+		v.errf("$.name", "e.g. name: promo/midnight-spike", "is required")
+	} else if !namePattern.MatchString(s.Name) {
+		v.errf("$.name", "use lower case letters, digits and / _ . -", "%q is not a valid name", s.Name)
+	}
+	s.validateTarget(v)
+	s.validateTraffic(v)
+	s.validateRequests(v)
+	a := s.Accounts
+	if a.Count < 1 {
+		v.errf("$.accounts.count", "", "must be at least 1")
+	}
+	if a.Limit.Min < 1 || a.Limit.Max < a.Limit.Min {
+		v.errf("$.accounts.limit", "", "need 1 <= min <= max, got min %d, max %d", a.Limit.Min, a.Limit.Max)
+	}
+	if !slices.Contains([]string{"uniform", "lognormal"}, a.Limit.Distribution) {
+		v.errf("$.accounts.limit.distribution", "", "must be uniform or lognormal, not %q", a.Limit.Distribution)
+	}
+	v.share("$.accounts.hot_share", a.HotShare)
+	v.share("$.accounts.hot_traffic", a.HotTraffic)
+	if a.HotTraffic > 0 && a.HotShare == 0 {
+		v.errf("$.accounts.hot_traffic", "set hot_share too, e.g. 0.01", "needs hot_share: which accounts are hot")
+	}
+	total := s.Traffic.Duration()
+	for i, f := range s.Faults {
+		p := fmt.Sprintf("$.faults[%d]", i)
+		if f.Kind == "" {
+			v.errf(p+".kind", "authquake list shows the fault kinds", "is required")
+		}
+		if f.Duration <= 0 {
+			v.errf(p+".duration", "e.g. duration: 30s", "must be more than 0")
+		}
+		if total > 0 && f.At.D() >= total {
+			v.errf(p+".at", "faults happen while the load runs", "%s is at or after the end of the traffic (%s)", f.At.D(), total)
+		}
+	}
+	if r := s.SLO.FailureRatio; r != nil {
+		v.share("$.slo.failure_ratio", *r)
+	}
+	if r := s.SLO.AchievedRate; r != nil && (*r <= 0 || *r > 1) {
+		v.errf("$.slo.achieved_rate", "the share of the offered rate that must be sent, e.g. 0.98", "must be more than 0 and at most 1")
+	}
+	for i, c := range s.StopWhen {
+		p := fmt.Sprintf("$.stop_when[%d]", i)
+		if (c.FailureRatio == nil) == (c.P99 == nil) {
+			v.errf(p, "e.g. {failure_ratio: 0.5, for: 10s}", "give exactly one of failure_ratio and p99")
+		}
+		if c.FailureRatio != nil {
+			v.share(p+".failure_ratio", *c.FailureRatio)
+		}
+	}
+	return v.probs
+}
+
+func (s *Scenario) validateTarget(v *validator) {
+	t := s.Target
+	kinds := []string{TargetAuthsim, TargetContainers, TargetURL}
+	if !slices.Contains(kinds, t.Kind) {
+		v.errf("$.target.kind", "", "must be one of %s, not %q", strings.Join(kinds, ", "), t.Kind)
+	}
+	only := func(set bool, field, kind string) {
+		if set && t.Kind != kind {
+			v.errf("$.target."+field, "remove it or set kind: "+kind, "applies to kind %s only", kind)
+		}
+	}
+	only(t.Authsim != nil, "authsim", TargetAuthsim)
+	only(t.Containers != nil, "containers", TargetContainers)
+	only(t.URL != "", "url", TargetURL)
+	if t.Kind == TargetAuthsim && t.Authsim != nil {
+		for i, b := range t.Authsim.Bugs {
+			if !slices.Contains(ledger.BugNames(), b) {
+				v.errf(fmt.Sprintf("$.target.authsim.bugs[%d]", i), "known bugs: "+strings.Join(ledger.BugNames(), ", "), "unknown bug %q", b)
+			}
+		}
+		if t.Authsim.CPUs < 0 {
+			v.errf("$.target.authsim.cpus", "", "must be 0 (no limit) or more")
+		}
+	}
+	if t.Kind == TargetContainers {
+		if t.Containers == nil {
+			v.errf("$.target", "add containers: {service: {image: ..., port: ...}}", "kind containers needs a containers block")
+		} else {
+			specs := append([]ContainerSpec{t.Containers.Service}, t.Containers.Dependencies...)
+			for i, c := range specs {
+				p := "$.target.containers.service"
+				if i > 0 {
+					p = fmt.Sprintf("$.target.containers.dependencies[%d]", i-1)
+					if !namePattern.MatchString(c.Name) {
+						v.errf(p+".name", "a dependency needs a name: its role and network alias", "%q is not a valid name", c.Name)
+					}
+				}
+				if c.Image == "" {
+					v.errf(p+".image", "a local image reference, e.g. myservice:dev", "is required")
+				}
+				if c.Port < 1 || c.Port > 65535 {
+					v.errf(p+".port", "the TCP port the container serves on", "must be from 1 to 65535")
+				}
+			}
+		}
+	}
+	if t.Kind == TargetURL {
+		u, err := url.Parse(t.URL)
+		if t.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.errf("$.target.url", "e.g. url: http://127.0.0.1:8080", "%q is not an http(s) URL", t.URL)
+		}
+	}
+	rq := t.Request
+	if !strings.HasPrefix(rq.Path, "/") {
+		v.errf("$.target.request.path", "", "must start with /")
+	}
+	for name, text := range map[string]string{"path": rq.Path, "body": rq.Body} {
+		if _, err := template.New(name).Parse(text); err != nil {
+			v.errf("$.target.request."+name, "fields: .AccountID .AmountMinor .Currency .MerchantID .IdempotencyKey", "bad template: %v", err)
+		}
+	}
+	for k, text := range rq.Headers {
+		if _, err := template.New(k).Parse(text); err != nil {
+			v.errf("$.target.request.headers."+k, "", "bad template: %v", err)
+		}
+	}
+	for _, list := range []struct {
+		name  string
+		codes []int
+	}{{"approved", t.Response.Approved}, {"declined", t.Response.Declined}} {
+		for i, c := range list.codes {
+			if c < 100 || c > 599 {
+				v.errf(fmt.Sprintf("$.target.response.%s[%d]", list.name, i), "", "%d is not an HTTP status", c)
+			}
+		}
+	}
+}
