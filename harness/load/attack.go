@@ -1,0 +1,100 @@
+// Package load drives a scenario's payment traffic at a target with vegeta as
+// a library: one attack over the whole timeline, paced by traffic.Pacer (the
+// open model: unbounded workers, so a stalled service shows up as latency
+// measured from the scheduled send time, never as a pause in the schedule),
+// with the scenario's client behaviour (timeouts, retries with the same
+// idempotency key, double submissions) and every attempt recorded.
+package load
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/traffic"
+)
+
+// Options configures an Attack.
+type Options struct {
+	Scenario *scenario.Scenario
+	Seed     uint64
+	// Base is the target's base URL, e.g. http://127.0.0.1:32769.
+	Base string
+	// Sinks receive every attempt (the record writer, the live monitor).
+	Sinks []Sink
+}
+
+// Attack is one run of a scenario's traffic. Run it once.
+type Attack struct {
+	plan     *traffic.Plan
+	pacer    *traffic.Pacer
+	sender   *sender
+	attacker *vegeta.Attacker
+}
+
+// New prepares the attack; nothing is sent until Run.
+func New(o Options) (*Attack, error) {
+	plan := traffic.NewPlan(o.Scenario.Traffic.Phases)
+	pacer := traffic.NewPacer(plan)
+	s, err := newSender(o.Scenario, o.Seed, o.Base, pacer, o.Sinks)
+	if err != nil {
+		return nil, err
+	}
+	c := o.Scenario.Requests.Client
+	// The client's timeout bounds one attempt; vegeta's bounds the whole hit
+	// with its retries and backoffs.
+	whole := time.Duration(c.Retries.MaxAttempts)*(c.Timeout.D()+c.Retries.MaxBackoff.D()) + time.Second
+	atk := vegeta.NewAttacker(
+		vegeta.Client(&http.Client{Transport: s, Timeout: whole}), // first: later options must not touch a default client
+		vegeta.Workers(64),
+		vegeta.MaxWorkers(math.MaxUint64), // unbounded: the open model (see shared/VEGETA-NOTES.md)
+		vegeta.MaxBody(0),
+		vegeta.Redirects(vegeta.NoFollow),
+	)
+	return &Attack{plan: plan, pacer: pacer, sender: s, attacker: atk}, nil
+}
+
+// Plan is the schedule the attack follows.
+func (a *Attack) Plan() *traffic.Plan { return a.plan }
+
+// Began blocks until the attack has started and returns its base time: every
+// scheduled and actual send time is measured from it.
+func (a *Attack) Began() time.Time { return a.pacer.Began() }
+
+// Result sums up an attack from the load generator's side.
+type Result struct {
+	// Hits is how many payments were started.
+	Hits uint64
+	// Planned is how many the schedule offered.
+	Planned uint64
+}
+
+// Run sends the traffic and returns when every hit has finished: at the end
+// of the schedule, or after Stop.
+func (a *Attack) Run() Result {
+	r := Result{Planned: a.plan.Total()}
+	tr := func(t *vegeta.Target) error {
+		t.Method, t.URL = http.MethodPost, a.sender.base
+		return nil
+	}
+	for range a.attacker.Attack(tr, a.pacer, a.plan.Duration()+time.Millisecond, "authquake") {
+		r.Hits++
+	}
+	return r
+}
+
+// Stop ends the attack: no new hits, no new retries; attempts in flight
+// finish within the client's timeout and are recorded.
+func (a *Attack) Stop() {
+	a.sender.stop()
+	a.attacker.Stop()
+}
+
+// String describes the attack for logs.
+func (a *Attack) String() string {
+	return fmt.Sprintf("%d payments over %s", a.plan.Total(), a.plan.Duration())
+}

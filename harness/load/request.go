@@ -1,0 +1,101 @@
+package load
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"text/template"
+	"text/template/parse"
+
+	"github.com/authquake/authquake/harness/traffic"
+)
+
+// text is a compiled request template. Templates that are only text and
+// {{.Field}} references (every default, and most user templates) render by
+// concatenation; anything else falls back to text/template.
+type text struct {
+	parts []part
+	tmpl  *template.Template
+}
+
+type part struct {
+	lit   string
+	field string // "" for a literal
+}
+
+// fields are what a request template may refer to.
+var fields = map[string]bool{"AccountID": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true}
+
+func compile(name, src string) (*text, error) {
+	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	c := &text{tmpl: t}
+	if t.Tree == nil || t.Tree.Root == nil {
+		return c, nil
+	}
+	for _, n := range t.Tree.Root.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+			c.parts = append(c.parts, part{lit: string(n.Text)})
+		case *parse.ActionNode:
+			f, ok := simpleField(n)
+			if !ok {
+				c.parts = nil
+				return c, nil
+			}
+			c.parts = append(c.parts, part{field: f})
+		default:
+			c.parts = nil
+			return c, nil
+		}
+	}
+	if c.parts == nil {
+		c.parts = []part{} // empty template
+	}
+	return c, nil
+}
+
+func simpleField(n *parse.ActionNode) (string, bool) {
+	if len(n.Pipe.Decl) > 0 || len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 {
+		return "", false
+	}
+	f, ok := n.Pipe.Cmds[0].Args[0].(*parse.FieldNode)
+	if !ok || len(f.Ident) != 1 || !fields[f.Ident[0]] {
+		return "", false
+	}
+	return f.Ident[0], true
+}
+
+// view is what templates see.
+type view struct {
+	AccountID, Currency, MerchantID, IdempotencyKey string
+	AmountMinor                                     int64
+}
+
+// render appends the template for payment p to b.
+func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) {
+	if c.parts == nil {
+		var buf bytes.Buffer
+		err := c.tmpl.Execute(&buf, view{p.AccountID, p.Currency, p.MerchantID, p.IdempotencyKey, p.AmountMinor})
+		return append(b, buf.Bytes()...), err
+	}
+	for _, pt := range c.parts {
+		switch pt.field {
+		case "":
+			b = append(b, pt.lit...)
+		case "AccountID":
+			b = append(b, p.AccountID...)
+		case "AmountMinor":
+			b = strconv.AppendInt(b, p.AmountMinor, 10)
+		case "Currency":
+			b = append(b, p.Currency...)
+		case "MerchantID":
+			b = append(b, p.MerchantID...)
+		case "IdempotencyKey":
+			b = append(b, p.IdempotencyKey...)
+		}
+	}
+	return b, nil
+}

@@ -1,0 +1,195 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/traffic"
+)
+
+// Sink receives every attempt as it completes.
+type Sink interface {
+	Record(*record.Attempt)
+}
+
+// sender is the http.RoundTripper vegeta's client calls for each hit. The
+// request vegeta built only carries the hit's sequence number (the
+// X-Vegeta-Seq header); the sender turns it into the payment the seed says,
+// sends it, retries it with the same idempotency key as the scenario's
+// client would, and records every attempt. vegeta stays in charge of the open
+// model: when to send, with unbounded workers.
+type sender struct {
+	base     string
+	method   string
+	path     *text
+	headers  []header
+	body     *text
+	stream   *traffic.Stream
+	pacer    *traffic.Pacer
+	classify *Classifier
+	client   scenario.Client
+	retryOn  map[string]bool
+	seed     uint64
+	inner    http.RoundTripper
+	sinks    []Sink
+	stopping chan struct{}
+	stopOnce sync.Once
+}
+
+type header struct {
+	name string
+	val  *text
+}
+
+func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pacer, sinks []Sink) (*sender, error) {
+	rq := s.Target.Request
+	sd := &sender{base: base, method: rq.Method, stream: traffic.NewStream(s, seed), pacer: pacer,
+		classify: NewClassifier(s.Target.Response), client: s.Requests.Client, seed: seed, sinks: sinks,
+		retryOn: map[string]bool{}, stopping: make(chan struct{})}
+	var err error
+	if sd.path, err = compile("path", rq.Path); err != nil {
+		return nil, err
+	}
+	if sd.body, err = compile("body", rq.Body); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(rq.Headers))
+	for k := range rq.Headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		t, err := compile("header "+k, rq.Headers[k])
+		if err != nil {
+			return nil, err
+		}
+		sd.headers = append(sd.headers, header{http.CanonicalHeaderKey(k), t})
+	}
+	for _, on := range s.Requests.Client.Retries.On {
+		sd.retryOn[on] = true
+	}
+	conns := s.Requests.Client.MaxConnections
+	sd.inner = &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: s.Requests.Client.Timeout.D(), KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        0,
+		MaxIdleConnsPerHost: max(conns, 10000),
+		MaxConnsPerHost:     conns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	return sd, nil
+}
+
+// stop ends retries: attempts in flight finish, none are started again.
+func (s *sender) stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
+
+// RoundTrip sends hit seq's payment with its retries and answers vegeta with
+// the final attempt's status (or error).
+func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
+	seq, _ := strconv.ParseUint(carrier.Header.Get("X-Vegeta-Seq"), 10, 64)
+	p := s.stream.Payment(seq)
+	began := s.pacer.Began()
+	due := s.pacer.Scheduled(seq)
+	backoff := s.client.Retries.Backoff.D()
+	for attempt := 1; ; attempt++ {
+		a := record.Attempt{Seq: seq, Attempt: attempt, Scheduled: due, Key: p.IdempotencyKey,
+			Account: p.AccountID, Amount: p.AmountMinor, Merchant: p.MerchantID, Duplicate: p.Duplicate}
+		err := s.send(carrier.Context(), &p, &a, began)
+		last := attempt >= s.client.Retries.MaxAttempts || !s.retryable(&a)
+		if !last {
+			wait := s.jitter(seq, attempt, backoff)
+			select {
+			case <-s.stopping:
+				last = true
+			case <-time.After(wait):
+			}
+			due = time.Since(began)
+			backoff = min(2*backoff, s.client.Retries.MaxBackoff.D())
+		}
+		a.Final = last
+		for _, sink := range s.sinks {
+			sink.Record(&a)
+		}
+		if last {
+			if err != nil {
+				return nil, err
+			}
+			return &http.Response{StatusCode: a.Status, Body: http.NoBody, Header: http.Header{},
+				Request: carrier, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}, nil
+		}
+	}
+}
+
+// send makes one attempt and fills a with what happened.
+func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Attempt, began time.Time) error {
+	// The body is not pooled: the transport may still be writing it after
+	// RoundTrip has returned the answer.
+	u, err := s.path.render(append(make([]byte, 0, 128), s.base...), p)
+	if err != nil {
+		return err
+	}
+	url := string(u)
+	body, err := s.body.render(make([]byte, 0, 192), p)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(parent, s.client.Timeout.D())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, s.method, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	for _, h := range s.headers {
+		v, err := h.val.render(nil, p)
+		if err != nil {
+			return err
+		}
+		req.Header[h.name] = []string{string(v)}
+	}
+	start := time.Now()
+	a.Sent = start.Sub(began)
+	resp, err := s.inner.RoundTrip(req)
+	var answer []byte
+	if err == nil {
+		answer, err = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+	}
+	a.Latency = time.Since(start)
+	if err != nil {
+		a.Outcome, a.Error = Failure(err)
+		return nil // a failed request is data, not a harness error
+	}
+	a.Status = resp.StatusCode
+	a.Outcome, a.Code, a.Reason = s.classify.Answer(resp.StatusCode, answer)
+	return nil
+}
+
+func (s *sender) retryable(a *record.Attempt) bool {
+	switch a.Outcome {
+	case record.Timeout:
+		return s.retryOn[scenario.RetryTimeout]
+	case record.ConnError:
+		return s.retryOn[scenario.RetryConnError]
+	case record.Shed:
+		return s.retryOn[scenario.RetryShed] || s.retryOn[scenario.Retry5xx]
+	case record.Error:
+		return s.retryOn[scenario.Retry5xx]
+	}
+	return false
+}
+
+// jitter returns a deterministic backoff in [d/2, d) for this hit and attempt.
+func (s *sender) jitter(seq uint64, attempt int, d time.Duration) time.Duration {
+	h := (s.seed ^ seq*0x9e3779b97f4a7c15 ^ uint64(attempt)*0xbf58476d1ce4e5b9) * 0x94d049bb133111eb
+	frac := float64(h>>11) / (1 << 53)
+	return d/2 + time.Duration(frac*float64(d/2))
+}

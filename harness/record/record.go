@@ -1,0 +1,69 @@
+// Package record saves every attempt of every payment to the run directory as
+// it happens: gzip-compressed CSV, one line per attempt, flushed every second
+// so that an interrupted run keeps what it measured. Memory stays flat
+// however long the run. A failed request is data here: its outcome and error
+// are columns, never a Go error.
+package record
+
+import "time"
+
+// Outcome classifies an answer (or its absence) from the client's side.
+type Outcome string
+
+// The outcomes. Only Shed, Error, Timeout and ConnError are failures: a
+// decline is a business answer and a rejection is the client's own fault.
+const (
+	Approved  Outcome = "approved"   // the payment was authorised
+	Declined  Outcome = "declined"   // a business decline (insufficient credit, risk, frozen)
+	Rejected  Outcome = "rejected"   // 4xx: the request was refused as malformed or conflicting
+	Shed      Outcome = "shed"       // 503: explicit, fast refusal (overloaded, maintenance)
+	Error     Outcome = "error"      // 5xx other than 503
+	Timeout   Outcome = "timeout"    // no answer within the client's timeout
+	ConnError Outcome = "conn_error" // refused, reset, EOF
+)
+
+// Failure reports whether the outcome counts as a failed payment.
+func (o Outcome) Failure() bool {
+	return o == Shed || o == Error || o == Timeout || o == ConnError
+}
+
+// Indeterminate reports whether the request may have reached the service
+// without the client learning what happened: the audit must resolve it.
+func (o Outcome) Indeterminate() bool { return o == Timeout || o == ConnError }
+
+// Attempt is one HTTP attempt of one payment.
+type Attempt struct {
+	// Seq is the hit's sequence number: the payment it carries is a function
+	// of the seed and Seq.
+	Seq uint64
+	// Attempt counts from 1; retries reuse the idempotency key.
+	Attempt int
+	// Scheduled is when the attempt was due, Sent when it was sent, both
+	// since the run's base time. For a first attempt Scheduled is the open
+	// model's schedule; for a retry, the end of its backoff.
+	Scheduled, Sent time.Duration
+	Latency         time.Duration
+	Status          int
+	Outcome         Outcome
+	// Code and Reason are the decline or error code and reason from the body.
+	Code, Reason string
+	// Error describes a transport failure (timeout, connection refused...).
+	Error     string
+	Key       string
+	Account   string
+	Amount    int64
+	Merchant  string
+	Duplicate bool
+	// Final marks the payment's last attempt: its outcome is what the user saw.
+	Final bool
+}
+
+// End is when the attempt's answer (or failure) came, since the base time.
+func (a *Attempt) End() time.Duration { return a.Sent + a.Latency }
+
+// Columns is the CSV header of the attempts file.
+var Columns = []string{"seq", "attempt", "scheduled_ns", "sent_ns", "latency_ns", "status", "outcome", "code",
+	"reason", "error", "key", "account", "amount", "merchant", "duplicate", "final"}
+
+// File is the attempts file's name in a run directory.
+const File = "attempts.csv.gz"

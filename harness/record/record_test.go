@@ -1,0 +1,84 @@
+package record
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), File)
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Attempt{
+		{Seq: 0, Attempt: 1, Scheduled: 0, Sent: 120 * time.Microsecond, Latency: 3 * time.Millisecond, Status: 201,
+			Outcome: Approved, Code: "00", Key: "aq-1-0", Account: "acct-000001", Amount: 2500, Merchant: "mrc-0001", Final: true},
+		// Commas, quotes and a line break in text fields survive.
+		{Seq: 1, Attempt: 2, Scheduled: time.Second, Sent: time.Second + 5, Latency: 2 * time.Second, Outcome: Timeout,
+			Error: `read tcp: i/o timeout, "again"` + "\nx", Key: "k,1", Account: "a", Amount: 1, Merchant: "m", Duplicate: true},
+	}
+	var wg sync.WaitGroup
+	for i := range want {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.Record(&want[i]) }()
+	}
+	wg.Wait()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[uint64]Attempt{}
+	if err := Read(path, func(a *Attempt) error { got[a.Seq] = *a; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range want {
+		if got[a.Seq] != a {
+			t.Errorf("seq %d: read %+v, wrote %+v", a.Seq, got[a.Seq], a)
+		}
+	}
+}
+
+// TestTruncatedFileKeepsWhatItHolds: a run killed mid-write leaves a file
+// whose flushed attempts are all readable.
+func TestTruncatedFileKeepsWhatItHolds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), File)
+	w, _ := Create(path)
+	for i := range 1000 {
+		w.Record(&Attempt{Seq: uint64(i), Attempt: 1, Outcome: Approved, Status: 201, Final: true})
+	}
+	w.mu.Lock()
+	w.flush() // what the once-a-second flush does
+	w.mu.Unlock()
+	data, _ := os.ReadFile(path)
+	cut := filepath.Join(t.TempDir(), "cut.csv.gz")
+	os.WriteFile(cut, data, 0o644) // no gzip trailer: as if SIGKILLed
+	n := 0
+	err := Read(cut, func(*Attempt) error { n++; return nil })
+	if !errors.Is(err, ErrTruncated) {
+		t.Errorf("err = %v, want ErrTruncated", err)
+	}
+	if n != 1000 {
+		t.Errorf("read %d of 1000 flushed attempts", n)
+	}
+	w.Close()
+}
+
+func TestFailureAndIndeterminate(t *testing.T) {
+	for _, o := range []Outcome{Approved, Declined, Rejected} {
+		if o.Failure() || o.Indeterminate() {
+			t.Errorf("%s counted as failure or indeterminate", o)
+		}
+	}
+	for _, o := range []Outcome{Shed, Error, Timeout, ConnError} {
+		if !o.Failure() {
+			t.Errorf("%s not a failure", o)
+		}
+	}
+	if !Timeout.Indeterminate() || !ConnError.Indeterminate() || Shed.Indeterminate() || Error.Indeterminate() {
+		t.Error("indeterminate: only timeouts and connection errors")
+	}
+}

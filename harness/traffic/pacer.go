@@ -1,0 +1,52 @@
+package traffic
+
+import (
+	"sync"
+	"time"
+)
+
+// Pacer is a vegeta Pacer that follows a Plan. It also learns the attack's
+// base time from vegeta's first call, so that scheduled send times and actual
+// send times are measured against one clock.
+type Pacer struct {
+	plan  *Plan
+	once  sync.Once
+	began time.Time
+	ready chan struct{}
+}
+
+// NewPacer returns a Pacer over plan.
+func NewPacer(plan *Plan) *Pacer { return &Pacer{plan: plan, ready: make(chan struct{})} }
+
+// Pace returns how long to wait before hit number hits, or stop at the end of
+// the schedule. vegeta sends the hit as soon as the wait is over, so a hit
+// that is late is sent at once (the open model: no hit is dropped).
+func (p *Pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	p.once.Do(func() {
+		p.began = time.Now().Add(-elapsed)
+		close(p.ready)
+	})
+	due, ok := p.plan.At(hits)
+	if !ok || elapsed >= p.plan.Duration() {
+		return 0, true
+	}
+	if due <= elapsed {
+		return 0, false
+	}
+	return due - elapsed, false
+}
+
+// Rate is the planned rate at elapsed, in hits per second.
+func (p *Pacer) Rate(elapsed time.Duration) float64 { return p.plan.Rate(elapsed) }
+
+// Began returns the attack's base time; it waits for vegeta's first Pace call.
+func (p *Pacer) Began() time.Time {
+	<-p.ready
+	return p.began
+}
+
+// Scheduled returns when hit seq was due, against the base time.
+func (p *Pacer) Scheduled(seq uint64) time.Duration {
+	d, _ := p.plan.At(seq)
+	return d
+}

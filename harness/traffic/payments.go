@@ -1,0 +1,121 @@
+package traffic
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+// Payment is one payment of the stream: what hit Seq sends.
+type Payment struct {
+	Seq            uint64
+	AccountID      string
+	AmountMinor    int64
+	Currency       string
+	MerchantID     string
+	IdempotencyKey string
+	// Duplicate marks a second submission of payment Of with the same key and
+	// body: a user tapping "pay" twice.
+	Duplicate bool
+	Of        uint64
+}
+
+// Stream derives every payment from the seed and its sequence number alone,
+// so the same seed and scenario give the same payments in any order, from any
+// goroutine, with no shared state.
+type Stream struct {
+	seed     uint64
+	accounts scenario.Accounts
+	req      scenario.Requests
+	hot      int     // number of hot accounts
+	mu, sig  float64 // lognormal amount parameters
+	hrCount  int     // high-risk merchants
+}
+
+// NewStream returns the payment stream of scenario s under seed.
+func NewStream(s *scenario.Scenario, seed uint64) *Stream {
+	st := &Stream{seed: seed, accounts: s.Accounts, req: s.Requests}
+	st.hot = int(math.Ceil(s.Accounts.HotShare * float64(s.Accounts.Count)))
+	a := s.Requests.Amount
+	if a.Distribution == "lognormal" {
+		st.mu = math.Log(float64(a.Median))
+		st.sig = math.Max(math.Log(float64(a.Max)/float64(a.Median)), math.Log(float64(a.Median)/float64(a.Min))) / 3
+	}
+	st.hrCount = int(math.Round(s.Requests.Merchants.HighRiskShare * float64(s.Requests.Merchants.Count)))
+	return st
+}
+
+// rng is splitmix64 over (seed, seq): cheap, allocation-free and good enough
+// to pick accounts and amounts.
+type rng struct{ state uint64 }
+
+func (r *rng) next() uint64 {
+	r.state += 0x9e3779b97f4a7c15
+	z := r.state
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (r *rng) float() float64 { return float64(r.next()>>11) / (1 << 53) }
+func (r *rng) intn(n int) int  { return int(r.next() % uint64(n)) }
+
+func (r *rng) normal() float64 {
+	u1, u2 := r.float(), r.float()
+	return math.Sqrt(-2*math.Log(1-u1)) * math.Cos(2*math.Pi*u2)
+}
+
+// Payment returns hit seq's payment.
+func (st *Stream) Payment(seq uint64) Payment {
+	r := rng{state: st.seed*0x2545f4914f6cdd1d ^ seq}
+	c := st.req.Client
+	if c.DuplicateShare > 0 && seq > 0 && r.float() < c.DuplicateShare {
+		back := uint64(1 + r.intn(int(min(seq, 10))))
+		p := st.Payment(seq - back)
+		orig := p.Seq
+		if p.Duplicate {
+			orig = p.Of
+		}
+		p.Seq, p.Duplicate, p.Of = seq, true, orig
+		return p
+	}
+	p := Payment{Seq: seq, Currency: st.req.Currency}
+	acct := r.intn(st.accounts.Count)
+	if st.hot > 0 && r.float() < st.accounts.HotTraffic {
+		acct = r.intn(st.hot)
+	}
+	p.AccountID = st.accounts.Prefix + pad6(acct+1)
+	p.AmountMinor = st.amount(&r)
+	m := r.intn(st.req.Merchants.Count)
+	if m < st.hrCount {
+		p.MerchantID = "mrc-hr-" + pad4(m+1)
+	} else {
+		p.MerchantID = "mrc-" + pad4(m+1)
+	}
+	p.IdempotencyKey = st.req.KeyPrefix + "-" + strconv.FormatUint(st.seed, 10) + "-" + strconv.FormatUint(seq, 10)
+	return p
+}
+
+func (st *Stream) amount(r *rng) int64 {
+	a := st.req.Amount
+	switch a.Distribution {
+	case "fixed":
+		return a.Value
+	case "uniform":
+		return a.Min + int64(r.next()%uint64(a.Max-a.Min+1))
+	}
+	v := int64(math.Round(math.Exp(st.mu + st.sig*r.normal())))
+	return min(max(v, a.Min), a.Max)
+}
+
+func pad6(n int) string { return pad(n, 6) }
+func pad4(n int) string { return pad(n, 4) }
+
+func pad(n, width int) string {
+	s := strconv.Itoa(n)
+	for len(s) < width {
+		s = "0" + s
+	}
+	return s
+}
