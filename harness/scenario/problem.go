@@ -46,9 +46,9 @@ func (ps Problems) Error() string {
 // Position is a line and column in the file, both from 1.
 type Position struct{ Line, Column int }
 
-// closest returns the candidate nearest to s by edit distance, if near enough
+// Closest returns the candidate nearest to s by edit distance, if near enough
 // to be a likely typo.
-func closest(s string, candidates []string) string {
+func Closest(s string, candidates []string) string {
 	best, bestD := "", len(s)/2+2
 	for _, c := range candidates {
 		if d := editDistance(s, c); d < bestD {

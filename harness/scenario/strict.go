@@ -154,7 +154,7 @@ func (c *checker) object(n ast.Node, t reflect.Type, path string) bool {
 		switch {
 		case !known:
 			hint := "known fields: " + strings.Join(names, ", ")
-			if near := closest(k, names); near != "" {
+			if near := Closest(k, names); near != "" {
 				hint = fmt.Sprintf("did you mean %q?", near)
 			}
 			c.add(mv.Key, kp, fmt.Sprintf("unknown field %q", k), hint)

@@ -57,6 +57,7 @@ type Topology struct {
 	Startup time.Duration
 	log     io.Writer
 	order   []string // roles in start order; Close goes in reverse
+	closers []func() // in-process parts (a url target's Toxiproxy)
 }
 
 // Close terminates every container (reverse start order) and the network.
@@ -74,6 +75,10 @@ func (t *Topology) Close(ctx context.Context) error {
 		delete(t.Containers, t.order[i])
 	}
 	t.order = nil
+	for _, c := range t.closers {
+		c()
+	}
+	t.closers = nil
 	if t.Network != nil {
 		if err := t.Network.Remove(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("remove network: %w", err))

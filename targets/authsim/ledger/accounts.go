@@ -88,3 +88,15 @@ func (l *Ledger) Apply(ctx context.Context, c Change) ([]AccountView, error) {
 	}
 	return before, tx.Commit(ctx)
 }
+
+// Restore puts accounts' limits and freezes back as they were (the before of
+// an Apply), in one statement.
+func (l *Ledger) Restore(ctx context.Context, accounts []AccountView) error {
+	ids, limits, frozen := make([]string, len(accounts)), make([]int64, len(accounts)), make([]bool, len(accounts))
+	for i, a := range accounts {
+		ids[i], limits[i], frozen[i] = a.ID, a.LimitMinor, a.Frozen
+	}
+	_, err := l.pool.Exec(ctx, `UPDATE accounts a SET limit_minor = r.limit_minor, frozen = r.frozen, updated_at = clock_timestamp()
+		FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS r(id, limit_minor, frozen) WHERE a.id = r.id`, ids, limits, frozen)
+	return err
+}

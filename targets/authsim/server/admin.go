@@ -19,6 +19,7 @@ func (s *Server) Admin() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /admin/accounts/seed", s.seed)
 	mux.HandleFunc("POST /admin/accounts/bulk", s.bulk)
+	mux.HandleFunc("POST /admin/accounts/restore", s.restore)
 	mux.HandleFunc("PUT /admin/accounts/{id}/limit", s.setLimit)
 	mux.HandleFunc("POST /admin/accounts/{id}/freeze", s.freeze(true))
 	mux.HandleFunc("POST /admin/accounts/{id}/unfreeze", s.freeze(false))
@@ -128,6 +129,20 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"before": before})
+}
+
+func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Accounts []ledger.AccountView `json:"accounts"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	if err := s.ledger.Restore(r.Context(), body.Accounts); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"restored": len(body.Accounts)})
 }
 
 func (s *Server) setLimit(w http.ResponseWriter, r *http.Request) {

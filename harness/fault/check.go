@@ -1,0 +1,85 @@
+package fault
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+// Links and Roles are the links and containers a target kind has.
+func Links(t scenario.Target) (links, roles []string) {
+	switch t.Kind {
+	case scenario.TargetAuthsim:
+		return []string{"client", "db"}, []string{"service", "postgres"}
+	case scenario.TargetContainers:
+		links, roles = []string{"client"}, []string{"service"}
+		if t.Containers != nil {
+			if t.Containers.Postgres != nil {
+				links, roles = append(links, "db"), append(roles, "postgres")
+			}
+			for _, d := range t.Containers.Dependencies {
+				links, roles = append(links, d.Name), append(roles, d.Name)
+			}
+		}
+		return links, roles
+	}
+	return []string{"client"}, nil
+}
+
+// Check validates every fault of a scenario without touching anything: its
+// kind, its parameters, and its target against what the scenario's target
+// has. Problems are placed in the scenario file.
+func Check(s *scenario.Scenario, src *scenario.Source) scenario.Problems {
+	var probs scenario.Problems
+	links, roles := Links(s.Target)
+	names := map[string]int{}
+	for i, f := range s.Faults {
+		p := fmt.Sprintf("$.faults[%d]", i)
+		if j, dup := names[f.Name]; dup {
+			probs = append(probs, src.Errorf(p+".name", "give each fault its own name", "same name as faults[%d]", j))
+		}
+		names[f.Name] = i
+		k, ok := Lookup(f.Kind)
+		if !ok {
+			if f.Kind != "" {
+				probs = append(probs, src.Errorf(p+".kind", "authquake list shows the fault kinds", "unknown fault kind %q%s", f.Kind, suggest(f.Kind)))
+			}
+			continue
+		}
+		for _, e := range k.Check(Spec{ID: fmt.Sprintf("f%d", i), Kind: f.Kind, Target: f.Target, Params: f.Params}) {
+			path := p + ".params"
+			if e.Param != "" {
+				path += "." + e.Param
+			} else if strings.Contains(e.Msg, "target") {
+				path = p + ".target"
+			}
+			probs = append(probs, src.Errorf(path, strings.Join(k.Params, "; "), "%s", e.Msg))
+		}
+		switch {
+		case k.Family == "network" && f.Target != "" && !slices.Contains(links, f.Target):
+			probs = append(probs, src.Errorf(p+".target", "links of this target: "+strings.Join(links, ", "), "no link %q", f.Target))
+		case k.Family == "container" && f.Target != "" && f.Target != "toxiproxy" && !slices.Contains(roles, f.Target):
+			hint := "containers of this target: " + strings.Join(roles, ", ")
+			if len(roles) == 0 {
+				hint = "a url target has no containers"
+			}
+			probs = append(probs, src.Errorf(p+".target", hint, "no container %q", f.Target))
+		case k.Family == "service" && k.Name != "http" && s.Target.Kind != scenario.TargetAuthsim:
+			probs = append(probs, src.Errorf(p+".kind", "use kind http to call your service's own switch", "%s needs authsim's admin API", f.Kind))
+		}
+	}
+	return probs
+}
+
+func suggest(kind string) string {
+	names := make([]string, 0, len(registry))
+	for name := range registry {
+		names = append(names, name)
+	}
+	if best := scenario.Closest(kind, names); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	return ""
+}

@@ -1,0 +1,236 @@
+package fault
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+// Event is one fault on the saved timeline. Times are seconds since the
+// run's base time; an unset time means it did not happen.
+type Event struct {
+	ID     string         `json:"id"`
+	Name   string         `json:"name"`
+	Kind   string         `json:"kind"`
+	Family string         `json:"family"`
+	Target string         `json:"target,omitempty"`
+	Params map[string]any `json:"params,omitempty"`
+	// PlannedStartS and PlannedEndS come from the scenario.
+	PlannedStartS float64 `json:"planned_start_s"`
+	PlannedEndS   float64 `json:"planned_end_s"`
+	// InjectS is when the inject call started, ActiveS when it returned:
+	// from then on the fault is in force. RevertS and RevertedS likewise.
+	InjectS   *float64 `json:"inject_s,omitempty"`
+	ActiveS   *float64 `json:"active_s,omitempty"`
+	RevertS   *float64 `json:"revert_s,omitempty"`
+	RevertedS *float64 `json:"reverted_s,omitempty"`
+	// State is planned, active, reverted, failed (inject error, reverted
+	// anyway) or skipped (the run ended first).
+	State       string `json:"state"`
+	InjectError string `json:"inject_error,omitempty"`
+	RevertError string `json:"revert_error,omitempty"`
+	Details     any    `json:"details,omitempty"`
+}
+
+// entry is one fault and its lifecycle.
+type entry struct {
+	mu     sync.Mutex
+	fault  Fault
+	ev     Event
+	at     time.Duration
+	dur    time.Duration
+	revert sync.Once
+}
+
+// Timeline runs a scenario's faults against the run's base time and makes
+// sure every one is reverted.
+type Timeline struct {
+	entries []*entry
+	began   time.Time
+	log     io.Writer
+	wg      sync.WaitGroup
+}
+
+// RevertTimeout bounds one revert call.
+const RevertTimeout = 30 * time.Second
+
+// NewTimeline builds every fault of the scenario against env, checking all of
+// them before any is created.
+func NewTimeline(faults []scenario.Fault, env Env, log io.Writer) (*Timeline, error) {
+	t := &Timeline{log: log}
+	for i, f := range faults {
+		k, ok := Lookup(f.Kind)
+		if !ok {
+			return nil, fmt.Errorf("fault %s: unknown kind %q (authquake list shows them)", f.Name, f.Kind)
+		}
+		spec := Spec{ID: fmt.Sprintf("f%d", i), Kind: f.Kind, Target: f.Target, Params: f.Params}
+		flt, err := k.Build(spec, env)
+		if err != nil {
+			return nil, fmt.Errorf("fault %s (%s): %w", f.Name, f.Kind, err)
+		}
+		t.entries = append(t.entries, &entry{fault: flt, at: f.At.D(), dur: f.Duration.D(), ev: Event{
+			ID: spec.ID, Name: f.Name, Kind: f.Kind, Family: k.Family, Target: f.Target, Params: f.Params,
+			PlannedStartS: f.At.D().Seconds(), PlannedEndS: (f.At.D() + f.Duration.D()).Seconds(), State: "planned"}})
+	}
+	return t, nil
+}
+
+// Start runs the timeline in the background from base time began. Each fault
+// is injected at its offset and reverted after its duration; when ctx ends
+// first, faults not yet injected are skipped and active ones reverted.
+func (t *Timeline) Start(ctx context.Context, began time.Time) {
+	t.began = began
+	for _, e := range t.entries {
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					t.finish(e, fmt.Errorf("panic: %v", r))
+				}
+			}()
+			t.run(ctx, e)
+		}()
+	}
+}
+
+func (t *Timeline) run(ctx context.Context, e *entry) {
+	if !sleepUntil(ctx, t.began.Add(e.at)) {
+		e.mu.Lock()
+		e.ev.State = "skipped"
+		e.mu.Unlock()
+		return
+	}
+	e.mu.Lock()
+	e.ev.InjectS = t.now()
+	e.ev.State = "injecting"
+	e.mu.Unlock()
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RevertTimeout)
+	err := e.fault.Inject(ictx)
+	cancel()
+	e.mu.Lock()
+	e.ev.ActiveS = t.now()
+	if d, ok := e.fault.(Detailer); ok {
+		e.ev.Details = d.Details()
+	}
+	if err != nil {
+		e.ev.State, e.ev.InjectError = "failed", err.Error()
+		t.logf("fault %s: inject failed: %v", e.ev.Name, err)
+	} else {
+		e.ev.State = "active"
+		t.logf("fault %s (%s %s) injected", e.ev.Name, e.ev.Kind, e.ev.Target)
+	}
+	e.mu.Unlock()
+	sleepUntil(ctx, t.began.Add(e.at+e.dur))
+	t.finish(e, nil)
+}
+
+// finish reverts e once, whatever happened before: after a failed inject, on
+// abort, after a panic.
+func (t *Timeline) finish(e *entry, cause error) {
+	e.revert.Do(func() {
+		e.mu.Lock()
+		injected := e.ev.InjectS != nil
+		if cause != nil {
+			e.ev.InjectError = cause.Error()
+		}
+		if !injected {
+			if e.ev.State == "planned" {
+				e.ev.State = "skipped"
+			}
+			e.mu.Unlock()
+			return
+		}
+		e.ev.RevertS = t.now()
+		e.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), RevertTimeout)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- e.fault.Revert(ctx) }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(5 * time.Second):
+			t.logf("fault %s: revert still running after 5s (%s %s)", e.ev.Name, e.ev.Kind, e.ev.Target)
+			err = <-done
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.ev.RevertedS = t.now()
+		if err != nil {
+			e.ev.RevertError = err.Error()
+			t.logf("fault %s: revert failed: %v", e.ev.Name, err)
+		} else {
+			t.logf("fault %s reverted", e.ev.Name)
+		}
+		if e.ev.InjectError == "" {
+			e.ev.State = "reverted"
+		}
+	})
+}
+
+// RevertAll reverts every fault that was injected and not yet reverted, and
+// waits for the timeline's goroutines. Safe to call more than once, and from
+// a deferred call on any way out of the run.
+func (t *Timeline) RevertAll() {
+	var wg sync.WaitGroup
+	for _, e := range t.entries {
+		wg.Add(1)
+		go func() { defer wg.Done(); t.finish(e, nil) }()
+	}
+	wg.Wait()
+}
+
+// Wait blocks until every fault has run its course (or the context ended).
+func (t *Timeline) Wait() { t.wg.Wait() }
+
+// Events returns the timeline as it stands.
+func (t *Timeline) Events() []Event {
+	out := make([]Event, len(t.entries))
+	for i, e := range t.entries {
+		e.mu.Lock()
+		out[i] = e.ev
+		e.mu.Unlock()
+	}
+	return out
+}
+
+// Active names the faults in force now.
+func (t *Timeline) Active() []string {
+	var out []string
+	for _, e := range t.entries {
+		e.mu.Lock()
+		if e.ev.State == "active" {
+			out = append(out, e.ev.Name)
+		}
+		e.mu.Unlock()
+	}
+	return out
+}
+
+func (t *Timeline) now() *float64 {
+	s := time.Since(t.began).Seconds()
+	return &s
+}
+
+func (t *Timeline) logf(format string, args ...any) {
+	if t.log != nil {
+		fmt.Fprintf(t.log, "%7.2fs  %s\n", time.Since(t.began).Seconds(), fmt.Sprintf(format, args...))
+	}
+}
+
+// sleepUntil waits for deadline; false if ctx ended first.
+func sleepUntil(ctx context.Context, deadline time.Time) bool {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
