@@ -33,8 +33,8 @@ func ms(d scenario.Duration) int64 { return d.D().Milliseconds() }
 
 type latencyParams struct {
 	ToxicCommon `yaml:",inline"`
-	Latency      scenario.Duration `yaml:"latency"`
-	Jitter       scenario.Duration `yaml:"jitter"`
+	Latency     scenario.Duration `yaml:"latency"`
+	Jitter      scenario.Duration `yaml:"jitter"`
 }
 
 func (p *latencyParams) attributes() (toxiclient.Attributes, []ParamError) {
@@ -46,7 +46,7 @@ func (p *latencyParams) attributes() (toxiclient.Attributes, []ParamError) {
 
 type bandwidthParams struct {
 	ToxicCommon `yaml:",inline"`
-	Rate         int64 `yaml:"rate"`
+	Rate        int64 `yaml:"rate"`
 }
 
 func (p *bandwidthParams) attributes() (toxiclient.Attributes, []ParamError) {
@@ -58,7 +58,7 @@ func (p *bandwidthParams) attributes() (toxiclient.Attributes, []ParamError) {
 
 type timeoutParams struct {
 	ToxicCommon `yaml:",inline"`
-	Timeout      scenario.Duration `yaml:"timeout"`
+	Timeout     scenario.Duration `yaml:"timeout"`
 }
 
 func (p *timeoutParams) attributes() (toxiclient.Attributes, []ParamError) {
@@ -67,7 +67,7 @@ func (p *timeoutParams) attributes() (toxiclient.Attributes, []ParamError) {
 
 type slowCloseParams struct {
 	ToxicCommon `yaml:",inline"`
-	Delay        scenario.Duration `yaml:"delay"`
+	Delay       scenario.Duration `yaml:"delay"`
 }
 
 func (p *slowCloseParams) attributes() (toxiclient.Attributes, []ParamError) {
@@ -79,7 +79,7 @@ func (p *slowCloseParams) attributes() (toxiclient.Attributes, []ParamError) {
 
 type limitDataParams struct {
 	ToxicCommon `yaml:",inline"`
-	Bytes        int64 `yaml:"bytes"`
+	Bytes       int64 `yaml:"bytes"`
 }
 
 func (p *limitDataParams) attributes() (toxiclient.Attributes, []ParamError) {
