@@ -17,6 +17,9 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/authquake/authquake/harness/dockertest"
+	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/run"
 )
 
 var binary string
@@ -144,5 +147,71 @@ func TestDockerUnreachable(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "docker engine not reachable") || !strings.Contains(string(out), "hint: start the Docker Engine") {
 		t.Errorf("message does not name cause and fix: %s", out)
+	}
+}
+
+// TestInterruptMidFault: SIGINT while a network fault and a container fault
+// are in force: exit 4, both faults reverted, the results on disk
+// decodable, no container left.
+func TestInterruptMidFault(t *testing.T) {
+	cli := dockertest.Client(t)
+	dockertest.Images(t)
+	out := t.TempDir()
+	cmd := exec.Command(binary, "run", "--out", out, "../../harness/run/testdata/long.yaml")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	injected := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		n := 0
+		for sc.Scan() {
+			t.Log(sc.Text())
+			if strings.Contains(sc.Text(), " injected") {
+				if n++; n == 2 {
+					close(injected)
+				}
+			}
+		}
+	}()
+	select {
+	case <-injected:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("faults not injected within 3 minutes")
+	}
+	time.Sleep(time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := exitCode(cmd.Wait()); code != 4 {
+		t.Errorf("exit %d after SIGINT, want 4", code)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*"))
+	if len(dirs) != 1 {
+		t.Fatalf("run directories: %v", dirs)
+	}
+	meta, err := run.ReadMeta(dirs[0])
+	if err != nil || meta.Status != run.StatusInterrupted {
+		t.Fatalf("run.json: %+v %v", meta, err)
+	}
+	var events []fault.Event
+	b, _ := os.ReadFile(filepath.Join(dirs[0], run.TimelineFile))
+	if err := json.Unmarshal(b, &events); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		if e.State != "reverted" || e.RevertError != "" || e.RevertedS == nil || *e.RevertedS > 40 {
+			t.Errorf("fault %s not reverted at the interrupt: %+v", e.Name, e)
+		}
+	}
+	n := 0
+	if err := record.Read(filepath.Join(dirs[0], record.File), func(*record.Attempt) error { n++; return nil }); err != nil || n == 0 {
+		t.Errorf("attempts file: %d attempts, %v", n, err)
+	}
+	if cs, ns := dockertest.RunResources(t, cli, meta.RunID); len(cs)+len(ns) != 0 {
+		t.Errorf("left containers %v networks %v", cs, ns)
 	}
 }

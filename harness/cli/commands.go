@@ -12,26 +12,6 @@ import (
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
 var Version = "dev"
 
-var runCommand = command{
-	name: "run", usage: "SCENARIO.yaml",
-	summary: "Run a scenario: start the target, drive the load and the fault timeline, record the results.",
-	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
-		fs.String("out", "results", "parent directory of run directories")
-		fs.Int64("seed", 0, "seed for all randomness (0: the scenario's, else random)")
-		fs.Float64("duration-scale", 1, "scale every phase and fault offset and duration")
-		fs.Bool("allow-remote", false, "allow a url target that is not a loopback address")
-		return notYet("run")
-	},
-}
-
-var validateCommand = command{
-	name: "validate", usage: "FILE...",
-	summary: "Check scenario files and list every error with file:line:column.",
-	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
-		return notYet("validate")
-	},
-}
-
 var reportCommand = command{
 	name: "report", usage: "RUN_DIR",
 	summary: "Recompute the analysis, verdicts and reports of a saved run directory.",
@@ -55,14 +35,6 @@ var capacityCommand = command{
 		fs.String("cpus", "0.5,1,2", "CPU limits of the service container")
 		fs.String("target-rate", "", "the promotion's expected peak, e.g. 2000/s")
 		return notYet("capacity")
-	},
-}
-
-var listCommand = command{
-	name: "list", usage: "",
-	summary: "List the fault kinds, load shapes, targets and bundled scenarios.",
-	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
-		return notYet("list")
 	},
 }
 

@@ -41,6 +41,9 @@ type AuthsimOptions struct {
 	Env map[string]string
 	// AdminToken guards authsim's admin API; "authquake" when empty.
 	AdminToken string
+	// CPUs and Memory (bytes) limit the service container; 0 is no limit.
+	CPUs   float64
+	Memory int64
 	// Log receives one line per container as it becomes ready.
 	Log io.Writer
 }
@@ -56,7 +59,8 @@ func StartAuthsim(ctx context.Context, o AuthsimOptions) (*Topology, error) {
 	if o.AdminToken == "" {
 		o.AdminToken = "authquake"
 	}
-	t := &Topology{RunID: o.RunID, Containers: map[string]*testcontainers.DockerContainer{}, log: o.Log}
+	t := &Topology{RunID: o.RunID, Containers: map[string]*testcontainers.DockerContainer{}, log: o.Log,
+		Links: []string{LinkClient, LinkDB}, AdminToken: o.AdminToken}
 	start := time.Now()
 	if err := t.newNetwork(ctx); err != nil {
 		return t, err
@@ -105,6 +109,7 @@ func StartAuthsim(ctx context.Context, o AuthsimOptions) (*Topology, error) {
 	err = t.run(ctx, "service", o.Images.Authsim,
 		testcontainers.WithEnv(env),
 		publishLoopback(servicePort, adminPort),
+		limits(o.CPUs, o.Memory),
 		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, wait.ForHTTP("/readyz").WithPort(servicePort)),
 	)
 	if err != nil {

@@ -15,7 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +57,10 @@ type Topology struct {
 	Endpoints  Endpoints
 	// Startup is how long Start took, from the first container request to ready.
 	Startup time.Duration
+	// Links are the Toxiproxy proxies network faults can act on.
+	Links []string
+	// AdminToken is the service's admin API token, if it has one.
+	AdminToken string
 	log     io.Writer
 	order   []string // roles in start order; Close goes in reverse
 	closers []func() // in-process parts (a url target's Toxiproxy)
@@ -136,21 +142,53 @@ func (t *Topology) endpoint(ctx context.Context, role, scheme, port string) (str
 }
 
 // publishLoopback publishes each port on 127.0.0.1 only, never on every
-// interface of the host.
+// interface of the host, on a host port chosen now: Docker would pick a new
+// one when a fault restarts the container, and the harness would lose it.
 func publishLoopback(ports ...string) testcontainers.CustomizeRequestOption {
 	return func(req *testcontainers.GenericContainerRequest) error {
 		req.ExposedPorts = append(req.ExposedPorts, ports...)
+		bindings := mnet.PortMap{}
+		for _, p := range ports {
+			port, err := mnet.ParsePort(p)
+			if err != nil {
+				return err
+			}
+			host, err := freePort()
+			if err != nil {
+				return err
+			}
+			bindings[port] = []mnet.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: host}}
+		}
 		return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			if hc.PortBindings == nil {
 				hc.PortBindings = mnet.PortMap{}
 			}
-			for _, p := range ports {
-				port, err := mnet.ParsePort(p)
-				if err != nil {
-					continue
-				}
-				hc.PortBindings[port] = []mnet.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: "0"}}
+			for p, b := range bindings {
+				hc.PortBindings[p] = b
 			}
 		}).Customize(req)
 	}
+}
+
+// freePort returns a TCP port free on 127.0.0.1 now.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+// limits applies CPU (as a CFS quota, so that a cpu fault can change it
+// later) and memory limits to a container; 0 means none.
+func limits(cpus float64, memory int64) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+		if cpus > 0 {
+			hc.CPUPeriod, hc.CPUQuota = 100_000, int64(cpus*100_000)
+		}
+		if memory > 0 {
+			hc.Memory, hc.MemorySwap = memory, memory
+		}
+	})
 }

@@ -50,7 +50,7 @@ func StartURL(ctx context.Context, base string, allowRemote bool) (*Topology, er
 		upstream = net.JoinHostPort(u.Hostname(), "80")
 	}
 	api, stop := InProcessToxiproxy()
-	t := &Topology{RunID: docker.NewRunID(), closers: []func(){stop}}
+	t := &Topology{RunID: docker.NewRunID(), closers: []func(){stop}, Links: []string{LinkClient}}
 	start := time.Now()
 	p, err := toxiclient.NewClient(api).CreateProxy(LinkClient, "127.0.0.1:0", upstream)
 	if err != nil {

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+var runCommand = command{
+	name: "run", usage: "SCENARIO.yaml",
+	summary: "Run a scenario: start the target, drive the load and the fault timeline, record the results. " +
+		"The run directory keeps the scenario, the seed, every attempt, the fault timeline and resource samples.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		out := fs.String("out", "results", "parent directory of run directories")
+		seed := fs.Uint64("seed", 0, "seed for all randomness (0: the scenario's, or random if it has none)")
+		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
+		remote := fs.Bool("allow-remote", false, "allow a url target that is not a loopback address")
+		return func(ctx context.Context, io IO, args []string) error {
+			if len(args) != 1 {
+				return exitcode.Invalidf("authquake run SCENARIO.yaml", "run: want one scenario file, got %d arguments", len(args))
+			}
+			if *scale <= 0 || *scale > 100 {
+				return exitcode.Invalidf("e.g. --duration-scale 0.1", "run: --duration-scale must be more than 0 and at most 100")
+			}
+			tty := isTerminal(os.Stdout)
+			res, err := run.Run(ctx, run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale,
+				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version})
+			if res != nil {
+				m := res.Meta
+				fmt.Fprintf(io.Out, "\n%s: %s, seed %d, %d of %d payments sent, %d attempts\nresults: %s\n",
+					m.Scenario, m.Status, m.Seed, m.Sent, m.Planned, m.Attempts, res.Dir)
+			}
+			return err
+		}
+	},
+}
+
+var validateCommand = command{
+	name: "validate", usage: "FILE...",
+	summary: "Check scenario files: every problem of every file at once, with file:line:column and a hint. Exit 2 if any.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		return func(ctx context.Context, io IO, args []string) error {
+			if len(args) == 0 {
+				return exitcode.Invalidf("authquake validate scenarios/*.yaml", "validate: no files given")
+			}
+			var all scenario.Problems
+			for _, f := range args {
+				_, err := run.Load(f)
+				var probs scenario.Problems
+				if errors.As(err, &probs) {
+					all = append(all, probs...)
+				} else if err != nil {
+					return err
+				}
+			}
+			if len(all) > 0 {
+				return exitcode.New(exitcode.Invalid, fmt.Errorf("%d problems:\n%v", len(all), all), "")
+			}
+			fmt.Fprintf(io.Out, "%d files ok\n", len(args))
+			return nil
+		}
+	},
+}
+
+var listCommand = command{
+	name: "list", usage: "",
+	summary: "List the fault kinds, load shapes and target kinds.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		return func(_ context.Context, io IO, _ []string) error {
+			fmt.Fprintln(io.Out, "Fault kinds (faults: [{at, duration, kind, target, params}]):")
+			family := ""
+			for _, k := range fault.List() {
+				if k.Family != family {
+					family = k.Family
+					fmt.Fprintf(io.Out, "  %s\n", family)
+				}
+				fmt.Fprintf(io.Out, "    %-16s %s\n", k.Name, k.Summary)
+				if len(k.Params) > 0 {
+					fmt.Fprintf(io.Out, "    %-16s params: %s\n", "", strings.Join(k.Params, "; "))
+				}
+			}
+			fmt.Fprintln(io.Out, "\nLoad shapes (traffic.phases[].shape): constant (rate), ramp (from, to), step (from, to, steps),")
+			fmt.Fprintln(io.Out, "  spike (baseline, peak, rise, hold), sine (mean, amplitude, period)")
+			fmt.Fprintln(io.Out, "\nTarget kinds: authsim (the bundled service on Postgres), url (an existing endpoint), containers (your images)")
+			return nil
+		}
+	},
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

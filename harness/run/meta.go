@@ -1,0 +1,84 @@
+package run
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/authquake/authquake/harness/topology"
+	"github.com/authquake/authquake/harness/traffic"
+)
+
+// The files of a run directory.
+const (
+	MetaFile     = "run.json"
+	TimelineFile = "timeline.json"
+	SamplesFile  = "samples.jsonl"
+	ScenarioFile = "scenario.yaml"
+	SeedFile     = "seed"
+)
+
+// Run statuses.
+const (
+	StatusCompleted   = "completed"
+	StatusAborted     = "aborted"     // a stop condition fired
+	StatusInterrupted = "interrupted" // SIGINT or SIGTERM
+	StatusError       = "error"       // the harness failed mid-run
+)
+
+// Meta is run.json: what ran, with which seed, against what, and how it
+// ended. Times in the other files are offsets from BaseUnixNano.
+type Meta struct {
+	Version       int                `json:"version"`
+	RunID         string             `json:"run_id"`
+	Scenario      string             `json:"scenario"`
+	Seed          uint64             `json:"seed"`
+	DurationScale float64            `json:"duration_scale"`
+	Started       time.Time          `json:"started"`
+	Ended         time.Time          `json:"ended"`
+	BaseUnixNano  int64              `json:"base_unix_nano"`
+	Status        string             `json:"status"`
+	Reason        string             `json:"reason,omitempty"`
+	Target        TargetInfo         `json:"target"`
+	Phases        []traffic.Span     `json:"phases"`
+	DurationS     float64            `json:"duration_s"`
+	Planned       uint64             `json:"planned"`
+	Sent          uint64             `json:"sent"`
+	Attempts      int64              `json:"attempts"`
+	Generator     GeneratorInfo      `json:"generator"`
+	Endpoints     topology.Endpoints `json:"endpoints"`
+}
+
+// TargetInfo says what was loaded.
+type TargetInfo struct {
+	Kind      string   `json:"kind"`
+	Bugs      []string `json:"bugs,omitempty"`
+	StartupMS int64    `json:"startup_ms"`
+	Images    []string `json:"images,omitempty"`
+}
+
+// GeneratorInfo describes the machine the load came from.
+type GeneratorInfo struct {
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"go_version"`
+	Version   string `json:"authquake_version"`
+}
+
+func writeJSON(dir, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name), append(b, '\n'), 0o644)
+}
+
+// ReadMeta reads run.json of a run directory.
+func ReadMeta(dir string) (*Meta, error) {
+	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	if err != nil {
+		return nil, err
+	}
+	var m Meta
+	return &m, json.Unmarshal(b, &m)
+}

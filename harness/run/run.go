@@ -1,0 +1,251 @@
+// Package run carries out `authquake run`: scenario -> target up -> load and
+// fault timeline -> recorded results, in one run directory:
+//
+//	results/<scenario>-<UTC time>/
+//	  scenario.yaml    the scenario as given
+//	  seed             the seed of all randomness
+//	  run.json         what ran against what, base time, how it ended
+//	  attempts.csv.gz  every attempt of every payment, written as it goes
+//	  timeline.json    every fault: planned, injected, reverted
+//	  samples.jsonl    generator and container resources, once a second
+//
+// Whatever way the run ends (done, stop condition, Ctrl-C, error, panic),
+// faults are reverted, containers removed and what was recorded is kept.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/load"
+	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+// Options configures a run.
+type Options struct {
+	// Scenario is the scenario file.
+	Scenario string
+	// Out is the parent of run directories.
+	Out string
+	// Seed overrides the scenario's seed when non-zero.
+	Seed uint64
+	// DurationScale scales phases and fault times (see scenario.Scale).
+	DurationScale float64
+	// AllowRemote allows a url target off this machine.
+	AllowRemote bool
+	// Log receives the harness's own lines (containers, faults).
+	Log io.Writer
+	// Progress receives the live progress line; TTY redraws it in place.
+	Progress io.Writer
+	TTY      bool
+	// Version is authquake's version, saved in run.json.
+	Version string
+}
+
+// Result is where a run's results are and how it ended.
+type Result struct {
+	Dir  string
+	Meta *Meta
+}
+
+// Load reads a scenario and checks its faults: every problem at once.
+func Load(path string) (*scenario.Scenario, error) {
+	s, src, err := scenario.Load(path)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Invalid, err, "")
+	}
+	if probs := fault.Check(s, src); len(probs) > 0 {
+		return nil, exitcode.New(exitcode.Invalid, probs, "")
+	}
+	return s, nil
+}
+
+// Run carries out a scenario. The error is for the harness only: a run that
+// a stop condition or an interrupt ended returns its Result with the status
+// in Meta and an exit-code-4 error.
+func Run(ctx context.Context, o Options) (res *Result, err error) {
+	s, err := Load(o.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	if o.DurationScale <= 0 {
+		o.DurationScale = 1
+	}
+	s.Scale(o.DurationScale)
+	seed := o.Seed
+	if seed == 0 {
+		seed = s.Seed
+	}
+	if seed == 0 {
+		seed = rand.Uint64() >> 1
+	}
+	s.Seed = seed
+	dir, err := newRunDir(o.Out, s.Name, o.Scenario, seed)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Environment, err, "")
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	fmt.Fprintf(o.Log, "run %s: seed %d\n", dir, seed)
+	meta := &Meta{Version: 1, Scenario: s.Name, Seed: seed, DurationScale: o.DurationScale, Started: time.Now().UTC(),
+		Status: StatusError, Generator: GeneratorInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Version: o.Version}}
+	res = &Result{Dir: dir, Meta: meta}
+	defer func() {
+		if p := recover(); p != nil {
+			meta.Status, meta.Reason = StatusError, fmt.Sprintf("panic: %v", p)
+			err = exitcode.New(exitcode.Environment, fmt.Errorf("panic: %v", p), "this is a bug in authquake")
+		}
+		meta.Ended = time.Now().UTC()
+		if werr := writeJSON(dir, MetaFile, meta); werr != nil && err == nil {
+			err = werr
+		}
+	}()
+	tgt, err := startTarget(ctx, s, o)
+	defer tgt.close(o.Log)
+	if tgt.topo != nil {
+		meta.RunID, meta.Endpoints = tgt.topo.RunID, tgt.topo.Endpoints
+	}
+	meta.Target = tgt.info
+	if err != nil {
+		meta.Reason = err.Error()
+		return res, interrupted(ctx, err)
+	}
+	return res, execute(ctx, s, o, seed, dir, tgt, meta)
+}
+
+// execute drives the load and the faults and records everything.
+func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, dir string, tgt *target, meta *Meta) error {
+	w, err := record.Create(filepath.Join(dir, record.File))
+	if err != nil {
+		return exitcode.New(exitcode.Environment, err, "")
+	}
+	var stopOnce sync.Once
+	var atk *load.Attack
+	halt := func(status, reason string) {
+		stopOnce.Do(func() {
+			meta.Status, meta.Reason = status, reason
+			fmt.Fprintf(o.Log, "\nstopping: %s\n", reason)
+			atk.Stop()
+		})
+	}
+	tl, err := fault.NewTimeline(s.Faults, tgt.faultEnv(s, seed, o.AllowRemote), o.Log)
+	if err != nil {
+		w.Close()
+		return exitcode.New(exitcode.Invalid, err, "")
+	}
+	defer tl.RevertAll() // on every way out, panics included
+	mon := &monitor{stop: s.StopWhen, out: o.Progress, tty: o.TTY, active: tl.Active,
+		breach: func(reason string) { halt(StatusAborted, reason) }}
+	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.topo.Endpoints.Service, Sinks: []load.Sink{w, mon}})
+	if err != nil {
+		w.Close()
+		return exitcode.New(exitcode.Invalid, err, "")
+	}
+	mon.plan = atk.Plan()
+	meta.Phases, meta.DurationS, meta.Planned = atk.Plan().Spans(), atk.Plan().Duration().Seconds(), atk.Plan().Total()
+	fmt.Fprintf(o.Log, "load: %s\n", atk)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	started := make(chan struct{})
+	var smp *sampler
+	go func() {
+		began := atk.Began()
+		meta.BaseUnixNano = began.UnixNano()
+		tl.Start(runCtx, began)
+		var serr error
+		if smp, serr = newSampler(filepath.Join(dir, SamplesFile), began); serr == nil {
+			smp.generator(runCtx)
+			for role, c := range tgt.topo.Containers {
+				smp.container(runCtx, tgt.docker, role, c.GetContainerID())
+			}
+		}
+		close(started)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-tick.C:
+				mon.tick(time.Since(began))
+			}
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			halt(StatusInterrupted, "interrupted")
+		case <-runCtx.Done():
+		}
+	}()
+	r := atk.Run()
+	<-started
+	cancel()
+	tl.RevertAll()
+	tl.Wait()
+	if o.TTY && o.Progress != nil {
+		fmt.Fprintln(o.Progress)
+	}
+	meta.Sent, meta.Attempts = r.Hits, w.Count()
+	if meta.Status == StatusError {
+		meta.Status = StatusCompleted
+	}
+	errs := []error{w.Close(), writeJSON(dir, TimelineFile, tl.Events())}
+	if smp != nil {
+		errs = append(errs, smp.close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return exitcode.New(exitcode.Environment, fmt.Errorf("save results: %w", err), "")
+	}
+	if meta.Status != StatusCompleted {
+		return exitcode.New(exitcode.Aborted, errors.New(meta.Reason), "the results so far are in "+dir)
+	}
+	return nil
+}
+
+// newRunDir makes results/<scenario>-<UTC time>/ with the scenario and seed.
+func newRunDir(out, name, scenarioPath string, seed uint64) (string, error) {
+	dir := filepath.Join(out, strings.ReplaceAll(name, "/", "_")+"-"+time.Now().UTC().Format("20060102T150405Z"))
+	base := dir
+	for i := 2; exists(dir); i++ {
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	src, err := os.ReadFile(scenarioPath)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), src, 0o644); err != nil {
+		return "", err
+	}
+	return dir, os.WriteFile(filepath.Join(dir, SeedFile), fmt.Appendf(nil, "%d\n", seed), 0o644)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// interrupted maps a cancelled context to the interrupt's error (exit 4).
+func interrupted(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
+		return cause
+	}
+	return err
+}

@@ -1,0 +1,123 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/moby/moby/client"
+
+	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/images"
+	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/topology"
+)
+
+// target is the running system under test with what faults need of it.
+type target struct {
+	topo   *topology.Topology
+	docker *client.Client // nil for a url target
+	info   TargetInfo
+}
+
+// startTarget brings up the scenario's target. The returned target is
+// non-nil even on error, so that what started can be removed.
+func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target, error) {
+	t := &target{info: TargetInfo{Kind: s.Target.Kind}}
+	switch s.Target.Kind {
+	case scenario.TargetURL:
+		topo, err := topology.StartURL(ctx, s.Target.URL, o.AllowRemote)
+		t.topo = topo
+		if err != nil {
+			return t, exitcode.New(exitcode.Invalid, err, "")
+		}
+		return t, nil
+	case scenario.TargetContainers:
+		return t, exitcode.New(exitcode.Environment, fmt.Errorf("target kind containers: not yet implemented"), "use kind authsim or url for now")
+	}
+	cli, err := docker.Connect(ctx)
+	if err != nil {
+		return t, err
+	}
+	t.docker = cli
+	if r, err := docker.Reap(ctx, cli, docker.Selector{}); err == nil && len(r.Containers)+len(r.Networks) > 0 {
+		fmt.Fprintf(o.Log, "removed %d leftovers of dead runs\n", len(r.Containers)+len(r.Networks))
+	}
+	b, err := images.NewBuilder(cli, o.Log)
+	if err != nil {
+		return t, exitcode.New(exitcode.Environment, err, "")
+	}
+	refs, err := b.All(ctx)
+	if err != nil {
+		return t, exitcode.New(exitcode.Environment, err, "")
+	}
+	a := s.Target.Authsim
+	t.info.Bugs, t.info.Images = a.Bugs, []string{refs.Postgres, refs.Toxiproxy, refs.Authsim}
+	topo, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: a.Bugs, Env: a.Env,
+		CPUs: a.CPUs, Memory: int64(a.Memory), Log: o.Log})
+	t.topo = topo
+	if err != nil {
+		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim: %w", err), "docker logs of the failed container say more")
+	}
+	t.info.StartupMS = topo.Startup.Milliseconds()
+	return t, seedAccounts(ctx, topo, s)
+}
+
+// seedAccounts creates the scenario's accounts in authsim.
+func seedAccounts(ctx context.Context, topo *topology.Topology, s *scenario.Scenario) error {
+	a := s.Accounts
+	body := fmt.Sprintf(`{"count":%d,"prefix":%q,"currency":%q,"limit_min_minor":%d,"limit_max_minor":%d,"distribution":%q,"seed":%d}`,
+		a.Count, a.Prefix, s.Requests.Currency, a.Limit.Min, a.Limit.Max, a.Limit.Distribution, s.Seed)
+	req, err := http.NewRequestWithContext(ctx, "POST", topo.Endpoints.Admin+"/admin/accounts/seed", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+topo.AdminToken)
+	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
+	if err != nil {
+		return exitcode.New(exitcode.Environment, fmt.Errorf("seed accounts: %w", err), "")
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		msg, _ := io.ReadAll(resp.Body)
+		return exitcode.New(exitcode.Environment, fmt.Errorf("seed accounts: %d %s", resp.StatusCode, msg), "")
+	}
+	return nil
+}
+
+// faultEnv is what the fault timeline acts on.
+func (t *target) faultEnv(s *scenario.Scenario, seed uint64, allowRemote bool) fault.Env {
+	env := fault.Env{Links: t.topo.Links, Docker: t.docker, Containers: map[string]string{},
+		Admin: t.topo.Endpoints.Admin, AdminToken: t.topo.AdminToken, AccountPrefix: s.Accounts.Prefix,
+		AccountCount: s.Accounts.Count, Seed: seed, AllowRemote: allowRemote}
+	if t.topo.Endpoints.Toxiproxy != "" {
+		env.Toxiproxy = toxiclient.NewClient(t.topo.Endpoints.Toxiproxy)
+	}
+	if t.topo.Network != nil {
+		env.Network = t.topo.Network.ID
+	}
+	for role, c := range t.topo.Containers {
+		env.Containers[role] = c.GetContainerID()
+	}
+	return env
+}
+
+// close removes the target with a fresh, bounded context.
+func (t *target) close(log io.Writer) {
+	if t.topo != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := t.topo.Close(ctx); err != nil {
+			fmt.Fprintln(log, "teardown:", err)
+		}
+	}
+	if t.docker != nil {
+		t.docker.Close()
+	}
+}
