@@ -66,7 +66,7 @@ func (m *monitor) Record(a *record.Attempt) {
 	}
 	b.latencies.RecordValue(max(int64((a.End()-a.Scheduled)/time.Microsecond), 1))
 	if a.Attempt == 1 {
-		m.bucket(int64(a.Sent / time.Second)).sent++
+		m.bucket(int64(a.Sent/time.Second)).sent++
 	}
 }
 

@@ -61,9 +61,9 @@ type Topology struct {
 	Links []string
 	// AdminToken is the service's admin API token, if it has one.
 	AdminToken string
-	log     io.Writer
-	order   []string // roles in start order; Close goes in reverse
-	closers []func() // in-process parts (a url target's Toxiproxy)
+	log        io.Writer
+	order      []string // roles in start order; Close goes in reverse
+	closers    []func() // in-process parts (a url target's Toxiproxy)
 }
 
 // Close terminates every container (reverse start order) and the network.
