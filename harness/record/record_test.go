@@ -1,12 +1,15 @@
 package record
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 func TestWriteReadRoundTrip(t *testing.T) {
@@ -80,5 +83,42 @@ func TestFailureAndIndeterminate(t *testing.T) {
 	}
 	if !Timeout.Indeterminate() || !ConnError.Indeterminate() || Shed.Indeterminate() || Error.Indeterminate() {
 		t.Error("indeterminate: only timeouts and connection errors")
+	}
+}
+
+// TestVegetaExport: vegeta's own report reads an exported run.
+func TestVegetaExport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), File)
+	w, _ := Create(path)
+	for i := range 100 {
+		a := Attempt{Seq: uint64(i), Attempt: 1, Sent: time.Duration(99-i) * 10 * time.Millisecond, Latency: 5 * time.Millisecond,
+			Status: 201, Outcome: Approved, Final: true}
+		if i%10 == 0 {
+			a.Status, a.Outcome, a.Error = 0, Timeout, "timeout"
+		}
+		w.Record(&a)
+	}
+	w.Close()
+	var buf bytes.Buffer
+	if err := Vegeta(path, time.Unix(1000, 0), "http://127.0.0.1:1/v1/authorizations", "t", vegeta.NewJSONEncoder(&buf)); err != nil {
+		t.Fatal(err)
+	}
+	var m vegeta.Metrics
+	dec := vegeta.NewJSONDecoder(&buf)
+	var last time.Time
+	for seq := uint64(0); ; seq++ {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			break
+		}
+		if r.Seq != seq || r.Timestamp.Before(last) {
+			t.Fatalf("result %d: seq %d at %s after %s", seq, r.Seq, r.Timestamp, last)
+		}
+		last = r.Timestamp
+		m.Add(&r)
+	}
+	m.Close()
+	if m.Requests != 100 || m.Success != 0.9 {
+		t.Errorf("vegeta read %d requests, success %.2f; want 100 and 0.90", m.Requests, m.Success)
 	}
 }

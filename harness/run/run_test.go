@@ -13,8 +13,15 @@ import (
 	"github.com/authquake/authquake/harness/dockertest"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/record"
 )
+
+func runImages(t *testing.T) images.Refs {
+	t.Helper()
+	dockertest.Client(t)
+	return dockertest.Images(t)
+}
 
 func runScenario(t *testing.T, file string) (*Result, error) {
 	t.Helper()

@@ -38,8 +38,6 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 			return t, exitcode.New(exitcode.Invalid, err, "")
 		}
 		return t, nil
-	case scenario.TargetContainers:
-		return t, exitcode.New(exitcode.Environment, fmt.Errorf("target kind containers: not yet implemented"), "use kind authsim or url for now")
 	}
 	cli, err := docker.Connect(ctx)
 	if err != nil {
@@ -57,6 +55,19 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 	if err != nil {
 		return t, exitcode.New(exitcode.Environment, err, "")
 	}
+	if s.Target.Kind == scenario.TargetContainers {
+		spec := containersSpec(s.Target.Containers, refs)
+		for _, c := range append([]topology.Container{spec.Service}, spec.Dependencies...) {
+			t.info.Images = append(t.info.Images, c.Image)
+		}
+		topo, err := topology.Start(ctx, spec)
+		t.topo = topo
+		if err != nil {
+			return t, exitcode.New(exitcode.Environment, fmt.Errorf("start containers: %w", err), "docker logs of the failed container say more")
+		}
+		t.info.StartupMS = topo.Startup.Milliseconds()
+		return t, nil
+	}
 	a := s.Target.Authsim
 	t.info.Bugs, t.info.Images = a.Bugs, []string{refs.Postgres, refs.Toxiproxy, refs.Authsim}
 	topo, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: a.Bugs, Env: a.Env,
@@ -67,6 +78,33 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 	}
 	t.info.StartupMS = topo.Startup.Milliseconds()
 	return t, seedAccounts(ctx, topo, s)
+}
+
+// containersSpec is the topology of a containers target: the user's images,
+// authquake's Postgres and Toxiproxy.
+func containersSpec(c *scenario.ContainersTarget, refs images.Refs) topology.Spec {
+	conv := func(cs scenario.ContainerSpec, name string) topology.Container {
+		if cs.Name != "" {
+			name = cs.Name
+		}
+		return topology.Container{Name: name, Image: cs.Image, Port: cs.Port, AdminPort: cs.AdminPort, Env: cs.Env, Cmd: cs.Cmd, Ready: cs.Ready}
+	}
+	spec := topology.Spec{Toxiproxy: refs.Toxiproxy, Service: conv(c.Service, "service")}
+	spec.Service.Name = "service" // faults and links name it so
+	if pg := c.Postgres; pg != nil {
+		spec.Postgres = &topology.Postgres{Image: refs.Postgres, Database: or(pg.Database, "app"), User: or(pg.User, "app"), Password: or(pg.Password, "app")}
+	}
+	for _, d := range c.Dependencies {
+		spec.Dependencies = append(spec.Dependencies, conv(d, d.Name))
+	}
+	return spec
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // seedAccounts creates the scenario's accounts in authsim.

@@ -1,0 +1,93 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/authquake/authquake/harness/record"
+)
+
+// TestURLTarget loads an endpoint that is already running (here an httptest
+// server) through an in-process Toxiproxy: a latency fault on the client
+// link shows in the recorded latency while it is in force.
+func TestURLTarget(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(201)
+		w.Write([]byte(`{"status":"approved","code":"00"}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "url.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`name: test/url
+target: {kind: url, url: "%s"}
+traffic: {phases: [{duration: 3s, shape: constant, rate: 50/s}]}
+faults: [{name: slow, at: 1s, duration: 1s, kind: latency, target: client, params: {latency: 100ms}}]
+`, srv.URL)), 0o644)
+	res, err := Run(context.Background(), Options{Scenario: path, Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slow, fast, total int
+	record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error {
+		total++
+		in := a.Sent > 1100*time.Millisecond && a.Sent < 1900*time.Millisecond
+		switch {
+		case in && a.Latency >= 100*time.Millisecond:
+			slow++
+		case !in && a.Sent > 2200*time.Millisecond && a.Latency < 50*time.Millisecond:
+			fast++
+		}
+		if a.Outcome != record.Approved {
+			t.Errorf("attempt %d: %s %s", a.Seq, a.Outcome, a.Error)
+		}
+		return nil
+	})
+	if total != 150 || slow < 30 || fast < 30 {
+		t.Errorf("%d attempts, %d slow while the fault was in force, %d fast after it", total, slow, fast)
+	}
+}
+
+// TestContainersTarget runs a user's image (authsim's, standing in) with
+// authquake's Postgres, the DSN passed through an env template.
+func TestContainersTarget(t *testing.T) {
+	refs := runImages(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "containers.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`name: test/containers
+target:
+  kind: containers
+  containers:
+    service:
+      image: %s
+      port: 8080
+      ready: /readyz
+      env: {AUTHSIM_DATABASE_URL: "{{.Postgres.DSN}}"}
+    postgres: {database: shop}
+traffic: {phases: [{duration: 2s, shape: constant, rate: 20/s}]}
+faults: [{name: pg-pause, at: 500ms, duration: 500ms, kind: pause, target: postgres}]
+`, refs.Authsim)), 0o644)
+	res, err := Run(context.Background(), Options{Scenario: path, Out: dir, Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No accounts were seeded: every payment is an explicit decline (unknown account).
+	declined := 0
+	record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error {
+		if a.Outcome == record.Declined && a.Code == "14" {
+			declined++
+		}
+		return nil
+	})
+	if declined != 40 {
+		t.Errorf("%d of 40 payments declined as unknown accounts", declined)
+	}
+	if ev := readTimeline(t, res.Dir); ev[0].State != "reverted" {
+		t.Errorf("postgres pause: %+v", ev[0])
+	}
+}

@@ -1,0 +1,202 @@
+package topology
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/moby/moby/api/types/container"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/authquake/authquake/harness/docker"
+)
+
+// Ports inside the private network.
+const (
+	toxiAPIPort   = "8474/tcp"
+	clientProxy   = 18080 // toxiproxy listens here for the client link
+	dbProxy       = 15432 // and here for the service -> postgres link
+	firstDepProxy = 20000 // and from here for dependency links
+	postgresPort  = "5432/tcp"
+	readyDeadline = 90 * time.Second
+)
+
+// Container is one container of a topology.
+type Container struct {
+	// Name is the container's role and its alias on the network.
+	Name  string
+	Image string
+	// Port is the TCP port it serves on; AdminPort a second one to publish (0: none).
+	Port, AdminPort int
+	// Env values are templates over {{.Postgres.DSN}} and {{.Links.NAME}}
+	// (host:port of dependency NAME through its Toxiproxy link).
+	Env map[string]string
+	Cmd []string
+	// Ready is an HTTP path that answers 2xx when ready; empty: any HTTP answer on Port.
+	Ready string
+}
+
+// Postgres configures the topology's Postgres.
+type Postgres struct {
+	Image, Database, User, Password string
+}
+
+// Spec is a topology to start: an optional Postgres, dependencies, and the
+// service, every link through one Toxiproxy.
+type Spec struct {
+	// RunID labels every resource; docker.NewRunID() when empty.
+	RunID        string
+	Toxiproxy    string // image
+	Postgres     *Postgres
+	Dependencies []Container
+	Service      Container
+	// CPUs and Memory (bytes) limit the service container; 0 is no limit.
+	CPUs   float64
+	Memory int64
+	// AdminToken is the service's admin API token, passed on to faults.
+	AdminToken string
+	Log        io.Writer
+}
+
+// envView is what service env templates see.
+type envView struct {
+	Postgres struct{ DSN string }
+	Links    map[string]string
+}
+
+// Start brings the topology up in order (network, Postgres, dependencies,
+// Toxiproxy with its links, service) and waits until the service is ready
+// through the client link. On error it returns the half-started topology
+// with the error, so the caller can still Close it.
+func Start(ctx context.Context, s Spec) (*Topology, error) {
+	docker.SetDefaults()
+	if s.RunID == "" {
+		s.RunID = docker.NewRunID()
+	}
+	t := &Topology{RunID: s.RunID, Containers: map[string]*testcontainers.DockerContainer{}, log: s.Log,
+		Links: []string{LinkClient}, AdminToken: s.AdminToken}
+	start := time.Now()
+	if err := t.newNetwork(ctx); err != nil {
+		return t, err
+	}
+	view := envView{Links: map[string]string{}}
+	proxies := map[string][2]string{LinkClient: {strconv.Itoa(clientProxy), fmt.Sprintf("%s:%d", s.Service.Name, s.Service.Port)}}
+	if pg := s.Postgres; pg != nil {
+		err := t.run(ctx, "postgres", pg.Image,
+			testcontainers.WithEnv(map[string]string{"POSTGRES_USER": pg.User, "POSTGRES_PASSWORD": pg.Password, "POSTGRES_DB": pg.Database}),
+			publishLoopback(postgresPort),
+			// SIGINT is Postgres's fast shutdown; SIGTERM would wait for clients.
+			testcontainers.WithConfigModifier(func(c *container.Config) { c.StopSignal = "SIGINT" }),
+			testcontainers.WithWaitStrategyAndDeadline(readyDeadline,
+				wait.ForLog("database system is ready to accept connections"), wait.ForListeningPort(postgresPort)))
+		if err != nil {
+			return t, err
+		}
+		t.logf("postgres ready")
+		pgURL, err := t.endpoint(ctx, "postgres", "postgres", postgresPort)
+		if err != nil {
+			return t, err
+		}
+		t.Endpoints.PostgresDSN = fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", pg.User, pg.Password, strings.TrimPrefix(pgURL, "postgres://"), pg.Database)
+		view.Postgres.DSN = fmt.Sprintf("postgres://%s:%s@toxiproxy:%d/%s?sslmode=disable", pg.User, pg.Password, dbProxy, pg.Database)
+		proxies[LinkDB] = [2]string{strconv.Itoa(dbProxy), "postgres:5432"}
+		t.Links = append(t.Links, LinkDB)
+	}
+	for i, d := range s.Dependencies {
+		if err := t.runService(ctx, d, nil, 0, 0); err != nil {
+			return t, err
+		}
+		port := strconv.Itoa(firstDepProxy + i)
+		proxies[d.Name] = [2]string{port, fmt.Sprintf("%s:%d", d.Name, d.Port)}
+		view.Links[d.Name] = "toxiproxy:" + port
+		t.Links = append(t.Links, d.Name)
+	}
+	err := t.run(ctx, "toxiproxy", s.Toxiproxy,
+		testcontainers.WithCmd("-host=0.0.0.0", "-port=8474"),
+		publishLoopback(toxiAPIPort, fmt.Sprintf("%d/tcp", clientProxy)),
+		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, wait.ForHTTP("/version").WithPort(toxiAPIPort)))
+	if err != nil {
+		return t, err
+	}
+	if t.Endpoints.Toxiproxy, err = t.endpoint(ctx, "toxiproxy", "http", toxiAPIPort); err != nil {
+		return t, err
+	}
+	toxi := toxiclient.NewClient(t.Endpoints.Toxiproxy)
+	for name, p := range proxies {
+		if _, err := toxi.CreateProxy(name, "0.0.0.0:"+p[0], p[1]); err != nil {
+			return t, fmt.Errorf("create proxy %s: %w", name, err)
+		}
+	}
+	t.logf("toxiproxy ready")
+	if err := t.runService(ctx, s.Service, &view, s.CPUs, s.Memory); err != nil {
+		return t, err
+	}
+	e := &t.Endpoints
+	port := fmt.Sprintf("%d/tcp", s.Service.Port)
+	if e.ServiceDirect, err = t.endpoint(ctx, s.Service.Name, "http", port); err != nil {
+		return t, err
+	}
+	if s.Service.AdminPort != 0 {
+		if e.Admin, err = t.endpoint(ctx, s.Service.Name, "http", fmt.Sprintf("%d/tcp", s.Service.AdminPort)); err != nil {
+			return t, err
+		}
+	}
+	if e.Service, err = t.endpoint(ctx, "toxiproxy", "http", fmt.Sprintf("%d/tcp", clientProxy)); err != nil {
+		return t, err
+	}
+	t.Startup = time.Since(start)
+	t.logf("%s ready on %s (client link) after %s", s.Service.Name, e.Service, t.Startup.Round(time.Millisecond))
+	return t, nil
+}
+
+// runService starts a service or dependency container, its env rendered
+// against view, and waits until it answers.
+func (t *Topology) runService(ctx context.Context, c Container, view *envView, cpus float64, memory int64) error {
+	env := map[string]string{}
+	for k, v := range c.Env {
+		if view != nil {
+			var buf bytes.Buffer
+			tmpl, err := template.New(k).Option("missingkey=error").Parse(v)
+			if err == nil {
+				err = tmpl.Execute(&buf, view)
+			}
+			if err != nil {
+				return fmt.Errorf("%s env %s: %w", c.Name, k, err)
+			}
+			v = buf.String()
+		}
+		env[k] = v
+	}
+	port := fmt.Sprintf("%d/tcp", c.Port)
+	ports := []string{port}
+	if c.AdminPort != 0 {
+		ports = append(ports, fmt.Sprintf("%d/tcp", c.AdminPort))
+	}
+	ready := wait.ForHTTP("/").WithPort(port).WithStatusCodeMatcher(func(int) bool { return true })
+	if c.Ready != "" {
+		ready = wait.ForHTTP(c.Ready).WithPort(port)
+	}
+	opts := []testcontainers.ContainerCustomizer{testcontainers.WithEnv(env), publishLoopback(ports...), limits(cpus, memory),
+		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, ready)}
+	if len(c.Cmd) > 0 {
+		opts = append(opts, testcontainers.WithCmd(c.Cmd...))
+	}
+	if err := t.run(ctx, c.Name, c.Image, opts...); err != nil {
+		return err
+	}
+	t.logf("%s ready", c.Name)
+	return nil
+}
+
+func (t *Topology) logf(format string, args ...any) {
+	if t.log != nil {
+		fmt.Fprintf(t.log, format+"\n", args...)
+	}
+}
