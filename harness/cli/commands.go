@@ -12,14 +12,6 @@ import (
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
 var Version = "dev"
 
-var reportCommand = command{
-	name: "report", usage: "RUN_DIR",
-	summary: "Recompute the analysis, verdicts and reports of a saved run directory.",
-	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
-		return notYet("report")
-	},
-}
-
 var compareCommand = command{
 	name: "compare", usage: "BASE_DIR NEW_DIR",
 	summary: "Compare two runs and fail on a regression.",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -34,12 +35,14 @@ var runCommand = command{
 			tty := isTerminal(os.Stdout)
 			res, err := run.Run(ctx, run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale,
 				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version})
-			if res != nil {
-				m := res.Meta
-				fmt.Fprintf(io.Out, "\n%s: %s, seed %d, %d of %d payments sent, %d attempts\nresults: %s\n",
-					m.Scenario, m.Status, m.Seed, m.Sent, m.Planned, m.Attempts, res.Dir)
+			if res == nil || res.Meta.BaseUnixNano == 0 {
+				return err // nothing was sent: nothing to report
 			}
-			return err
+			verdict := report(io.Out, res.Dir, time.Second)
+			if err != nil {
+				return err // aborted (4) or a harness error (5) outranks the verdict
+			}
+			return verdict
 		}
 	},
 }

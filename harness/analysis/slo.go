@@ -1,0 +1,64 @@
+package analysis
+
+import (
+	"time"
+
+	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/run"
+)
+
+type faultEvent = fault.Event
+
+// judge gives each SLO rule of the scenario its verdict.
+func judge(r *Run, s *Summary) []SLOResult {
+	slo := r.Scenario.SLO
+	var out []SLOResult
+	val := func(v float64) *float64 { return &v }
+	if slo.FailureRatio != nil {
+		out = append(out, SLOResult{Name: "failure_ratio", Value: val(s.FailureRatio), Limit: *slo.FailureRatio,
+			Pass: s.FailureRatio <= *slo.FailureRatio})
+	}
+	if slo.P99 != nil {
+		limit := float64(slo.P99.D()) / float64(time.Millisecond)
+		out = append(out, SLOResult{Name: "p99_ms", Value: val(s.Latency.P99), Limit: limit, Pass: s.Latency.P99 <= limit})
+	}
+	if slo.TimeToRecover != nil {
+		res := SLOResult{Name: "time_to_recover_s", Limit: slo.TimeToRecover.D().Seconds(), Pass: true}
+		worst := 0.0
+		for _, f := range s.Faults {
+			switch {
+			case f.State == "skipped":
+			case !f.Recovered:
+				res.Pass, res.Note = false, "fault "+f.Name+" did not recover"
+			case f.TimeToRecoverS != nil && *f.TimeToRecoverS > worst:
+				worst = *f.TimeToRecoverS
+			}
+		}
+		if res.Note == "" {
+			res.Value, res.Pass = val(worst), worst <= res.Limit
+		}
+		out = append(out, res)
+	}
+	if slo.AchievedRate != nil {
+		ratio := 0.0
+		if s.Requests.Planned > 0 {
+			ratio = round(float64(s.Requests.Sent)/float64(s.Requests.Planned), 4)
+		}
+		out = append(out, SLOResult{Name: "achieved_rate", Value: val(ratio), Limit: *slo.AchievedRate, Pass: ratio >= *slo.AchievedRate})
+	}
+	return out
+}
+
+// verdict maps the run's status and the SLO results to the verdict and its
+// documented exit code.
+func verdict(s *Summary) (string, int) {
+	if s.Status != run.StatusCompleted {
+		return VerdictAborted, 4
+	}
+	for _, r := range s.SLO {
+		if !r.Pass {
+			return VerdictSLOBreached, 1
+		}
+	}
+	return VerdictPass, 0
+}

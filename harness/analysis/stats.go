@@ -1,0 +1,103 @@
+package analysis
+
+import (
+	"math"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/authquake/authquake/harness/record"
+)
+
+// Outcomes counts payments (or attempts) by outcome.
+type Outcomes struct {
+	Approved  int `json:"approved"`
+	Declined  int `json:"declined"`
+	Rejected  int `json:"rejected"`
+	Shed      int `json:"shed"`
+	Error     int `json:"error"`
+	Timeout   int `json:"timeout"`
+	ConnError int `json:"conn_error"`
+}
+
+func (o *Outcomes) add(x record.Outcome) {
+	switch x {
+	case record.Approved:
+		o.Approved++
+	case record.Declined:
+		o.Declined++
+	case record.Rejected:
+		o.Rejected++
+	case record.Shed:
+		o.Shed++
+	case record.Error:
+		o.Error++
+	case record.Timeout:
+		o.Timeout++
+	case record.ConnError:
+		o.ConnError++
+	}
+}
+
+// Total is every counted outcome.
+func (o Outcomes) Total() int {
+	return o.Approved + o.Declined + o.Rejected + o.Shed + o.Error + o.Timeout + o.ConnError
+}
+
+// Failures are the outcomes that count as a failed payment: shed, error,
+// timeout, connection error. A decline is a business answer, not a failure.
+func (o Outcomes) Failures() int { return o.Shed + o.Error + o.Timeout + o.ConnError }
+
+// Latency holds percentiles in milliseconds.
+type Latency struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// Stats describe the payments of a stretch of time.
+type Stats struct {
+	Payments     int      `json:"payments"`
+	Outcomes     Outcomes `json:"outcomes"`
+	FailureRatio float64  `json:"failure_ratio"`
+	// Latency is measured from each payment's scheduled send time to its
+	// final answer, retries included: what the user waited.
+	Latency Latency `json:"latency_ms"`
+}
+
+// acc accumulates payments into Stats, with an HdrHistogram for latency.
+type acc struct {
+	o    Outcomes
+	hist *hdrhistogram.Histogram
+}
+
+// maxLatencyUS is the largest latency recorded exactly (10 minutes).
+const maxLatencyUS = 600_000_000
+
+func newAcc() *acc { return &acc{hist: hdrhistogram.New(1, maxLatencyUS, 3)} }
+
+func (a *acc) add(o record.Outcome, latency time.Duration) {
+	a.o.add(o)
+	a.hist.RecordValue(min(max(latency.Microseconds(), 1), maxLatencyUS))
+}
+
+func (a *acc) stats() Stats {
+	s := Stats{Payments: a.o.Total(), Outcomes: a.o}
+	if s.Payments > 0 {
+		s.FailureRatio = round(float64(a.o.Failures())/float64(s.Payments), 6)
+		s.Latency = percentiles(a.hist)
+	}
+	return s
+}
+
+func percentiles(h *hdrhistogram.Histogram) Latency {
+	ms := func(us int64) float64 { return round(float64(us)/1000, 3) }
+	return Latency{P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)), P99: ms(h.ValueAtQuantile(99)), Max: ms(h.Max())}
+}
+
+// round keeps d decimals, so that summaries are stable byte for byte.
+func round(x float64, d int) float64 {
+	p := math.Pow(10, float64(d))
+	return math.Round(x*p) / p
+}

@@ -1,0 +1,248 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/authquake/authquake/harness/run"
+)
+
+// SchemaVersion names the summary.json format (reports/SCHEMA.md).
+const SchemaVersion = "authquake.summary/v1"
+
+// Verdicts, each with its exit code.
+const (
+	VerdictPass        = "pass"             // exit 0
+	VerdictSLOBreached = "slo_breached"     // exit 1
+	VerdictInvariant   = "invariant_broken" // exit 3
+	VerdictAborted     = "aborted"          // exit 4
+)
+
+// Summary is summary.json.
+type Summary struct {
+	Schema       string        `json:"schema"`
+	Scenario     string        `json:"scenario"`
+	Description  string        `json:"description,omitempty"`
+	Seed         uint64        `json:"seed"`
+	RunID        string        `json:"run_id"`
+	Status       string        `json:"status"`
+	Reason       string        `json:"reason,omitempty"`
+	Verdict      string        `json:"verdict"`
+	ExitCode     int           `json:"exit_code"`
+	Target       run.TargetInfo `json:"target"`
+	DurationS    float64       `json:"duration_s"`
+	BucketS      float64       `json:"bucket_s"`
+	Requests     Requests      `json:"requests"`
+	FailureRatio float64       `json:"failure_ratio"`
+	Latency      Latency       `json:"latency_ms"`
+	// ServiceLatency is per attempt, from the actual send: the service's own
+	// view, without the client's queueing and retries.
+	ServiceLatency Latency        `json:"service_latency_ms"`
+	Phases         []PhaseStats   `json:"phases"`
+	Faults         []FaultStats   `json:"faults"`
+	Health         Health         `json:"health"`
+	SLO            []SLOResult    `json:"slo"`
+	Generator      Generator      `json:"generator"`
+	ErrorClarity   ErrorClarity   `json:"error_clarity"`
+	Declines       map[string]int `json:"declines"`
+	// Audit is filled by the audit of money invariants.
+	Audit any `json:"audit"`
+}
+
+// Requests counts payments by final outcome, with the load's totals.
+type Requests struct {
+	Planned  uint64 `json:"planned"`
+	Sent     uint64 `json:"sent"`
+	Attempts int    `json:"attempts"`
+	Retries  int    `json:"retries"`
+	Payments int    `json:"payments"`
+	Outcomes
+}
+
+// PhaseStats is one traffic phase.
+type PhaseStats struct {
+	Name    string  `json:"name"`
+	Shape   string  `json:"shape"`
+	StartS  float64 `json:"start_s"`
+	EndS    float64 `json:"end_s"`
+	Offered float64 `json:"offered"`
+	Sent    int     `json:"sent"`
+	// AchievedRatio is sent over offered.
+	AchievedRatio float64 `json:"achieved_ratio"`
+	Stats
+}
+
+// FaultStats is one fault: when it was in force, and its effect.
+type FaultStats struct {
+	Name        string  `json:"name"`
+	Kind        string  `json:"kind"`
+	Family      string  `json:"family"`
+	Target      string  `json:"target,omitempty"`
+	State       string  `json:"state"`
+	InjectError string  `json:"inject_error,omitempty"`
+	StartS      float64 `json:"start_s"`
+	EndS        float64 `json:"end_s"`
+	Recovery
+	// Before, During and After are the payments scheduled in the fault's
+	// length before it, while it was in force, and its length after it.
+	Before Stats `json:"before"`
+	During Stats `json:"during"`
+	After  Stats `json:"after"`
+}
+
+// SLOResult is one SLO rule's verdict.
+type SLOResult struct {
+	Name  string   `json:"name"`
+	Pass  bool     `json:"pass"`
+	Value *float64 `json:"value"`
+	Limit float64  `json:"limit"`
+	Note  string   `json:"note,omitempty"`
+}
+
+// Generator says whether the load generator kept its schedule: if not, the
+// numbers describe the generator, not the service.
+type Generator struct {
+	Trustworthy bool     `json:"trustworthy"`
+	Reasons     []string `json:"reasons,omitempty"`
+	SendLag     Latency  `json:"send_lag_ms"`
+	CPUMaxPct   float64  `json:"cpu_max_pct"`
+	CPUs        int      `json:"cpus"`
+}
+
+// Analyze computes the summary and the time series of a run, bucket wide
+// (1 s by default, down to 100 ms).
+func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
+	if bucket < 100*time.Millisecond {
+		return nil, nil, fmt.Errorf("bucket %s: at least 100ms", bucket)
+	}
+	m := r.Meta
+	var windows []*window
+	for _, p := range r.Plan.Spans() {
+		windows = append(windows, newWindow(p.Start, p.End))
+	}
+	type fw struct{ before, during, after *window }
+	var fws []fw
+	for _, e := range r.Timeline {
+		start, end := faultSpan(e)
+		d := end - start
+		w := fw{newWindow(secs(start-d), secs(start)), newWindow(secs(start), secs(end)), newWindow(secs(end), secs(end+d))}
+		windows = append(windows, w.before, w.during, w.after)
+		fws = append(fws, w)
+	}
+	p, err := read(r, bucket, windows)
+	if err != nil {
+		return nil, nil, err
+	}
+	bs := bucket.Seconds()
+	total := p.total.stats()
+	s := &Summary{Schema: SchemaVersion, Scenario: m.Scenario, Description: r.Scenario.Description, Seed: m.Seed,
+		RunID: m.RunID, Status: m.Status, Reason: m.Reason, Target: m.Target, DurationS: round(r.Plan.Duration().Seconds(), 3),
+		BucketS: bs, FailureRatio: total.FailureRatio, Latency: total.Latency, ServiceLatency: percentiles(p.service),
+		Requests: Requests{Planned: m.Planned, Sent: m.Sent, Attempts: p.attempts.Total(), Retries: p.retries,
+			Payments: total.Payments, Outcomes: total.Outcomes},
+		ErrorClarity: p.clarity, Declines: p.declines}
+	s.ErrorClarity.close()
+	for i, sp := range r.Plan.Spans() {
+		w := windows[i]
+		ps := PhaseStats{Name: sp.Name, Shape: sp.Shape, StartS: round(sp.StartS, 3), EndS: round(sp.EndS, 3),
+			Offered: round(sp.Hits, 3), Sent: w.sent, Stats: w.acc.stats()}
+		if sp.Hits > 0 {
+			ps.AchievedRatio = round(float64(w.sent)/sp.Hits, 4)
+		}
+		s.Phases = append(s.Phases, ps)
+	}
+	firstFault := math.Inf(1)
+	for _, e := range r.Timeline {
+		if st, _ := faultSpan(e); st < firstFault {
+			firstFault = st
+		}
+	}
+	slo := r.Scenario.SLO
+	var sloP99 *float64
+	if slo.P99 != nil {
+		v := float64(slo.P99.D()) / float64(time.Millisecond)
+		sloP99 = &v
+	}
+	s.Health = baseline(p.series, firstFault, bs, slo.FailureRatio, sloP99)
+	for i, e := range r.Timeline {
+		start, end := faultSpan(e)
+		fs := FaultStats{Name: e.Name, Kind: e.Kind, Family: e.Family, Target: e.Target, State: e.State,
+			InjectError: e.InjectError, StartS: round(start, 3), EndS: round(end, 3),
+			Before: fws[i].before.acc.stats(), During: fws[i].during.acc.stats(), After: fws[i].after.acc.stats()}
+		if e.State != "skipped" && e.State != "planned" {
+			horizon := math.Min(r.Plan.Duration().Seconds(), end+math.Max(10, end-start))
+			fs.Recovery = recovery(p.series, bs, start, end, horizon, slo.RecoveredAfter.D().Seconds(), s.Health)
+			if !fs.Recovered {
+				fs.Note = nextFault(r.Timeline, e, end, slo.RecoveredAfter.D().Seconds())
+			}
+		}
+		s.Faults = append(s.Faults, fs)
+	}
+	s.Generator = generator(r, p)
+	s.SLO = judge(r, s)
+	s.Verdict, s.ExitCode = verdict(s)
+	return s, p.series, nil
+}
+
+// faultSpan is when a fault was actually in force: from the end of its
+// inject call to the end of its revert call, falling back to the plan.
+func faultSpan(e faultEvent) (float64, float64) {
+	start, end := e.PlannedStartS, e.PlannedEndS
+	if e.ActiveS != nil {
+		start = *e.ActiveS
+	}
+	if e.RevertedS != nil {
+		end = *e.RevertedS
+	}
+	return start, end
+}
+
+// nextFault names a fault that began after e ended but before a recovery
+// could have been seen: then e's recovery is hidden by it.
+func nextFault(tl []faultEvent, e faultEvent, end, recoveredAfter float64) string {
+	for _, o := range tl {
+		if st, _ := faultSpan(o); o.ID != e.ID && st >= end && st < end+recoveredAfter+1 {
+			return "fault " + o.Name + " began before a recovery could be seen"
+		}
+	}
+	return ""
+}
+
+func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// generator judges the load generator from its send lag and CPU.
+func generator(r *Run, p *pass) Generator {
+	g := Generator{Trustworthy: true, SendLag: percentiles(p.lag), CPUs: r.Meta.Generator.CPUs}
+	for _, smp := range r.Samples {
+		if smp.Kind == "generator" {
+			g.CPUMaxPct = math.Max(g.CPUMaxPct, round(smp.CPUPct, 1))
+		}
+	}
+	saturated, n := 0, 0
+	for _, smp := range r.Samples {
+		if smp.Kind == "generator" {
+			n++
+			if g.CPUs > 0 && smp.CPUPct >= 0.9*float64(g.CPUs)*100 {
+				saturated++
+			}
+		}
+	}
+	var reasons []string
+	if g.SendLag.P99 > 100 || g.SendLag.Max > 1000 {
+		reasons = append(reasons, fmt.Sprintf("sends fell behind the schedule (lag p99 %.0f ms, max %.0f ms)", g.SendLag.P99, g.SendLag.Max))
+	}
+	if n > 0 && saturated*10 > n {
+		reasons = append(reasons, fmt.Sprintf("the generator's CPU was saturated in %d of %d seconds", saturated, n))
+	}
+	if p.truncated {
+		reasons = append(reasons, "the attempts file was cut short")
+	}
+	if r.Meta.Status == run.StatusCompleted && r.Meta.Sent < r.Meta.Planned {
+		reasons = append(reasons, fmt.Sprintf("sent %d of %d planned payments", r.Meta.Sent, r.Meta.Planned))
+	}
+	sort.Strings(reasons)
+	g.Reasons, g.Trustworthy = reasons, len(reasons) == 0
+	return g
+}

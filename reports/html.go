@@ -1,0 +1,127 @@
+package reports
+
+import (
+	_ "embed"
+	"html/template"
+	"io"
+	"sort"
+
+	"github.com/authquake/authquake/harness/analysis"
+)
+
+//go:embed report.html.tmpl
+var pageSrc string
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"pct": pct, "opt": func(f *float64) string { return opt(f, " s") },
+	"recovery": func(f analysis.FaultStats) []string { i, r := recoveryText(f); return []string{i, r} },
+}).Parse(pageSrc))
+
+// HTML renders report.html: one self-contained file, no script, no external
+// fonts or styles; the charts are inline SVG.
+func HTML(w io.Writer, r *analysis.Run, s *analysis.Summary, series []analysis.Bucket) error {
+	return page.Execute(w, struct {
+		S      *analysis.Summary
+		Charts []template.HTML
+	}{s, charts(r, s, series)})
+}
+
+var outcomeColors = []struct{ name, color string }{
+	{"approved", "#2e7d32"}, {"declined", "#9e9d24"}, {"rejected", "#6d4c41"}, {"shed", "#ef6c00"},
+	{"error", "#c62828"}, {"timeout", "#6a1b9a"}, {"conn_error", "#283593"},
+}
+
+func charts(r *analysis.Run, s *analysis.Summary, series []analysis.Bucket) []template.HTML {
+	xs := make([]float64, len(series))
+	col := func(f func(b analysis.Bucket) float64) []float64 {
+		out := make([]float64, len(series))
+		for i, b := range series {
+			out[i] = f(b)
+		}
+		return out
+	}
+	for i, b := range series {
+		xs[i] = b.T
+	}
+	per := 1 / s.BucketS
+	var spans []span
+	var marks []mark
+	for _, f := range s.Faults {
+		if f.State == "skipped" {
+			continue
+		}
+		spans = append(spans, span{f.StartS, f.EndS, f.Name})
+		if f.TimeToImpactS != nil {
+			marks = append(marks, mark{f.StartS + *f.TimeToImpactS, f.Name + ": impact", "#c62828"})
+		}
+		if f.TimeToRecoverS != nil && f.Impact {
+			marks = append(marks, mark{f.EndS + *f.TimeToRecoverS, f.Name + ": recovered", "#2e7d32"})
+		}
+	}
+	rate := chart{id: "rate", title: "Rate: offered by the schedule and sent", unit: "req/s", xs: xs, spans: spans, marks: marks,
+		lines: []line{{"offered", "#90a4ae", col(func(b analysis.Bucket) float64 { return b.Offered * per })},
+			{"sent", "#1565c0", col(func(b analysis.Bucket) float64 { return float64(b.Sent) * per })}}}
+	mix := chart{id: "outcomes", title: "Outcome of each payment, by scheduled send time", unit: "payments/s", xs: xs, spans: spans, marks: marks, stacked: true}
+	for _, oc := range outcomeColors {
+		mix.lines = append(mix.lines, line{oc.name, oc.color, col(func(b analysis.Bucket) float64 { return float64(outcomeOf(b.Outcomes, oc.name)) * per })})
+	}
+	lat := chart{id: "latency", title: "Latency from the scheduled send", unit: "ms", xs: xs, spans: spans, marks: marks,
+		lines: []line{{"p50", "#43a047", col(func(b analysis.Bucket) float64 { return b.Latency.P50 })},
+			{"p90", "#fb8c00", col(func(b analysis.Bucket) float64 { return b.Latency.P90 })},
+			{"p99", "#e53935", col(func(b analysis.Bucket) float64 { return b.Latency.P99 })}}}
+	out := []template.HTML{rate.svg(), mix.svg(), lat.svg()}
+	cpu := chart{id: "cpu", title: "CPU by container and of the load generator (100% = one core)", unit: "%", spans: spans}
+	mem := chart{id: "memory", title: "Memory by container", unit: "MiB", spans: spans}
+	roles := map[string][][2]float64{}
+	mems := map[string][][2]float64{}
+	for _, smp := range r.Samples {
+		name := smp.Role
+		if smp.Kind == "generator" {
+			name = "generator"
+		}
+		roles[name] = append(roles[name], [2]float64{smp.TS, smp.CPUPct})
+		if smp.Kind == "container" {
+			mems[name] = append(mems[name], [2]float64{smp.TS, float64(smp.Mem) / (1 << 20)})
+		}
+	}
+	palette := []string{"#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f"}
+	if len(roles) > 0 {
+		cpu.xs, cpu.lines = resample(roles, xs, s.BucketS, palette)
+		mem.xs, mem.lines = resample(mems, xs, s.BucketS, palette)
+		out = append(out, cpu.svg(), mem.svg())
+	}
+	return out
+}
+
+// resample puts once-a-second samples on the series' buckets (mean per bucket).
+func resample(by map[string][][2]float64, xs []float64, bucketS float64, palette []string) ([]float64, []line) {
+	names := make([]string, 0, len(by))
+	for n := range by {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var lines []line
+	for i, n := range names {
+		sum, cnt := make([]float64, len(xs)), make([]float64, len(xs))
+		for _, p := range by[n] {
+			j := min(max(int(p[0]/bucketS), 0), len(xs)-1)
+			sum[j] += p[1]
+			cnt[j]++
+		}
+		ys := make([]float64, len(xs))
+		last := 0.0
+		for j := range ys {
+			if cnt[j] > 0 {
+				last = sum[j] / cnt[j]
+			}
+			ys[j] = last
+		}
+		lines = append(lines, line{n, palette[i%len(palette)], ys})
+	}
+	return xs, lines
+}
+
+func outcomeOf(o analysis.Outcomes, name string) int {
+	return map[string]int{"approved": o.Approved, "declined": o.Declined, "rejected": o.Rejected, "shed": o.Shed,
+		"error": o.Error, "timeout": o.Timeout, "conn_error": o.ConnError}[name]
+}

@@ -1,0 +1,133 @@
+package reports
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authquake/authquake/harness/analysis"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// copyRun copies the saved run in testdata into a temporary directory.
+func copyRun(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files, _ := filepath.Glob("testdata/run/*")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644)
+	}
+	return dir
+}
+
+func render(t *testing.T, dir string) *analysis.Summary {
+	t.Helper()
+	r, err := analysis.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, series, err := analysis.Analyze(r, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(r, s, series); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestGolden renders the saved run and compares summary.json, report.md and
+// junit.xml with the golden files (go test -update rewrites them).
+func TestGolden(t *testing.T) {
+	dir := copyRun(t)
+	render(t, dir)
+	for _, name := range []string{SummaryFile, MarkdownFile, JUnitFile} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", "golden", name)
+		if *update {
+			os.WriteFile(golden, got, 0o644)
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (go test -update creates it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s", name, golden)
+		}
+	}
+}
+
+// TestReportReproducesSummary: recomputing a copied run directory gives the
+// same summary.json, byte for byte.
+func TestReportReproducesSummary(t *testing.T) {
+	a, b := copyRun(t), copyRun(t)
+	render(t, a)
+	render(t, b)
+	render(t, b) // again, over its own reports
+	sa, _ := os.ReadFile(filepath.Join(a, SummaryFile))
+	sb, _ := os.ReadFile(filepath.Join(b, SummaryFile))
+	if len(sa) == 0 || !bytes.Equal(sa, sb) {
+		t.Error("summary.json differs between two reports of the same run")
+	}
+}
+
+// TestHTMLInChromium loads report.html in headless Chromium: no console
+// error, every chart drew its lines, and a screenshot is kept.
+func TestHTMLInChromium(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is needed for this test (apt-get install chromium)")
+		}
+		t.Skip("chromium not installed")
+	}
+	dir := copyRun(t)
+	render(t, dir)
+	page := "file://" + filepath.Join(dir, HTMLFile)
+	args := []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"}
+	dom, err := exec.Command(browser, append(args, "--dump-dom", page)...).Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom: %v", err)
+	}
+	shot := filepath.Join(os.TempDir(), "authquake-report.png")
+	cmd := exec.Command(browser, append(args, "--window-size=1100,2600", "--screenshot="+shot, page)...)
+	logs, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("chromium --screenshot: %v\n%s", err, logs)
+	}
+	if regexp.MustCompile(`(?i)CONSOLE.*(error|uncaught)|Uncaught`).Match(logs) {
+		t.Errorf("console errors:\n%s", logs)
+	}
+	charts := regexp.MustCompile(`(?s)<svg class="chart" id="([a-z]+)".*?</svg>`).FindAllSubmatch(dom, -1)
+	if len(charts) != 5 {
+		t.Errorf("%d charts in the page, want 5 (rate, outcomes, latency, cpu, memory)", len(charts))
+	}
+	for _, c := range charts {
+		drawn := regexp.MustCompile(`<(polyline|polygon)[^>]* points="[0-9.]+,[0-9.]+ [0-9.]+,[0-9.]+`).Match(c[0])
+		if !drawn {
+			t.Errorf("chart %s drew no line", c[1])
+		}
+	}
+	if st, err := os.Stat(shot); err != nil || st.Size() < 20_000 {
+		t.Errorf("screenshot %s: %v", shot, err)
+	}
+	if strings.Contains(string(dom), "<script") {
+		t.Error("the report has a script: it must stand alone")
+	}
+	t.Logf("screenshot: %s", shot)
+}

@@ -1,0 +1,135 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/authquake/authquake/harness/analysis"
+)
+
+func opt(f *float64, unit string) string {
+	if f == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%g%s", *f, unit)
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+
+// recoveryText says how a fault went in words: "no impact", "did not
+// recover", or the two times.
+func recoveryText(f analysis.FaultStats) (impact, recover string) {
+	switch {
+	case f.State == "skipped":
+		return "skipped", "-"
+	case !f.Impact:
+		return "no impact", "-"
+	case !f.Recovered && f.Note != "":
+		return opt(f.TimeToImpactS, " s"), "did not recover (" + f.Note + ")"
+	case !f.Recovered:
+		return opt(f.TimeToImpactS, " s"), "did not recover"
+	}
+	return opt(f.TimeToImpactS, " s"), opt(f.TimeToRecoverS, " s")
+}
+
+// Terminal prints the end-of-run summary.
+func Terminal(w io.Writer, s *analysis.Summary, dir string) {
+	fmt.Fprintf(w, "\n%s  %s  (seed %d, %s)\n", strings.ToUpper(s.Verdict), s.Scenario, s.Seed, s.Status)
+	q := s.Requests
+	fmt.Fprintf(w, "  payments %d of %d planned: %d approved, %d declined, %d rejected, %d shed, %d error, %d timeout, %d conn_error\n",
+		q.Payments, q.Planned, q.Approved, q.Declined, q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError)
+	fmt.Fprintf(w, "  failure ratio %s   latency p50 %.1f ms  p99 %.1f ms  max %.1f ms (from scheduled send)\n",
+		pct(s.FailureRatio), s.Latency.P50, s.Latency.P99, s.Latency.Max)
+	for _, f := range s.Faults {
+		impact, rec := recoveryText(f)
+		fmt.Fprintf(w, "  fault %-16s %-15s impact %-10s recover %-16s failed during %s\n", f.Name, f.Kind, impact, rec, pct(f.During.FailureRatio))
+	}
+	for _, r := range s.SLO {
+		mark := "pass"
+		if !r.Pass {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "  SLO %-18s %s  value %s  limit %g %s\n", r.Name, mark, opt(r.Value, ""), r.Limit, r.Note)
+	}
+	fmt.Fprintf(w, "  errors with a specific reason: %s of %d failures\n", pct(s.ErrorClarity.SpecificShare), s.ErrorClarity.Failed)
+	if !s.Generator.Trustworthy {
+		fmt.Fprintf(w, "  WARNING: the numbers describe the load generator, not the service: %s\n", strings.Join(s.Generator.Reasons, "; "))
+	}
+	if dir != "" {
+		fmt.Fprintf(w, "  report: %s\n", dir+"/"+HTMLFile)
+	}
+}
+
+// Markdown renders report.md.
+func Markdown(w io.Writer, s *analysis.Summary) error {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("# %s: %s\n\n", s.Scenario, strings.ToUpper(s.Verdict))
+	if s.Description != "" {
+		p("%s\n\n", s.Description)
+	}
+	p("Seed %d, run %s, status %s, target %s, %.0f s of load.\n\n", s.Seed, s.RunID, s.Status, s.Target.Kind, s.DurationS)
+	if !s.Generator.Trustworthy {
+		p("**Warning: these numbers describe the load generator, not the service:** %s.\n\n", strings.Join(s.Generator.Reasons, "; "))
+	}
+	q := s.Requests
+	p("## Payments\n\n| planned | sent | approved | declined | rejected | shed | error | timeout | conn_error | failure ratio | attempts | retries |\n")
+	p("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	p("| %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %d | %d |\n\n", q.Planned, q.Sent, q.Approved, q.Declined,
+		q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError, pct(s.FailureRatio), q.Attempts, q.Retries)
+	p("Latency from the scheduled send (what the user waited, retries included): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms.  \n",
+		s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max)
+	p("Latency of single attempts from the actual send: p50 %.1f ms, p99 %.1f ms, max %.1f ms.\n\n",
+		s.ServiceLatency.P50, s.ServiceLatency.P99, s.ServiceLatency.Max)
+	if len(s.SLO) > 0 {
+		p("## SLO\n\n| rule | verdict | value | limit |\n|---|---|---|---|\n")
+		for _, r := range s.SLO {
+			v := "pass"
+			if !r.Pass {
+				v = "**fail**"
+			}
+			p("| %s | %s | %s | %g %s |\n", r.Name, v, opt(r.Value, ""), r.Limit, r.Note)
+		}
+		p("\n")
+	}
+	p("## Phases\n\n| phase | shape | from | to | offered | sent | achieved | failure ratio | p99 ms |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, ph := range s.Phases {
+		p("| %s | %s | %.1f s | %.1f s | %.0f | %d | %s | %s | %.1f |\n", ph.Name, ph.Shape, ph.StartS, ph.EndS, ph.Offered, ph.Sent,
+			pct(ph.AchievedRatio), pct(ph.FailureRatio), ph.Latency.P99)
+	}
+	if len(s.Faults) > 0 {
+		p("\n## Faults\n\nHealthy means failure ratio at most %s and p99 at most %.0f ms (%s).\n\n", pct(s.Health.MaxFailureRatio), s.Health.MaxP99MS, s.Health.Rule)
+		p("| fault | kind | target | in force | time to impact | time to recover | unhealthy | failed before / during / after | p99 ms before / during / after |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, f := range s.Faults {
+			impact, rec := recoveryText(f)
+			p("| %s | %s | %s | %.2f-%.2f s | %s | %s | %.1f s | %s / %s / %s | %.0f / %.0f / %.0f |\n", f.Name, f.Kind, f.Target, f.StartS, f.EndS,
+				impact, rec, f.UnhealthyS, pct(f.Before.FailureRatio), pct(f.During.FailureRatio), pct(f.After.FailureRatio),
+				f.Before.Latency.P99, f.During.Latency.P99, f.After.Latency.P99)
+		}
+	}
+	c := s.ErrorClarity
+	p("\n## Errors\n\n%d failed payments: %d with a specific reason (%s), %d generic, %d without an answer (timeout or broken connection).\n\n",
+		c.Failed, c.Specific, pct(c.SpecificShare), c.Generic, c.NoAnswer)
+	table := func(title string, m map[string]int) {
+		if len(m) == 0 {
+			return
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
+		p("| %s | count |\n|---|---|\n", title)
+		for _, k := range keys {
+			p("| %s | %d |\n", k, m[k])
+		}
+		p("\n")
+	}
+	table("failure (code reason)", c.ByReason)
+	table("decline (code reason)", s.Declines)
+	g := s.Generator
+	p("## Load generator\n\nSend lag p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU at most %.0f%% of %d cores. Trustworthy: %v.\n",
+		g.SendLag.P50, g.SendLag.P99, g.SendLag.Max, g.CPUMaxPct, g.CPUs, g.Trustworthy)
+	return nil
+}
