@@ -12,14 +12,6 @@ import (
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
 var Version = "dev"
 
-var compareCommand = command{
-	name: "compare", usage: "BASE_DIR NEW_DIR",
-	summary: "Compare two runs and fail on a regression.",
-	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
-		return notYet("compare")
-	},
-}
-
 var capacityCommand = command{
 	name: "capacity", usage: "SCENARIO.yaml",
 	summary: "Find the highest rate within the SLO at several CPU limits.",
