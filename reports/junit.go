@@ -73,6 +73,22 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 		add("recovery", "recovery after "+f.Name, fail)
 		suite.Cases[len(suite.Cases)-1].SystemOut = text
 	}
+	if a := s.Audit; a != nil {
+		broken := map[string]analysisViolation{}
+		for _, v := range a.Violations {
+			broken[v.Invariant] = analysisViolation{v.Name, v.Count}
+		}
+		for _, inv := range []string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"} {
+			fail := ""
+			if v, ok := broken[inv]; ok {
+				fail = fmt.Sprintf("%d x %s", v.count, v.name)
+			}
+			if inv == "I8" && a.Inconclusive && fail == "" {
+				fail = "inconclusive: " + a.Note
+			}
+			add("audit", inv, fail)
+		}
+	}
 	suite.Tests = len(suite.Cases)
 	io.WriteString(w, xml.Header)
 	enc := xml.NewEncoder(w)
@@ -82,4 +98,9 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+type analysisViolation struct {
+	name  string
+	count int
 }

@@ -54,12 +54,39 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 		fmt.Fprintf(w, "  SLO %-18s %s  value %s  limit %g %s\n", r.Name, mark, opt(r.Value, ""), r.Limit, r.Note)
 	}
 	fmt.Fprintf(w, "  errors with a specific reason: %s of %d failures\n", pct(s.ErrorClarity.SpecificShare), s.ErrorClarity.Failed)
+	fmt.Fprintf(w, "  %s\n", auditLine(s))
+	if s.Audit != nil {
+		for _, v := range s.Audit.Violations {
+			fmt.Fprintf(w, "  VIOLATION %s x%d: %s\n", v.Invariant, v.Count, v.Name)
+			for _, e := range v.Examples[:min(3, len(v.Examples))] {
+				fmt.Fprintf(w, "    key %s account %s amount %d: told %s; ledger %s\n", e.Key, e.Account, e.Amount, e.Told, e.Ledger)
+			}
+		}
+	}
 	if !s.Generator.Trustworthy {
 		fmt.Fprintf(w, "  WARNING: the numbers describe the load generator, not the service: %s\n", strings.Join(s.Generator.Reasons, "; "))
 	}
 	if dir != "" {
 		fmt.Fprintf(w, "  report: %s\n", dir+"/"+HTMLFile)
 	}
+}
+
+// auditLine sums the money audit up in one line.
+func auditLine(s *analysis.Summary) string {
+	a := s.Audit
+	switch {
+	case a == nil:
+		return "money audit: not run (the target gave no ledger)"
+	case !a.Checked:
+		return "money audit: INCONCLUSIVE: " + a.Note
+	case len(a.Violations) > 0:
+		return fmt.Sprintf("money audit: %d invariants BROKEN over %d keys", len(a.Violations), a.Keys)
+	case a.Inconclusive:
+		return fmt.Sprintf("money audit: INCONCLUSIVE: %d payments unresolved", a.Indeterminate.Unknown)
+	}
+	i := a.Indeterminate
+	return fmt.Sprintf("money audit: clean over %d keys and %d ledger entries; %d payments without an answer resolved (%d committed, %d absent)",
+		a.Keys, a.LedgerRecords, i.Total, i.Committed, i.Absent)
 }
 
 // Markdown renders report.md.
@@ -128,6 +155,20 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	}
 	table("failure (code reason)", c.ByReason)
 	table("decline (code reason)", s.Declines)
+	p("## Money audit\n\n%s.\n\n", auditLine(s))
+	if a := s.Audit; a != nil && len(a.Violations) > 0 {
+		p("| invariant | count | example key | account | amount | told | ledger |\n|---|---|---|---|---|---|---|\n")
+		for _, v := range a.Violations {
+			for i, e := range v.Examples {
+				name := ""
+				if i == 0 {
+					name = fmt.Sprintf("%s %s", v.Invariant, v.Name)
+				}
+				p("| %s | %d | %s | %s | %d | %s | %s |\n", name, v.Count, e.Key, e.Account, e.Amount, e.Told, e.Ledger)
+			}
+		}
+		p("\n")
+	}
 	g := s.Generator
 	p("## Load generator\n\nSend lag p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU at most %.0f%% of %d cores. Trustworthy: %v.\n",
 		g.SendLag.P50, g.SendLag.P99, g.SendLag.Max, g.CPUMaxPct, g.CPUs, g.Trustworthy)

@@ -36,15 +36,15 @@ func newWindow(from, to time.Duration) *window { return &window{from: from, to: 
 
 // pass is what one read of the attempts file yields.
 type pass struct {
-	buckets  []*acc
-	series   []Bucket
-	total    *acc
-	service  *hdrhistogram.Histogram // per attempt, from the actual send
-	lag      *hdrhistogram.Histogram // first attempts: actual minus scheduled send
-	attempts Outcomes
-	retries  int
-	clarity  ErrorClarity
-	declines map[string]int
+	buckets   []*acc
+	series    []Bucket
+	total     *acc
+	service   *hdrhistogram.Histogram // per attempt, from the actual send
+	lag       *hdrhistogram.Histogram // first attempts: actual minus scheduled send
+	attempts  Outcomes
+	retries   int
+	clarity   ErrorClarity
+	declines  map[string]int
 	truncated bool
 }
 

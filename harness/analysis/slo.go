@@ -52,8 +52,14 @@ func judge(r *Run, s *Summary) []SLOResult {
 // verdict maps the run's status and the SLO results to the verdict and its
 // documented exit code.
 func verdict(s *Summary) (string, int) {
+	if s.Audit != nil && len(s.Audit.Violations) > 0 && !(len(s.Audit.Violations) == 1 && s.Audit.Violations[0].Invariant == "I8") {
+		return VerdictInvariant, 3 // whatever the SLOs said
+	}
 	if s.Status != run.StatusCompleted {
 		return VerdictAborted, 4
+	}
+	if s.Audit != nil && s.Audit.Inconclusive {
+		return VerdictInconclusive, 1
 	}
 	for _, r := range s.SLO {
 		if !r.Pass {

@@ -3,9 +3,14 @@ package analysis
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/run"
 )
 
@@ -18,25 +23,28 @@ const (
 	VerdictSLOBreached = "slo_breached"     // exit 1
 	VerdictInvariant   = "invariant_broken" // exit 3
 	VerdictAborted     = "aborted"          // exit 4
+	// VerdictInconclusive: the audit could not resolve every payment, so the
+	// run cannot pass (exit 1).
+	VerdictInconclusive = "audit_inconclusive"
 )
 
 // Summary is summary.json.
 type Summary struct {
-	Schema       string        `json:"schema"`
-	Scenario     string        `json:"scenario"`
-	Description  string        `json:"description,omitempty"`
-	Seed         uint64        `json:"seed"`
-	RunID        string        `json:"run_id"`
-	Status       string        `json:"status"`
-	Reason       string        `json:"reason,omitempty"`
-	Verdict      string        `json:"verdict"`
-	ExitCode     int           `json:"exit_code"`
+	Schema       string         `json:"schema"`
+	Scenario     string         `json:"scenario"`
+	Description  string         `json:"description,omitempty"`
+	Seed         uint64         `json:"seed"`
+	RunID        string         `json:"run_id"`
+	Status       string         `json:"status"`
+	Reason       string         `json:"reason,omitempty"`
+	Verdict      string         `json:"verdict"`
+	ExitCode     int            `json:"exit_code"`
 	Target       run.TargetInfo `json:"target"`
-	DurationS    float64       `json:"duration_s"`
-	BucketS      float64       `json:"bucket_s"`
-	Requests     Requests      `json:"requests"`
-	FailureRatio float64       `json:"failure_ratio"`
-	Latency      Latency       `json:"latency_ms"`
+	DurationS    float64        `json:"duration_s"`
+	BucketS      float64        `json:"bucket_s"`
+	Requests     Requests       `json:"requests"`
+	FailureRatio float64        `json:"failure_ratio"`
+	Latency      Latency        `json:"latency_ms"`
 	// ServiceLatency is per attempt, from the actual send: the service's own
 	// view, without the client's queueing and retries.
 	ServiceLatency Latency        `json:"service_latency_ms"`
@@ -47,8 +55,9 @@ type Summary struct {
 	Generator      Generator      `json:"generator"`
 	ErrorClarity   ErrorClarity   `json:"error_clarity"`
 	Declines       map[string]int `json:"declines"`
-	// Audit is filled by the audit of money invariants.
-	Audit any `json:"audit"`
+	// Audit is the audit of money invariants; nil when the target gave no
+	// ledger to audit.
+	Audit *audit.Result `json:"audit"`
 }
 
 // Requests counts payments by final outcome, with the load's totals.
@@ -181,9 +190,31 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		s.Faults = append(s.Faults, fs)
 	}
 	s.Generator = generator(r, p)
+	if s.Audit, err = runAudit(r); err != nil {
+		return nil, nil, fmt.Errorf("audit: %w", err)
+	}
 	s.SLO = judge(r, s)
 	s.Verdict, s.ExitCode = verdict(s)
 	return s, p.series, nil
+}
+
+// runAudit checks the money invariants when the run saved a ledger
+// snapshot, or reports the audit inconclusive when taking one failed.
+func runAudit(r *Run) (*audit.Result, error) {
+	attempts := filepath.Join(r.Dir, record.File)
+	if why, err := os.ReadFile(filepath.Join(r.Dir, audit.ErrorFile)); err == nil {
+		res, err := audit.Unresolved(attempts, strings.TrimSpace(string(why)))
+		return &res, err
+	}
+	l, err := audit.ReadLedger(filepath.Join(r.Dir, audit.SnapshotFile))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	res, err := audit.Check(attempts, l, r.Timeline, time.Unix(0, r.Meta.BaseUnixNano))
+	return &res, err
 }
 
 // faultSpan is when a fault was actually in force: from the end of its

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ var runCommand = command{
 		seed := fs.Uint64("seed", 0, "seed for all randomness (0: the scenario's, or random if it has none)")
 		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
 		remote := fs.Bool("allow-remote", false, "allow a url target that is not a loopback address")
+		bugs := fs.StringSlice("bugs", nil, `authsim known bugs to switch on, replacing the scenario's ("" for none)`)
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake run SCENARIO.yaml", "run: want one scenario file, got %d arguments", len(args))
@@ -33,8 +35,13 @@ var runCommand = command{
 				return exitcode.Invalidf("e.g. --duration-scale 0.1", "run: --duration-scale must be more than 0 and at most 100")
 			}
 			tty := isTerminal(os.Stdout)
-			res, err := run.Run(ctx, run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale,
-				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version})
+			o := run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale,
+				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version}
+			if fs.Changed("bugs") {
+				b := slices.DeleteFunc(*bugs, func(s string) bool { return s == "" })
+				o.Bugs = &b
+			}
+			res, err := run.Run(ctx, o)
 			if res == nil || res.Meta.BaseUnixNano == 0 {
 				return err // nothing was sent: nothing to report
 			}

@@ -45,6 +45,8 @@ type Options struct {
 	DurationScale float64
 	// AllowRemote allows a url target off this machine.
 	AllowRemote bool
+	// Bugs, when set, replaces the authsim bugs the scenario switches on.
+	Bugs *[]string
 	// Log receives the harness's own lines (containers, faults).
 	Log io.Writer
 	// Progress receives the live progress line; TTY redraws it in place.
@@ -200,6 +202,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	if o.TTY && o.Progress != nil {
 		fmt.Fprintln(o.Progress)
 	}
+	tgt.snapshot(ctx, dir, o.Log)
 	meta.Sent, meta.Attempts = r.Hits, w.Count()
 	if meta.Status == StatusError {
 		meta.Status = StatusCompleted

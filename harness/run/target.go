@@ -1,16 +1,20 @@
 package run
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/moby/moby/client"
 
+	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/fault"
@@ -69,6 +73,9 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 		return t, nil
 	}
 	a := s.Target.Authsim
+	if o.Bugs != nil {
+		a.Bugs = *o.Bugs
+	}
 	t.info.Bugs, t.info.Images = a.Bugs, []string{refs.Postgres, refs.Toxiproxy, refs.Authsim}
 	topo, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: a.Bugs, Env: a.Env,
 		CPUs: a.CPUs, Memory: int64(a.Memory), Log: o.Log})
@@ -157,5 +164,67 @@ func (t *target) close(log io.Writer) {
 	}
 	if t.docker != nil {
 		t.docker.Close()
+	}
+}
+
+// snapshot saves authsim's ledger into the run directory for the audit, once
+// the service answers again and background work has settled. When it cannot,
+// the reason goes to ledger.error and the audit is inconclusive.
+func (t *target) snapshot(ctx context.Context, dir string, log io.Writer) {
+	if t.info.Kind != scenario.TargetAuthsim || t.topo == nil || t.topo.Endpoints.Admin == "" {
+		return
+	}
+	err := func() error {
+		wait := 90 * time.Second
+		if ctx.Err() != nil {
+			wait = 10 * time.Second // interrupted: try, briefly
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wait)
+		defer cancel()
+		hc := &http.Client{Timeout: 5 * time.Second}
+		for {
+			resp, err := hc.Get(t.topo.Endpoints.ServiceDirect + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("service not ready again within %s: %v", wait, err)
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+		time.Sleep(time.Second) // let background commits (or their loss) settle
+		req, _ := http.NewRequestWithContext(ctx, "GET", t.topo.Endpoints.Admin+"/admin/ledger", nil)
+		req.Header.Set("Authorization", "Bearer "+t.topo.AdminToken)
+		resp, err := (&http.Client{}).Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("GET /admin/ledger: %d", resp.StatusCode)
+		}
+		f, err := os.Create(filepath.Join(dir, audit.SnapshotFile))
+		if err != nil {
+			return err
+		}
+		gz := gzip.NewWriter(f)
+		if _, err = io.Copy(gz, resp.Body); err == nil {
+			err = gz.Close()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(f.Name())
+		}
+		return err
+	}()
+	if err != nil {
+		fmt.Fprintln(log, "ledger snapshot:", err)
+		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
 	}
 }

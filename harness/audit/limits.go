@@ -1,0 +1,119 @@
+package audit
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/authquake/authquake/harness/fault"
+)
+
+// change is a fault's change to one account's limit or freeze, with when it
+// was surely in force (from, to) and when it may have been (edges).
+type change struct {
+	limit       int64
+	frozen      bool
+	before      int64
+	frozeBefore bool
+	from, to    float64 // surely in force
+	edgeFrom    float64 // may be in force from (the inject call started)
+	edgeTo      float64 // may be in force until (the revert call ended)
+}
+
+// changes reads credit_limit faults' details from the timeline.
+func changes(timeline []fault.Event) map[string][]change {
+	out := map[string][]change{}
+	for _, e := range timeline {
+		if e.Kind != "credit_limit" || e.Details == nil || e.InjectS == nil {
+			continue
+		}
+		b, _ := json.Marshal(e.Details)
+		var d struct {
+			Accounts []struct {
+				ID           string `json:"id"`
+				LimitBefore  int64  `json:"limit_before"`
+				LimitAfter   int64  `json:"limit_after"`
+				FrozenBefore bool   `json:"frozen_before"`
+				FrozenAfter  bool   `json:"frozen_after"`
+			} `json:"accounts"`
+		}
+		if json.Unmarshal(b, &d) != nil {
+			continue
+		}
+		c := change{from: val(e.ActiveS, e.PlannedStartS), to: val(e.RevertS, 1e18), edgeFrom: *e.InjectS, edgeTo: val(e.RevertedS, 1e18)}
+		for _, acct := range d.Accounts {
+			cc := c
+			cc.limit, cc.frozen, cc.before, cc.frozeBefore = acct.LimitAfter, acct.FrozenAfter, acct.LimitBefore, acct.FrozenBefore
+			out[acct.ID] = append(out[acct.ID], cc)
+		}
+	}
+	return out
+}
+
+func val(p *float64, def float64) float64 {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// inForce returns the strictest limit and freeze surely in force at t:
+// near a change's edges the more lenient of before and after applies.
+func inForce(base int64, baseFrozen bool, cs []change, t float64) (int64, bool) {
+	limit, frozen := base, baseFrozen
+	for _, c := range cs {
+		switch {
+		case t >= c.from && t < c.to:
+			limit, frozen = c.limit, c.frozen
+		case t >= c.edgeFrom && t < c.edgeTo:
+			limit, frozen = max(c.limit, c.before), c.frozen && c.frozeBefore
+		}
+	}
+	return limit, frozen
+}
+
+// accounts checks I6 (no approval over the limit in force, none on a frozen
+// account) and I7 (held equals the sum of holds) per account.
+func (a *auditor) accounts(l *Ledger, timeline []fault.Event, base time.Time) {
+	byAccount := map[string][]Record{}
+	for _, recs := range l.ByKey {
+		for _, r := range recs {
+			byAccount[r.AccountID] = append(byAccount[r.AccountID], r)
+		}
+	}
+	chg := changes(timeline)
+	ids := make([]string, 0, len(l.Accounts))
+	for id := range l.Accounts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		acct := l.Accounts[id]
+		recs := byAccount[id]
+		sort.Slice(recs, func(i, j int) bool { return recs[i].CreatedAt.Before(recs[j].CreatedAt) })
+		var held, sum int64
+		flagged := false
+		for _, r := range recs {
+			sum += r.HoldMinor
+			if r.HoldMinor <= 0 || r.Status == "declined" {
+				continue
+			}
+			held += r.HoldMinor
+			t := r.CreatedAt.Sub(base).Seconds()
+			limit, frozen := inForce(acct.LimitMinor, false, chg[id], t)
+			if !flagged && (held > limit || frozen) {
+				what := fmt.Sprintf("holds %d over limit %d", held, limit)
+				if frozen {
+					what = "approved while frozen"
+				}
+				a.flag("I6", Example{Key: r.IdempotencyKey, Account: id, Amount: r.AmountMinor, Told: "approved",
+					Ledger: fmt.Sprintf("%s at %.3fs", what, t)})
+				flagged = true // one example per account
+			}
+		}
+		if sum != acct.HeldMinor {
+			a.flag("I7", Example{Account: id, Told: fmt.Sprintf("sum of holds %d", sum), Ledger: fmt.Sprintf("held %d", acct.HeldMinor)})
+		}
+	}
+}
