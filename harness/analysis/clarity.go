@@ -16,6 +16,8 @@ type ErrorClarity struct {
 	Specific int `json:"specific"`
 	Generic  int `json:"generic"`
 	NoAnswer int `json:"no_answer"`
+	// RetryAfter counts failures answered with a Retry-After header.
+	RetryAfter int `json:"retry_after"`
 	// SpecificShare is Specific over Failed.
 	SpecificShare float64 `json:"specific_share"`
 	// ByReason counts failures by "code reason" ("" for none).
@@ -24,6 +26,9 @@ type ErrorClarity struct {
 
 func (c *ErrorClarity) add(a *record.Attempt, generic map[string]bool) {
 	c.Failed++
+	if a.RetryAfter != "" {
+		c.RetryAfter++
+	}
 	key := strings.TrimSpace(a.Code + " " + a.Reason)
 	switch {
 	case a.Outcome == record.Timeout || a.Outcome == record.ConnError:

@@ -94,11 +94,11 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		}
 		delete(first, a.Seq)
 		latency := a.End() - sched
-		p.total.add(a.Outcome, latency)
-		p.buckets[idx(sched)].add(a.Outcome, latency)
+		p.total.add(a.Outcome, latency, a.Code)
+		p.buckets[idx(sched)].add(a.Outcome, latency, a.Code)
 		for _, w := range windows {
 			if sched >= w.from && sched < w.to {
-				w.acc.add(a.Outcome, latency)
+				w.acc.add(a.Outcome, latency, a.Code)
 			}
 		}
 		switch {

@@ -64,12 +64,16 @@ type Stats struct {
 	// Latency is measured from each payment's scheduled send time to its
 	// final answer, retries included: what the user waited.
 	Latency Latency `json:"latency_ms"`
+	// DeclinesByCode counts declines by code, e.g. "05" risk or "51" credit:
+	// the false-decline rate of a stretch.
+	DeclinesByCode map[string]int `json:"declines_by_code,omitempty"`
 }
 
 // acc accumulates payments into Stats, with an HdrHistogram for latency.
 type acc struct {
-	o    Outcomes
-	hist *hdrhistogram.Histogram
+	o        Outcomes
+	hist     *hdrhistogram.Histogram
+	declines map[string]int
 }
 
 // maxLatencyUS is the largest latency recorded exactly (10 minutes).
@@ -77,13 +81,19 @@ const maxLatencyUS = 600_000_000
 
 func newAcc() *acc { return &acc{hist: hdrhistogram.New(1, maxLatencyUS, 3)} }
 
-func (a *acc) add(o record.Outcome, latency time.Duration) {
+func (a *acc) add(o record.Outcome, latency time.Duration, code string) {
 	a.o.add(o)
+	if o == record.Declined {
+		if a.declines == nil {
+			a.declines = map[string]int{}
+		}
+		a.declines[code]++
+	}
 	a.hist.RecordValue(min(max(latency.Microseconds(), 1), maxLatencyUS))
 }
 
 func (a *acc) stats() Stats {
-	s := Stats{Payments: a.o.Total(), Outcomes: a.o}
+	s := Stats{Payments: a.o.Total(), Outcomes: a.o, DeclinesByCode: a.declines}
 	if s.Payments > 0 {
 		s.FailureRatio = round(float64(a.o.Failures())/float64(s.Payments), 6)
 		s.Latency = percentiles(a.hist)

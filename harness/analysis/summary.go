@@ -133,7 +133,8 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 	}
 	type fw struct{ before, during, after *window }
 	var fws []fw
-	for _, e := range r.Timeline {
+	events := append(spikes(r), r.Timeline...)
+	for _, e := range events {
 		start, end := faultSpan(e)
 		d := end - start
 		w := fw{newWindow(secs(start-d), secs(start)), newWindow(secs(start), secs(end)), newWindow(secs(end), secs(end+d))}
@@ -163,7 +164,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		s.Phases = append(s.Phases, ps)
 	}
 	firstFault := math.Inf(1)
-	for _, e := range r.Timeline {
+	for _, e := range events {
 		if st, _ := faultSpan(e); st < firstFault {
 			firstFault = st
 		}
@@ -175,7 +176,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		sloP99 = &v
 	}
 	s.Health = baseline(p.series, firstFault, bs, slo.FailureRatio, sloP99)
-	for i, e := range r.Timeline {
+	for i, e := range events {
 		start, end := faultSpan(e)
 		fs := FaultStats{Name: e.Name, Kind: e.Kind, Family: e.Family, Target: e.Target, State: e.State,
 			InjectError: e.InjectError, StartS: round(start, 3), EndS: round(end, 3),
@@ -184,7 +185,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 			horizon := math.Min(r.Plan.Duration().Seconds(), end+math.Max(10, end-start))
 			fs.Recovery = recovery(p.series, bs, start, end, horizon, slo.RecoveredAfter.D().Seconds(), s.Health)
 			if !fs.Recovered {
-				fs.Note = nextFault(r.Timeline, e, end, slo.RecoveredAfter.D().Seconds())
+				fs.Note = nextFault(events, e, end, slo.RecoveredAfter.D().Seconds())
 			}
 		}
 		s.Faults = append(s.Faults, fs)
@@ -228,6 +229,24 @@ func faultSpan(e faultEvent) (float64, float64) {
 		end = *e.RevertedS
 	}
 	return start, end
+}
+
+// spikes are the peaks of spike phases, judged like faults (family
+// traffic): how the service took the surge and how long it needed after it.
+func spikes(r *Run) []faultEvent {
+	var out []faultEvent
+	for i, sp := range r.Plan.Spans() {
+		ph := r.Scenario.Traffic.Phases[i]
+		if ph.Shape != "spike" {
+			continue
+		}
+		rise, hold := ph.Rise.D().Seconds(), ph.Hold.D().Seconds()
+		start := sp.StartS + (ph.Duration.D().Seconds()-2*rise-hold)/2
+		end := start + 2*rise + hold
+		out = append(out, faultEvent{ID: fmt.Sprintf("spike%d", i), Name: sp.Name, Kind: "spike", Family: "traffic",
+			PlannedStartS: start, PlannedEndS: end, ActiveS: &start, RevertedS: &end, State: "reverted"})
+	}
+	return out
 }
 
 // nextFault names a fault that began after e ended but before a recovery

@@ -63,17 +63,17 @@ var names = map[string]string{
 
 // told is what the client sent and heard for one idempotency key.
 type told struct {
-	account    string
-	amount     int64
-	approved   bool
-	declined   bool
-	answers    map[string]bool // distinct definitive answers, "outcome code"
-	ambiguous  bool            // some attempt may have reached the service without an answer
+	account   string
+	amount    int64
+	approved  bool
+	declined  bool
+	answers   map[string]bool // distinct definitive answers, "outcome code"
+	ambiguous bool            // some attempt may have reached the service without an answer
 }
 
 type auditor struct {
-	keys  map[string]*told
-	viol  map[string]*Violation
+	keys map[string]*told
+	viol map[string]*Violation
 }
 
 func (a *auditor) flag(inv string, ex Example) {

@@ -94,4 +94,3 @@ func capacityOf(dir string) map[float64]float64 {
 	}
 	return out
 }
-

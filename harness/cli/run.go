@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
 )
@@ -46,8 +50,11 @@ var runCommand = command{
 				return err // nothing was sent: nothing to report
 			}
 			verdict := report(io.Out, res.Dir, time.Second)
+			if exitcode.Of(verdict) == exitcode.InvariantBroken {
+				return verdict // broken money outranks everything
+			}
 			if err != nil {
-				return err // aborted (4) or a harness error (5) outranks the verdict
+				return err // aborted (4) or a harness error (5) outranks the SLO verdict
 			}
 			return verdict
 		}
@@ -101,9 +108,45 @@ var listCommand = command{
 			fmt.Fprintln(io.Out, "\nLoad shapes (traffic.phases[].shape): constant (rate), ramp (from, to), step (from, to, steps),")
 			fmt.Fprintln(io.Out, "  spike (baseline, peak, rise, hold), sine (mean, amplitude, period)")
 			fmt.Fprintln(io.Out, "\nTarget kinds: authsim (the bundled service on Postgres), url (an existing endpoint), containers (your images)")
+			files := bundledScenarios()
+			if len(files) > 0 {
+				fmt.Fprintln(io.Out, "\nScenarios (authquake run FILE):")
+			}
+			for _, f := range files {
+				s, _, err := scenario.Load(f)
+				if err != nil {
+					fmt.Fprintf(io.Out, "  %-28s (invalid: authquake validate %s)\n", f, f)
+					continue
+				}
+				desc := strings.Join(strings.Fields(s.Description), " ")
+				mode := ""
+				if m := failureMode.FindStringSubmatch(desc); m != nil {
+					mode, desc = m[1]+" ", desc[len(m[0]):]
+				}
+				fmt.Fprintf(io.Out, "  %-28s %s%s\n", s.Name, mode, firstSentence(desc))
+			}
 			return nil
 		}
 	},
+}
+
+// failureMode is a description's leading FAILURE-MODES id, "S1. ".
+var failureMode = regexp.MustCompile(`^(S[0-9]+)\. `)
+
+// bundledScenarios lists the scenario files under scenarios/ of the working
+// directory, or of the source tree.
+func bundledScenarios() []string {
+	dir := "scenarios"
+	if _, err := os.Stat(dir); err != nil {
+		src, err := images.FindSource()
+		if err != nil {
+			return nil
+		}
+		dir = filepath.Join(src, "scenarios")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.yaml"))
+	sort.Strings(files)
+	return files
 }
 
 func isTerminal(f *os.File) bool {

@@ -170,6 +170,7 @@ func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Atte
 	}
 	a.Status = resp.StatusCode
 	a.Outcome, a.Code, a.Reason = s.classify.Answer(resp.StatusCode, answer)
+	a.RetryAfter = resp.Header.Get("Retry-After")
 	return nil
 }
 

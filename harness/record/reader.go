@@ -30,14 +30,16 @@ func Read(path string, fn func(*Attempt) error) error {
 	}
 	r := csv.NewReader(gz)
 	r.ReuseRecord = true
-	r.FieldsPerRecord = len(Columns)
 	head, err := r.Read()
 	if err != nil {
 		return truncated(path, err)
 	}
-	if strings.Join(head, ",") != strings.Join(Columns, ",") {
+	switch strings.Join(head, ",") {
+	case strings.Join(Columns, ","), strings.Join(Columns[:v1Columns], ","):
+	default:
 		return fmt.Errorf("%s: unknown columns %v", path, head)
 	}
+	r.FieldsPerRecord = len(head)
 	var a Attempt
 	for line := 2; ; line++ {
 		rec, err := r.Read()
@@ -83,5 +85,9 @@ func parse(rec []string, a *Attempt) error {
 	a.Code, a.Reason, a.Error, a.Key, a.Account = rec[7], rec[8], rec[9], rec[10], rec[11]
 	a.Merchant = rec[13]
 	a.Duplicate, a.Final = rec[14] == "1", rec[15] == "1"
+	a.RetryAfter = ""
+	if len(rec) > v1Columns {
+		a.RetryAfter = rec[16]
+	}
 	return nil
 }

@@ -56,6 +56,8 @@ type Attempt struct {
 	Duplicate bool
 	// Final marks the payment's last attempt: its outcome is what the user saw.
 	Final bool
+	// RetryAfter is the answer's Retry-After header, if any.
+	RetryAfter string
 }
 
 // End is when the attempt's answer (or failure) came, since the base time.
@@ -63,7 +65,11 @@ func (a *Attempt) End() time.Duration { return a.Sent + a.Latency }
 
 // Columns is the CSV header of the attempts file.
 var Columns = []string{"seq", "attempt", "scheduled_ns", "sent_ns", "latency_ns", "status", "outcome", "code",
-	"reason", "error", "key", "account", "amount", "merchant", "duplicate", "final"}
+	"reason", "error", "key", "account", "amount", "merchant", "duplicate", "final", "retry_after"}
+
+// v1Columns is the first version of the header, without retry_after; files
+// written with it are still read.
+var v1Columns = len(Columns) - 1
 
 // File is the attempts file's name in a run directory.
 const File = "attempts.csv.gz"

@@ -22,6 +22,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		{Seq: 0, Attempt: 1, Scheduled: 0, Sent: 120 * time.Microsecond, Latency: 3 * time.Millisecond, Status: 201,
 			Outcome: Approved, Code: "00", Key: "aq-1-0", Account: "acct-000001", Amount: 2500, Merchant: "mrc-0001", Final: true},
 		// Commas, quotes and a line break in text fields survive.
+		{Seq: 2, Attempt: 1, Status: 503, Outcome: Shed, Code: "91", Reason: "maintenance", RetryAfter: "30"},
 		{Seq: 1, Attempt: 2, Scheduled: time.Second, Sent: time.Second + 5, Latency: 2 * time.Second, Outcome: Timeout,
 			Error: `read tcp: i/o timeout, "again"` + "\nx", Key: "k,1", Account: "a", Amount: 1, Merchant: "m", Duplicate: true},
 	}

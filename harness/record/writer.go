@@ -65,6 +65,8 @@ func (w *Writer) Record(a *Attempt) {
 	b = appendBool(b, a.Duplicate)
 	b = append(b, ',')
 	b = appendBool(b, a.Final)
+	b = append(b, ',')
+	b = appendField(b, a.RetryAfter)
 	b = append(b, '\n')
 	w.line = b
 	if _, err := w.bw.Write(b); err != nil && w.err == nil {
