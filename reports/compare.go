@@ -98,4 +98,3 @@ func CompareMarkdown(w io.Writer, base, next string, rows []Row) bool {
 	}
 	return bad
 }
-
