@@ -21,6 +21,12 @@ type Sink interface {
 	Record(*record.Attempt)
 }
 
+// SendObserver is a Sink that also wants to know when each payment's first
+// attempt leaves, before its answer (the live progress line's sent rate).
+type SendObserver interface {
+	Sent(at time.Duration)
+}
+
 // sender is the http.RoundTripper vegeta's client calls for each hit. The
 // request vegeta built only carries the hit's sequence number (the
 // X-Vegeta-Seq header); the sender turns it into the payment the seed says,
@@ -28,21 +34,22 @@ type Sink interface {
 // client would, and records every attempt. vegeta stays in charge of the open
 // model: when to send, with unbounded workers.
 type sender struct {
-	base     string
-	method   string
-	path     *text
-	headers  []header
-	body     *text
-	stream   *traffic.Stream
-	pacer    *traffic.Pacer
-	classify *Classifier
-	client   scenario.Client
-	retryOn  map[string]bool
-	seed     uint64
-	inner    http.RoundTripper
-	sinks    []Sink
-	stopping chan struct{}
-	stopOnce sync.Once
+	base      string
+	method    string
+	path      *text
+	headers   []header
+	body      *text
+	stream    *traffic.Stream
+	pacer     *traffic.Pacer
+	classify  *Classifier
+	client    scenario.Client
+	retryOn   map[string]bool
+	seed      uint64
+	inner     http.RoundTripper
+	sinks     []Sink
+	observers []SendObserver // the sinks that are SendObservers
+	stopping  chan struct{}
+	stopOnce  sync.Once
 }
 
 type header struct {
@@ -73,6 +80,11 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 			return nil, err
 		}
 		sd.headers = append(sd.headers, header{http.CanonicalHeaderKey(k), t})
+	}
+	for _, sink := range sinks {
+		if o, ok := sink.(SendObserver); ok {
+			sd.observers = append(sd.observers, o)
+		}
 	}
 	for _, on := range s.Requests.Client.Retries.On {
 		sd.retryOn[on] = true
@@ -157,6 +169,11 @@ func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Atte
 	}
 	start := time.Now()
 	a.Sent = start.Sub(began)
+	if a.Attempt == 1 {
+		for _, o := range s.observers {
+			o.Sent(a.Sent)
+		}
+	}
 	resp, err := s.inner.RoundTrip(req)
 	var answer []byte
 	if err == nil {
