@@ -94,6 +94,12 @@ func TestInvariants(t *testing.T) {
 		// The same approval after the freeze was lifted is fine.
 		{"after freeze", []sent{{key: "k1", account: "a", amount: 10, outcome: record.Approved, code: "00"}},
 			ledger(acct(10), rec("k1", "a", 10, "approved", 10, 9)), []fault.Event{freeze(4, 8)}, nil, Indeterminate{}, false},
+		// Overlapping faults: a limit cut (3-9 s) and a freeze (4.5-6 s). After
+		// the freeze ends the cut limit still holds; after 9 s the original.
+		{"overlap cut", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 7)), []fault.Event{cut(3, 9, 500), freezeAt(4.5, 6)}, []string{"I6"}, Indeterminate{}, false},
+		{"overlap after", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 9.5)), []fault.Event{cut(3, 9, 500), freezeAt(4.5, 6)}, nil, Indeterminate{}, false},
 		// I7: held does not match the holds.
 		{"held drift", []sent{{key: "k1", account: "a", amount: 100, outcome: record.Approved, code: "00"}},
 			ledger(acct(250), rec("k1", "a", 100, "approved", 100, 1)), nil, []string{"I7"}, Indeterminate{}, false},
@@ -129,7 +135,7 @@ func TestInvariants(t *testing.T) {
 
 func freeze(from, to float64) fault.Event {
 	return fault.Event{Kind: "credit_limit", InjectS: &from, ActiveS: &from, RevertS: &to, RevertedS: &to,
-		Details: map[string]any{"accounts": []map[string]any{{"id": "a", "limit_before": 1000, "limit_after": 1000, "frozen_before": false, "frozen_after": true}}}}
+		Details: map[string]any{"field": "frozen", "accounts": []map[string]any{{"id": "a", "limit_before": 1000, "limit_after": 1000, "frozen_before": false, "frozen_after": true}}}}
 }
 
 // TestUnresolvedWithoutLedger: with no snapshot, a timeout stays unknown and
@@ -144,4 +150,16 @@ func TestUnresolvedWithoutLedger(t *testing.T) {
 	if !res.Inconclusive || res.Indeterminate.Unknown != 1 || res.Checked || len(res.Violations) != 0 {
 		t.Errorf("%+v", res)
 	}
+}
+
+func cut(from, to float64, limit int64) fault.Event {
+	return fault.Event{Kind: "credit_limit", InjectS: &from, ActiveS: &from, RevertS: &to, RevertedS: &to,
+		Details: map[string]any{"field": "limit", "accounts": []map[string]any{{"id": "a", "limit_before": 1000, "limit_after": limit, "frozen_before": false, "frozen_after": false}}}}
+}
+
+func freezeAt(from, to float64) fault.Event {
+	e := freeze(from, to)
+	e.Details.(map[string]any)["accounts"].([]map[string]any)[0]["limit_before"] = 500
+	e.Details.(map[string]any)["accounts"].([]map[string]any)[0]["limit_after"] = 500
+	return e
 }

@@ -12,6 +12,7 @@ import (
 // change is a fault's change to one account's limit or freeze, with when it
 // was surely in force (from, to) and when it may have been (edges).
 type change struct {
+	freeze      bool // the change freezes; otherwise it changes the limit
 	limit       int64
 	frozen      bool
 	before      int64
@@ -30,6 +31,7 @@ func changes(timeline []fault.Event) map[string][]change {
 		}
 		b, _ := json.Marshal(e.Details)
 		var d struct {
+			Field    string `json:"field"`
 			Accounts []struct {
 				ID           string `json:"id"`
 				LimitBefore  int64  `json:"limit_before"`
@@ -44,6 +46,7 @@ func changes(timeline []fault.Event) map[string][]change {
 		c := change{from: val(e.ActiveS, e.PlannedStartS), to: val(e.RevertS, 1e18), edgeFrom: *e.InjectS, edgeTo: val(e.RevertedS, 1e18)}
 		for _, acct := range d.Accounts {
 			cc := c
+			cc.freeze = d.Field == "frozen"
 			cc.limit, cc.frozen, cc.before, cc.frozeBefore = acct.LimitAfter, acct.FrozenAfter, acct.LimitBefore, acct.FrozenBefore
 			out[acct.ID] = append(out[acct.ID], cc)
 		}
@@ -58,16 +61,22 @@ func val(p *float64, def float64) float64 {
 	return *p
 }
 
-// inForce returns the strictest limit and freeze surely in force at t:
-// near a change's edges the more lenient of before and after applies.
+// inForce returns the limit and freeze surely in force at t. Each change
+// sets only its own field (a limit change or a freeze); near a change's edges
+// the more lenient of before and after applies.
 func inForce(base int64, baseFrozen bool, cs []change, t float64) (int64, bool) {
 	limit, frozen := base, baseFrozen
 	for _, c := range cs {
+		in, edge := t >= c.from && t < c.to, t >= c.edgeFrom && t < c.edgeTo
 		switch {
-		case t >= c.from && t < c.to:
-			limit, frozen = c.limit, c.frozen
-		case t >= c.edgeFrom && t < c.edgeTo:
-			limit, frozen = max(c.limit, c.before), c.frozen && c.frozeBefore
+		case c.freeze && in:
+			frozen = c.frozen
+		case c.freeze && edge:
+			frozen = frozen && c.frozeBefore
+		case in:
+			limit = min(limit, c.limit)
+		case edge:
+			limit = min(limit, max(c.limit, c.before))
 		}
 	}
 	return limit, frozen

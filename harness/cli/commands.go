@@ -12,16 +12,6 @@ import (
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
 var Version = "dev"
 
-var capacityCommand = command{
-	name: "capacity", usage: "SCENARIO.yaml",
-	summary: "Find the highest rate within the SLO at several CPU limits.",
-	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
-		fs.String("cpus", "0.5,1,2", "CPU limits of the service container")
-		fs.String("target-rate", "", "the promotion's expected peak, e.g. 2000/s")
-		return notYet("capacity")
-	},
-}
-
 var versionCommand = command{
 	name: "version", usage: "",
 	summary: "Print authquake's version and the versions of its load and container libraries.",

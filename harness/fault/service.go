@@ -176,7 +176,18 @@ func (f *creditFault) Revert(ctx context.Context) error {
 	if len(f.before) == 0 {
 		return nil
 	}
-	return f.a.do(ctx, "POST", "/admin/accounts/restore", map[string]any{"accounts": f.before}, nil)
+	// Put back only the field this fault changed, so that overlapping
+	// credit faults can end in any order.
+	restore := make([]map[string]any, len(f.before))
+	for i, b := range f.before {
+		restore[i] = map[string]any{"id": b.ID}
+		if f.p.Freeze {
+			restore[i]["frozen"] = b.Frozen
+		} else {
+			restore[i]["limit_minor"] = b.LimitMinor
+		}
+	}
+	return f.a.do(ctx, "POST", "/admin/accounts/restore", map[string]any{"accounts": restore}, nil)
 }
 
 // Details lists each changed account with its limit before and after.
@@ -198,7 +209,11 @@ func (f *creditFault) Details() any {
 		}
 		out[i] = c
 	}
-	return map[string]any{"accounts": out}
+	field := "limit"
+	if f.p.Freeze {
+		field = "frozen"
+	}
+	return map[string]any{"field": field, "accounts": out}
 }
 
 // pickAccounts chooses share of the accounts, the same ones for the same

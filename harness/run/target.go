@@ -84,7 +84,7 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim: %w", err), "docker logs of the failed container say more")
 	}
 	t.info.StartupMS = topo.Startup.Milliseconds()
-	return t, seedAccounts(ctx, topo, s)
+	return t, SeedAccounts(ctx, topo, s)
 }
 
 // containersSpec is the topology of a containers target: the user's images,
@@ -114,8 +114,8 @@ func or(a, b string) string {
 	return b
 }
 
-// seedAccounts creates the scenario's accounts in authsim.
-func seedAccounts(ctx context.Context, topo *topology.Topology, s *scenario.Scenario) error {
+// SeedAccounts creates the scenario's accounts in authsim.
+func SeedAccounts(ctx context.Context, topo *topology.Topology, s *scenario.Scenario) error {
 	a := s.Accounts
 	body := fmt.Sprintf(`{"count":%d,"prefix":%q,"currency":%q,"limit_min_minor":%d,"limit_max_minor":%d,"distribution":%q,"seed":%d}`,
 		a.Count, a.Prefix, s.Requests.Currency, a.Limit.Min, a.Limit.Max, a.Limit.Distribution, s.Seed)

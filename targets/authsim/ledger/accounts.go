@@ -89,14 +89,23 @@ func (l *Ledger) Apply(ctx context.Context, c Change) ([]AccountView, error) {
 	return before, tx.Commit(ctx)
 }
 
-// Restore puts accounts' limits and freezes back as they were (the before of
-// an Apply), in one statement.
-func (l *Ledger) Restore(ctx context.Context, accounts []AccountView) error {
-	ids, limits, frozen := make([]string, len(accounts)), make([]int64, len(accounts)), make([]bool, len(accounts))
-	for i, a := range accounts {
-		ids[i], limits[i], frozen[i] = a.ID, a.LimitMinor, a.Frozen
+// Restoration puts back one account's limit, freeze, or both (nil: leave).
+type Restoration struct {
+	ID         string `json:"id"`
+	LimitMinor *int64 `json:"limit_minor,omitempty"`
+	Frozen     *bool  `json:"frozen,omitempty"`
+}
+
+// Restore puts accounts' limits and freezes back as they were, each only
+// where given, in one statement: overlapping changes of different fields
+// (a lowered limit, then a freeze) can be undone in any order.
+func (l *Ledger) Restore(ctx context.Context, rs []Restoration) error {
+	ids, limits, frozen := make([]string, len(rs)), make([]*int64, len(rs)), make([]*bool, len(rs))
+	for i, r := range rs {
+		ids[i], limits[i], frozen[i] = r.ID, r.LimitMinor, r.Frozen
 	}
-	_, err := l.pool.Exec(ctx, `UPDATE accounts a SET limit_minor = r.limit_minor, frozen = r.frozen, updated_at = clock_timestamp()
+	_, err := l.pool.Exec(ctx, `UPDATE accounts a SET limit_minor = coalesce(r.limit_minor, a.limit_minor),
+		frozen = coalesce(r.frozen, a.frozen), updated_at = clock_timestamp()
 		FROM unnest($1::text[], $2::bigint[], $3::bool[]) AS r(id, limit_minor, frozen) WHERE a.id = r.id`, ids, limits, frozen)
 	return err
 }

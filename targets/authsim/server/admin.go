@@ -133,7 +133,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Accounts []ledger.AccountView `json:"accounts"`
+		Accounts []ledger.Restoration `json:"accounts"`
 	}
 	if !decode(w, r, &body) {
 		return

@@ -1,0 +1,140 @@
+package capacity
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/images"
+	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/topology"
+)
+
+// Run searches every CPU limit and returns the result with a new directory
+// under o.Out for its reports (reports.WriteCapacity). Each limit gets a fresh
+// authsim topology whose service container has that many CPUs.
+func Run(ctx context.Context, o Options) (*Result, string, error) {
+	s, err := run.Load(o.Scenario)
+	if err != nil {
+		return nil, "", err
+	}
+	if s.Target.Kind != scenario.TargetAuthsim {
+		return nil, "", exitcode.Invalidf("capacity limits the CPUs of authsim's container", "capacity: target kind %s: only authsim", s.Target.Kind)
+	}
+	defaults(&o, s)
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	maxFail, maxP99 := 0.01, 500.0
+	if s.SLO.FailureRatio != nil {
+		maxFail = *s.SLO.FailureRatio
+	}
+	if s.SLO.P99 != nil {
+		maxP99 = float64(s.SLO.P99.D()) / float64(time.Millisecond)
+	}
+	res := &Result{Schema: "authquake.capacity/v1", Scenario: s.Name, Seed: s.Seed, StepS: o.Step.Seconds(), MaxFailure: maxFail, MaxP99MS: maxP99, TargetRate: o.TargetRate}
+	dir := filepath.Join(o.Out, "capacity-"+strings.ReplaceAll(s.Name, "/", "_")+"-"+time.Now().UTC().Format("20060102T150405Z"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, "", exitcode.New(exitcode.Environment, err, "")
+	}
+	cli, err := docker.Connect(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer cli.Close()
+	docker.Reap(ctx, cli, docker.Selector{})
+	b, err := images.NewBuilder(cli, o.Log)
+	if err != nil {
+		return nil, "", exitcode.New(exitcode.Environment, err, "")
+	}
+	refs, err := b.All(ctx)
+	if err != nil {
+		return nil, "", exitcode.New(exitcode.Environment, err, "")
+	}
+	for i, cpus := range o.CPUs {
+		fmt.Fprintf(o.Log, "capacity at %g CPUs (SLO: failure ratio <= %g, p99 <= %.0f ms, steps of %s)\n", cpus, maxFail, maxP99, o.Step)
+		l, err := oneLimit(ctx, *s, refs, cpus, i, o, maxFail, maxP99)
+		if err != nil {
+			return res, dir, err
+		}
+		res.Limits = append(res.Limits, l)
+		if ctx.Err() != nil {
+			return res, dir, context.Cause(ctx)
+		}
+	}
+	res.plan()
+	return res, dir, nil
+}
+
+func defaults(o *Options, s *scenario.Scenario) {
+	if o.Step <= 0 {
+		o.Step = 10 * time.Second
+	}
+	if o.StartRate <= 0 {
+		o.StartRate = 50
+	}
+	if o.MaxRate <= 0 {
+		o.MaxRate = 20000
+	}
+	if o.Bisections <= 0 {
+		o.Bisections = 4
+	}
+	if len(o.CPUs) == 0 {
+		o.CPUs = []float64{0.5, 1, 2}
+	}
+	if o.Seed != 0 {
+		s.Seed = o.Seed
+	} else if s.Seed == 0 {
+		s.Seed = rand.Uint64() >> 1
+	}
+}
+
+func oneLimit(ctx context.Context, s scenario.Scenario, refs images.Refs, cpus float64, i int, o Options, maxFail, maxP99 float64) (Limit, error) {
+	a := s.Target.Authsim
+	topo, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: a.Bugs, Env: a.Env, CPUs: cpus, Memory: int64(a.Memory)})
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		topo.Close(cctx)
+	}()
+	if err != nil {
+		return Limit{}, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim at %g CPUs: %w", cpus, err), "")
+	}
+	if err := run.SeedAccounts(ctx, topo, &s); err != nil {
+		return Limit{}, err
+	}
+	l := search(ctx, s, topo.Endpoints.Service, o, i, maxFail, maxP99, o.Log)
+	l.CPUs = cpus
+	l.PerCore = math.Round(l.Sustainable / cpus)
+	return l, nil
+}
+
+// plan works out what the target rate needs: cores at the best measured
+// rate per core, and each limit's headroom against it.
+func (r *Result) plan() {
+	if r.TargetRate <= 0 {
+		return
+	}
+	best := 0.0
+	for i := range r.Limits {
+		l := &r.Limits[i]
+		h := math.Round((l.Sustainable/r.TargetRate-1)*1000) / 1000
+		l.HeadroomRatio = &h
+		if l.PerCore > best && !l.Ceiling {
+			best, r.PerCoreBasis = l.PerCore, fmt.Sprintf("%g CPUs: %.0f/s per core", l.CPUs, l.PerCore)
+		}
+	}
+	if best > 0 {
+		r.CoresNeeded = math.Ceil(r.TargetRate/best*10) / 10
+		r.CoresWith30 = math.Ceil(1.3*r.TargetRate/best*10) / 10
+	}
+}

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/authquake/authquake/harness/capacity"
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/reports"
+)
+
+var capacityCommand = command{
+	name: "capacity", usage: "SCENARIO.yaml",
+	summary: "Find the highest rate within the scenario's SLO at several CPU limits of authsim's container: a step search, " +
+		"then a bisection. Writes capacity.json, capacity.md and capacity.html: sustainable rate per limit, the knee, and the cores a target rate needs.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		cpus := fs.String("cpus", "0.5,1,2", "CPU limits of the service container, comma-separated")
+		target := fs.String("target-rate", "", "the promotion's expected peak, e.g. 2000/s")
+		stepLen := fs.Duration("step", 10*time.Second, "length of each steady step (the first fifth is warm-up)")
+		start := fs.Float64("start-rate", 50, "first step's rate per second; each step doubles until one fails")
+		maxRate := fs.Float64("max-rate", 20000, "highest rate to try per second")
+		out := fs.String("out", "results", "parent directory of the capacity directory")
+		seed := fs.Uint64("seed", 0, "seed (0: the scenario's)")
+		return func(ctx context.Context, io IO, args []string) error {
+			if len(args) != 1 {
+				return exitcode.Invalidf("authquake capacity scenarios/capacity/step-load.yaml --cpus 0.5,1", "capacity: want one scenario file")
+			}
+			o := capacity.Options{Scenario: args[0], Step: *stepLen, StartRate: *start, MaxRate: *maxRate, Out: *out, Seed: *seed, Log: io.Err}
+			for _, c := range strings.Split(*cpus, ",") {
+				v, err := strconv.ParseFloat(strings.TrimSpace(c), 64)
+				if err != nil || v <= 0 || v > 1024 {
+					return exitcode.Invalidf("e.g. --cpus 0.5,1,2", "capacity: --cpus: %q is not a number of cores", c)
+				}
+				o.CPUs = append(o.CPUs, v)
+			}
+			if *target != "" {
+				r, err := parseRate(*target)
+				if err != nil {
+					return exitcode.Invalidf("e.g. --target-rate 2000/s", "capacity: --target-rate: %v", err)
+				}
+				o.TargetRate = r
+			}
+			if *stepLen < time.Second {
+				return exitcode.Invalidf("e.g. --step 10s", "capacity: --step must be at least 1s")
+			}
+			res, dir, err := capacity.Run(ctx, o)
+			if res != nil && dir != "" {
+				if werr := reports.WriteCapacity(dir, res); werr != nil && err == nil {
+					err = werr
+				}
+				reports.CapacityMarkdown(io.Out, res)
+				fmt.Fprintf(io.Out, "\ncapacity: %s/capacity.html\n", dir)
+			}
+			return interrupted(ctx, err)
+		}
+	},
+}
+
+// parseRate reads "2000/s", "120000/m" or a bare number per second.
+func parseRate(s string) (float64, error) {
+	num, unit, _ := strings.Cut(s, "/")
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q is not a rate", s)
+	}
+	switch unit {
+	case "", "s":
+		return v, nil
+	case "m", "min":
+		return v / 60, nil
+	case "h":
+		return v / 3600, nil
+	}
+	return 0, fmt.Errorf("%q: unit must be /s, /m or /h", s)
+}
