@@ -1,0 +1,34 @@
+package capacity
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/authquake/authquake/harness/dockertest"
+)
+
+// TestMoreCPUsSustainMore: with short steps, the larger CPU limit sustains
+// a higher rate within the SLO.
+func TestMoreCPUsSustainMore(t *testing.T) {
+	dockertest.Client(t)
+	dockertest.Images(t)
+	res, _, err := Run(context.Background(), Options{Scenario: "../../scenarios/capacity/step-load.yaml",
+		CPUs: []float64{0.2, 1}, Step: 2 * time.Second, StartRate: 50, Bisections: 2, TargetRate: 1000,
+		Out: t.TempDir(), Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, large := res.Limits[0], res.Limits[1]
+	t.Logf("0.2 CPUs: %.0f/s, 1 CPU: %.0f/s", small.Sustainable, large.Sustainable)
+	if !(large.Sustainable > small.Sustainable) || small.Sustainable <= 0 {
+		t.Errorf("sustainable %.0f/s at %g CPUs, %.0f/s at %g CPUs: want more at more CPUs", small.Sustainable, small.CPUs, large.Sustainable, large.CPUs)
+	}
+	if res.CoresNeeded <= 0 || small.HeadroomRatio == nil {
+		t.Errorf("no plan for the target rate: %+v", res)
+	}
+}
+
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) { l.t.Logf("%s", p); return len(p), nil }
