@@ -6,6 +6,12 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 
 .PHONY: build images test test-short vet demo bench clean cleanup fuzz capacity
 
+# Load generator against vegeta's own CLI, memory over a long run, accuracy
+# (about 12 minutes; writes BENCHMARKS.md), then the hot paths' Go benchmarks.
+bench:
+	$(GO) run ./cmd/bench
+	$(GO) test -run XXX -bench . -benchmem ./harness/traffic/ ./harness/load/ ./harness/record/ ./harness/analysis/
+
 # Capacity of authsim at three CPU limits against a promotion's peak.
 capacity: images
 	$(BIN) capacity scenarios/capacity/step-load.yaml --cpus 0.5,1,2 --target-rate 1500/s

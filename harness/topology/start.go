@@ -191,7 +191,9 @@ func (t *Topology) runService(ctx context.Context, c Container, view *envView, c
 	if err := t.run(ctx, c.Name, c.Image, opts...); err != nil {
 		return err
 	}
-	t.logf("%s ready", c.Name)
+	if view == nil { // the service itself is announced with its endpoint
+		t.logf("%s ready", c.Name)
+	}
 	return nil
 }
 

@@ -1,0 +1,285 @@
+// Command bench is `make bench`: it builds vegeta's own CLI from the same
+// module version and a trivial server from this repo, and measures, in one
+// invocation, side by side on 127.0.0.1: the highest open-model rate each
+// load generator sustains, CPU time per request at a fixed rate, memory over
+// a long run, and authquake's accuracy through Toxiproxy. It prints a table
+// of ratios authquake / vegeta and writes BENCHMARKS.md.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shirou/gopsutil/v3/process"
+
+	"github.com/authquake/authquake/harness/record"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// config is how long each measure runs; -quick shortens all of them.
+type config struct {
+	probe, cpu, soak time.Duration
+	cpuRate          float64
+	out              string
+}
+
+// gen is one load generator under test.
+type gen struct {
+	name string
+	// cmd starts a run at rate for dur writing results to out.
+	cmd func(rate float64, dur time.Duration, out string) *exec.Cmd
+	// read returns how many requests were sent and the send lag p99 over
+	// the last fifth of the run.
+	read func(out string, rate float64) (sent int, lagP99 time.Duration, err error)
+}
+
+// run is one measured generator process.
+type run struct {
+	sent    int
+	lagP99  time.Duration
+	cpu     time.Duration
+	peakRSS uint64
+	rss     []uint64 // once a second
+}
+
+func measure(g gen, rate float64, dur time.Duration, dir string) (run, error) {
+	out := filepath.Join(dir, fmt.Sprintf("%s-%.0f.out", g.name, rate))
+	cmd := g.cmd(rate, dur, out)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return run{}, err
+	}
+	var r run
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	p, _ := process.NewProcess(int32(cmd.Process.Pid))
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for waiting := true; waiting; {
+		select {
+		case err := <-done:
+			if err != nil {
+				return r, fmt.Errorf("%s: %w", g.name, err)
+			}
+			waiting = false
+		case <-tick.C:
+			if m, err := p.MemoryInfo(); err == nil {
+				r.rss = append(r.rss, m.RSS)
+				r.peakRSS = max(r.peakRSS, m.RSS)
+			}
+		}
+	}
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	var err error
+	r.sent, r.lagP99, err = g.read(out, rate)
+	os.Remove(out)
+	return r, err
+}
+
+// sustains reports whether a run kept up: within 1% of the offered count and
+// no growing send lag.
+func sustains(r run, rate float64, dur time.Duration) bool {
+	return float64(r.sent) >= 0.99*rate*dur.Seconds() && r.lagP99 < 50*time.Millisecond
+}
+
+// maxRate doubles the rate until the generator cannot keep up, then bisects.
+func maxRate(g gen, c config, dir string) (float64, error) {
+	lo, hi := 0.0, 0.0
+	for r := 2000.0; r <= 128000; r *= 2 {
+		res, err := measure(g, r, c.probe, dir)
+		if err != nil {
+			return 0, err
+		}
+		ok := sustains(res, r, c.probe)
+		fmt.Printf("  %-9s %6.0f/s: sent %7d, lag p99 %8s  %v\n", g.name, r, res.sent, res.lagP99.Round(time.Microsecond), ok)
+		if !ok {
+			hi = r
+			break
+		}
+		lo = r
+	}
+	for i := 0; i < 3 && hi > 0; i++ {
+		mid := (lo + hi) / 2
+		res, err := measure(g, mid, c.probe, dir)
+		if err != nil {
+			return 0, err
+		}
+		ok := sustains(res, mid, c.probe)
+		fmt.Printf("  %-9s %6.0f/s: sent %7d, lag p99 %8s  %v\n", g.name, mid, res.sent, res.lagP99.Round(time.Microsecond), ok)
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
+func bench(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ExitOnError)
+	quick := fs.Bool("quick", false, "short runs, to check the benchmark itself")
+	out := fs.String("o", "BENCHMARKS.md", "where to write the table")
+	fs.Parse(args)
+	c := config{probe: 10 * time.Second, cpu: 20 * time.Second, soak: 5 * time.Minute, cpuRate: 5000, out: *out}
+	if *quick {
+		c = config{probe: 3 * time.Second, cpu: 5 * time.Second, soak: 20 * time.Second, cpuRate: 2000, out: *out}
+	}
+	start := time.Now()
+	dir, err := os.MkdirTemp("", "authquake-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := func(name, pkg string) (string, error) {
+		p := filepath.Join(dir, name)
+		if o, err := exec.Command("go", "build", "-o", p, pkg).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("build %s: %v\n%s", pkg, err, o)
+		}
+		return p, nil
+	}
+	vegetaBin, err := bin("vegeta", "github.com/tsenart/vegeta/v12")
+	if err != nil {
+		return err
+	}
+	trivialBin, err := bin("trivial", "./targets/trivial")
+	if err != nil {
+		return err
+	}
+	self, err := bin("bench", "./cmd/bench")
+	if err != nil {
+		return err
+	}
+	srv := exec.Command(trivialBin)
+	stdout, _ := srv.StdoutPipe()
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer srv.Process.Kill()
+	url, _ := bufio.NewReader(stdout).ReadString('\n')
+	url = strings.TrimSpace(url)
+	gens := generators(self, vegetaBin, url, dir)
+	rep := &report{cfg: c, url: url}
+	fmt.Println("1. highest sustained open-model rate")
+	for i, g := range gens {
+		if rep.maxRate[i], err = maxRate(g, c, dir); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("2. CPU per request at %.0f/s for %s\n", c.cpuRate, c.cpu)
+	for i, g := range gens {
+		r, err := measure(g, c.cpuRate, c.cpu, dir)
+		if err != nil {
+			return err
+		}
+		rep.cpu[i], rep.cpuRSS[i] = r.cpu/time.Duration(max(r.sent, 1)), r.peakRSS
+		fmt.Printf("  %-9s sent %d, CPU %s, %s per request, peak RSS %.1f MB\n", g.name, r.sent, r.cpu.Round(time.Millisecond), rep.cpu[i], mb(r.peakRSS))
+	}
+	fmt.Printf("3. authquake memory over %s at %.0f/s\n", c.soak, c.cpuRate)
+	soak, err := measure(gens[0], c.cpuRate, c.soak, dir)
+	if err != nil {
+		return err
+	}
+	rep.soak = soak
+	fmt.Printf("  peak %.1f MB, final %.1f MB, slope over the second half %+.2f MB/min\n", mb(soak.peakRSS), mb(last(soak.rss)), slope(soak.rss))
+	fmt.Println("4. accuracy through Toxiproxy")
+	if rep.acc, err = accuracy(self, vegetaBin, url, dir, *quick); err != nil {
+		return err
+	}
+	rep.took = time.Since(start)
+	return rep.write()
+}
+
+// generators are authquake's (this binary's gen role) and vegeta's CLI, both
+// at the same rate against the same server.
+func generators(self, vegetaBin, url, dir string) [2]gen {
+	body := filepath.Join(dir, "body.json")
+	os.WriteFile(body, []byte(`{"account_id":"acct-000001","amount_minor":2500,"currency":"EUR","merchant_id":"mrc-0001"}`), 0o644)
+	targets := filepath.Join(dir, "targets.txt")
+	os.WriteFile(targets, []byte(fmt.Sprintf("POST %s/v1/authorizations\nContent-Type: application/json\nIdempotency-Key: k\n@%s\n", url, body)), 0o644)
+	return [2]gen{
+		{name: "authquake",
+			cmd: func(rate float64, dur time.Duration, out string) *exec.Cmd {
+				return exec.Command(self, "gen", url, fmt.Sprint(rate), dur.String(), out)
+			},
+			read: func(out string, rate float64) (int, time.Duration, error) {
+				var lags []time.Duration
+				err := record.Read(out, func(a *record.Attempt) error {
+					if a.Attempt == 1 {
+						lags = append(lags, a.Sent-a.Scheduled)
+					}
+					return nil
+				})
+				return len(lags), tailP99(lags), err
+			}},
+		{name: "vegeta",
+			cmd: func(rate float64, dur time.Duration, out string) *exec.Cmd {
+				return exec.Command(vegetaBin, "attack", "-rate", fmt.Sprintf("%.0f/s", rate), "-duration", dur.String(),
+					"-targets", targets, "-output", out, "-timeout", "5s")
+			},
+			read: func(out string, rate float64) (int, time.Duration, error) {
+				f, err := os.Open(out)
+				if err != nil {
+					return 0, 0, err
+				}
+				defer f.Close()
+				dec := vegeta.NewDecoder(f)
+				var rs []vegeta.Result
+				for {
+					var r vegeta.Result
+					if err := dec.Decode(&r); err != nil {
+						break
+					}
+					rs = append(rs, r)
+				}
+				sort.Slice(rs, func(i, j int) bool { return rs[i].Seq < rs[j].Seq })
+				lags := make([]time.Duration, len(rs))
+				for i, r := range rs {
+					due := rs[0].Timestamp.Add(time.Duration(float64(r.Seq) / rate * float64(time.Second)))
+					lags[i] = r.Timestamp.Sub(due)
+				}
+				return len(rs), tailP99(lags), nil
+			}},
+	}
+}
+
+// tailP99 is the 99th percentile of the last fifth of the lags: a lag that
+// grows shows there.
+func tailP99(lags []time.Duration) time.Duration {
+	if len(lags) == 0 {
+		return time.Hour
+	}
+	tail := append([]time.Duration(nil), lags[len(lags)*4/5:]...)
+	sort.Slice(tail, func(i, j int) bool { return tail[i] < tail[j] })
+	return tail[len(tail)*99/100]
+}
+
+func mb(b uint64) float64 { return float64(b) / (1 << 20) }
+
+func last(xs []uint64) uint64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	return xs[len(xs)-1]
+}
+
+// slope fits RSS over the second half of the run, in MB per minute.
+func slope(rss []uint64) float64 {
+	half := rss[len(rss)/2:]
+	n := float64(len(half))
+	if n < 2 {
+		return 0
+	}
+	var sx, sy, sxx, sxy float64
+	for i, v := range half {
+		x, y := float64(i)/60, mb(v)
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	return (n*sxy - sx*sy) / (n*sxx - sx*sx)
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/authquake/authquake/harness/load"
+	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+// generate is the authquake side of the benchmark, run as its own process
+// so that its CPU time and memory are its own: the payment stream with
+// idempotency keys and bodies, the open-model attack, every attempt recorded.
+//
+//	bench gen URL RATE DURATION OUT
+func generate(args []string) error {
+	if len(args) != 4 {
+		return fmt.Errorf("usage: bench gen URL RATE DURATION OUT")
+	}
+	rate, err := strconv.ParseFloat(args[1], 64)
+	if err != nil {
+		return err
+	}
+	dur, err := time.ParseDuration(args[2])
+	if err != nil {
+		return err
+	}
+	yaml := fmt.Sprintf(`name: bench
+seed: 1
+target: {kind: url, url: %q}
+accounts: {count: 100000}
+traffic: {phases: [{duration: %s, shape: constant, rate: %g/s}]}
+requests: {client: {timeout: 5s}}
+`, args[0], dur, rate)
+	s, _, err := scenario.Parse("bench.yaml", []byte(yaml))
+	if err != nil {
+		return err
+	}
+	w, err := record.Create(args[3])
+	if err != nil {
+		return err
+	}
+	atk, err := load.New(load.Options{Scenario: s, Seed: 1, Base: args[0], Sinks: []load.Sink{w}})
+	if err != nil {
+		return err
+	}
+	atk.Run()
+	return w.Close()
+}
+
+func main() {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "gen" {
+		err = generate(os.Args[2:])
+	} else {
+		err = bench(os.Args[1:])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}

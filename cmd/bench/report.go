@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/shirou/gopsutil/v3/cpu"
+	"github.com/shirou/gopsutil/v3/host"
+	"github.com/shirou/gopsutil/v3/mem"
+)
+
+// report is what one make bench measured.
+type report struct {
+	cfg     config
+	url     string
+	maxRate [2]float64
+	cpu     [2]time.Duration
+	cpuRSS  [2]uint64
+	soak    run
+	acc     accuracyResult
+	took    time.Duration
+}
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}
+
+func machine() string {
+	model := runtime.GOARCH
+	if info, err := cpu.Info(); err == nil && len(info) > 0 {
+		model = info[0].ModelName
+	}
+	total := ""
+	if v, err := mem.VirtualMemory(); err == nil {
+		total = fmt.Sprintf(", %.0f GiB", float64(v.Total)/(1<<30))
+	}
+	kernel := ""
+	if k, err := host.KernelVersion(); err == nil {
+		kernel = ", Linux " + k
+	}
+	return fmt.Sprintf("%s, %d cores%s%s, %s", model, runtime.NumCPU(), total, kernel, runtime.Version())
+}
+
+func (r *report) write() error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# Benchmarks\n\nMeasured by `make bench` (`go run ./cmd/bench`) on %s, %s UTC, in %s.\n",
+		machine(), time.Now().UTC().Format("2006-01-02 15:04"), r.took.Round(time.Second))
+	p("Both load generators run as their own processes against the same trivial server (`targets/trivial`) on 127.0.0.1,\n")
+	p("one after the other, on the same machine as the server. authquake sends full payment bodies with an idempotency key each\n")
+	p("and records every attempt (gzip CSV); vegeta's CLI sends one fixed body and writes its gob results file.\n\n")
+	p("| measure | authquake | vegeta CLI | authquake / vegeta |\n|---|---|---|---|\n")
+	p("| highest open-model rate sustained for %s (within 1%%, no growing send lag) | %.0f/s | %.0f/s | %s |\n",
+		r.cfg.probe, r.maxRate[0], r.maxRate[1], ratio(r.maxRate[0], r.maxRate[1]))
+	p("| CPU per request (user + sys) at %.0f/s for %s | %.1f µs | %.1f µs | %s |\n", r.cfg.cpuRate, r.cfg.cpu,
+		us(r.cpu[0]), us(r.cpu[1]), ratio(us(r.cpu[0]), us(r.cpu[1])))
+	p("| peak RSS in that run | %.1f MB | %.1f MB | %s |\n", mb(r.cpuRSS[0]), mb(r.cpuRSS[1]), ratio(mb(r.cpuRSS[0]), mb(r.cpuRSS[1])))
+	p("| p50 / p99 with 50 ms added by Toxiproxy (500/s) | %s / %s | %s / %s | |\n", ms(r.acc.p50[0]), ms(r.acc.p99[0]), ms(r.acc.p50[1]), ms(r.acc.p99[1]))
+	p("\nauthquake over %s at %.0f/s: peak RSS %.1f MB, final %.1f MB, slope over the second half %+.2f MB/min.\n",
+		r.cfg.soak, r.cfg.cpuRate, mb(r.soak.peakRSS), mb(last(r.soak.rss)), slope(r.soak.rss))
+	p("\nA scripted 5 s blackhole of the client link (Toxiproxy timeout toxic) through `authquake run`: in force %.3f-%.3f s;\n",
+		r.acc.activeS, r.acc.revertS)
+	p("reported time to impact %s and time to recover %s; the truth is 0 and 0, to within one bucket (%g s).\n",
+		optS(r.acc.tti), optS(r.acc.ttr), r.acc.bucketS)
+	os.Stdout.WriteString("\n" + b.String())
+	return os.WriteFile(r.cfg.out, []byte(b.String()), 0o644)
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

@@ -1,0 +1,37 @@
+package load
+
+import (
+	"testing"
+
+	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/traffic"
+)
+
+// BenchmarkRenderRequest is the per-request building: the payment from the
+// seed and sequence number, then the default templates (path and body).
+func BenchmarkRenderRequest(b *testing.B) {
+	s, _, err := scenario.Parse("b.yaml", []byte("name: b\ntraffic: {phases: [{duration: 1s, shape: constant, rate: 1/s}]}\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := traffic.NewStream(s, 1)
+	path, _ := compile("path", s.Target.Request.Path)
+	body, _ := compile("body", s.Target.Request.Body)
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for i := range b.N {
+		p := st.Payment(uint64(i))
+		buf, _ = path.render(buf[:0], &p)
+		buf, _ = body.render(buf, &p)
+	}
+}
+
+// BenchmarkClassify reads the outcome, code and reason of an answer.
+func BenchmarkClassify(b *testing.B) {
+	c := NewClassifier(scenario.ResponseRules{Approved: []int{201}, Declined: []int{402}, CodeField: "code", ReasonField: "reason"})
+	body := []byte(`{"id":"auth_0","status":"declined","code":"51","reason":"insufficient_credit"}`)
+	b.ReportAllocs()
+	for range b.N {
+		c.Answer(402, body)
+	}
+}
