@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -46,6 +47,15 @@ requests: {client: {timeout: 5s}}
 	atk, err := load.New(load.Options{Scenario: s, Seed: 1, Base: args[0], Sinks: []load.Sink{w}})
 	if err != nil {
 		return err
+	}
+	if path := os.Getenv("AUTHQUAKE_CPUPROFILE"); path != "" { // go tool pprof -top bench PROFILE
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	atk.Run()
 	return w.Close()

@@ -15,7 +15,6 @@ import (
 // report is what one make bench measured.
 type report struct {
 	cfg     config
-	url     string
 	maxRate [2]float64
 	cpu     [2]time.Duration
 	cpuRSS  [2]uint64
@@ -52,15 +51,15 @@ func (r *report) write() error {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("# Benchmarks\n\nMeasured by `make bench` (`go run ./cmd/bench`) on %s, %s UTC, in %s.\n",
 		machine(), time.Now().UTC().Format("2006-01-02 15:04"), r.took.Round(time.Second))
-	p("Both load generators run as their own processes against the same trivial server (`targets/trivial`) on 127.0.0.1,\n")
-	p("one after the other, on the same machine as the server. authquake sends full payment bodies with an idempotency key each\n")
+	p("Both load generators run as their own processes against a trivial server (`targets/trivial`, started afresh for each\n")
+	p("run) on 127.0.0.1, one after the other, on the same machine as the server. authquake sends full payment bodies with an idempotency key each\n")
 	p("and records every attempt (gzip CSV); vegeta's CLI sends one fixed body and writes its gob results file.\n\n")
 	p("| measure | authquake | vegeta CLI | authquake / vegeta |\n|---|---|---|---|\n")
 	p("| highest open-model rate sustained for %s (within 1%%, no growing send lag) | %.0f/s | %.0f/s | %s |\n",
 		r.cfg.probe, r.maxRate[0], r.maxRate[1], ratio(r.maxRate[0], r.maxRate[1]))
-	p("| CPU per request (user + sys) at %.0f/s for %s | %.1f µs | %.1f µs | %s |\n", r.cfg.cpuRate, r.cfg.cpu,
+	p("| CPU per request (user + sys) at %.0f/s for %s, median of 3 | %.1f µs | %.1f µs | %s |\n", r.cfg.cpuRate, r.cfg.cpu,
 		us(r.cpu[0]), us(r.cpu[1]), ratio(us(r.cpu[0]), us(r.cpu[1])))
-	p("| peak RSS in that run | %.1f MB | %.1f MB | %s |\n", mb(r.cpuRSS[0]), mb(r.cpuRSS[1]), ratio(mb(r.cpuRSS[0]), mb(r.cpuRSS[1])))
+	p("| peak RSS in those runs | %.1f MB | %.1f MB | %s |\n", mb(r.cpuRSS[0]), mb(r.cpuRSS[1]), ratio(mb(r.cpuRSS[0]), mb(r.cpuRSS[1])))
 	p("| p50 / p99 with 50 ms added by Toxiproxy (500/s) | %s / %s | %s / %s | |\n", ms(r.acc.p50[0]), ms(r.acc.p99[0]), ms(r.acc.p50[1]), ms(r.acc.p99[1]))
 	p("\nauthquake over %s at %.0f/s: peak RSS %.1f MB, final %.1f MB, slope over the second half %+.2f MB/min.\n",
 		r.cfg.soak, r.cfg.cpuRate, mb(r.soak.peakRSS), mb(last(r.soak.rss)), slope(r.soak.rss))

@@ -144,13 +144,6 @@ func firstSentence(s string) string {
 	return s
 }
 
-// notYet is the body of a subcommand that a later issue fills.
-func notYet(name string) func(context.Context, IO, []string) error {
-	return func(context.Context, IO, []string) error {
-		return exitcode.New(exitcode.Environment, fmt.Errorf("%s: not yet implemented", name), "")
-	}
-}
-
 // interrupted maps a cancelled context to the interrupt error (exit 4).
 func interrupted(ctx context.Context, err error) error {
 	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {

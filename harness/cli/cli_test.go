@@ -64,12 +64,3 @@ func TestBadUsageExitsTwoNamingTheProblem(t *testing.T) {
 		}
 	}
 }
-
-func TestUnfinishedCommandsSaySo(t *testing.T) {
-	for _, name := range []string{} {
-		_, err := cmd(name)
-		if exitcode.Of(err) != exitcode.Environment || !strings.Contains(err.Error(), "not yet implemented") {
-			t.Errorf("%s: %v (exit %d), want not yet implemented with exit 5", name, err, exitcode.Of(err))
-		}
-	}
-}

@@ -2,7 +2,7 @@
 // type that carries one, with a hint telling the user what to do about it.
 //
 //	0 pass                      every SLO held and the audit was clean
-//	1 SLO breached              the run completed, an SLO failed
+//	1 SLO breached              an SLO failed, or the money audit was inconclusive
 //	2 invalid usage or scenario bad flags, arguments or scenario files
 //	3 money invariant broken    the audit found lost, doubled or over-limit money
 //	4 aborted                   a stop condition fired, or the run was interrupted

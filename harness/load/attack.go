@@ -44,12 +44,11 @@ func New(o Options) (*Attack, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := o.Scenario.Requests.Client
-	// The client's timeout bounds one attempt; vegeta's bounds the whole hit
-	// with its retries and backoffs.
-	whole := time.Duration(c.Retries.MaxAttempts)*(c.Timeout.D()+c.Retries.MaxBackoff.D()) + time.Second
+	// No client-wide timeout: each attempt has its own (the scenario's
+	// client timeout) and backoffs are bounded, so a hit always ends; a
+	// second timer per request would only cost CPU.
 	atk := vegeta.NewAttacker(
-		vegeta.Client(&http.Client{Transport: s, Timeout: whole}), // first: later options must not touch a default client
+		vegeta.Client(&http.Client{Transport: s}), // first: later options must not touch a default client
 		vegeta.Workers(64),
 		vegeta.MaxWorkers(math.MaxUint64), // unbounded: the open model (see shared/VEGETA-NOTES.md)
 		vegeta.MaxBody(0),

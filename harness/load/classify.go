@@ -1,12 +1,12 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"os"
-	"strings"
 	"syscall"
 
 	"github.com/authquake/authquake/harness/record"
@@ -84,31 +84,33 @@ func jsonField(body []byte, name string) string {
 	if name == "" || len(body) == 0 {
 		return ""
 	}
-	s := string(body)
-	key := `"` + name + `"`
 	for i := 0; ; {
-		j := strings.Index(s[i:], key)
+		j := bytes.Index(body[i:], []byte(name))
 		if j < 0 {
 			return ""
 		}
-		k := i + j + len(key)
-		rest := strings.TrimLeft(s[k:], " \t\r\n")
-		if !strings.HasPrefix(rest, ":") {
-			i = k
+		start, k := i+j, i+j+len(name)
+		i = k
+		// The name must be a whole key: "name" followed by a colon.
+		if start == 0 || body[start-1] != '"' || k >= len(body) || body[k] != '"' {
 			continue
 		}
-		rest = strings.TrimLeft(rest[1:], " \t\r\n")
-		if strings.HasPrefix(rest, `"`) {
-			end := strings.IndexByte(rest[1:], '"')
+		rest := bytes.TrimLeft(body[k+1:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != ':' {
+			continue
+		}
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		if len(rest) > 0 && rest[0] == '"' {
+			end := bytes.IndexByte(rest[1:], '"')
 			if end < 0 {
 				return ""
 			}
-			return rest[1 : 1+end]
+			return string(rest[1 : 1+end])
 		}
-		end := strings.IndexAny(rest, ",}] \t\r\n")
+		end := bytes.IndexAny(rest, ",}] \t\r\n")
 		if end < 0 {
 			end = len(rest)
 		}
-		return rest[:end]
+		return string(rest[:end])
 	}
 }

@@ -53,8 +53,9 @@ type sender struct {
 }
 
 type header struct {
-	name string
-	val  *text
+	name  string
+	val   *text
+	fixed []string // the value, when the template has no fields
 }
 
 func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pacer, sinks []Sink) (*sender, error) {
@@ -79,7 +80,11 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 		if err != nil {
 			return nil, err
 		}
-		sd.headers = append(sd.headers, header{http.CanonicalHeaderKey(k), t})
+		h := header{name: http.CanonicalHeaderKey(k), val: t}
+		if len(t.parts) == 1 && t.parts[0].field == "" {
+			h.fixed = []string{t.parts[0].lit}
+		}
+		sd.headers = append(sd.headers, h)
 	}
 	for _, sink := range sinks {
 		if o, ok := sink.(SendObserver); ok {
@@ -161,6 +166,10 @@ func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Atte
 		return err
 	}
 	for _, h := range s.headers {
+		if h.fixed != nil {
+			req.Header[h.name] = h.fixed // the same every time: rendered once
+			continue
+		}
 		v, err := h.val.render(nil, p)
 		if err != nil {
 			return err
