@@ -63,6 +63,7 @@ func TestKnownBugsAreCaught(t *testing.T) {
 			for _, b := range broken(on) {
 				found = found || b == inv
 			}
+			t.Logf("bug %s on: caught=%v invariants %v exit %d", bug, found && on.ExitCode == 3, broken(on), on.ExitCode)
 			if !found || on.ExitCode != 3 {
 				t.Errorf("bug on: invariants %v, exit %d; want %s and exit 3", broken(on), on.ExitCode, inv)
 			}

@@ -195,6 +195,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 		}
 	}()
 	r := atk.Run()
+	stopOnce.Do(func() {}) // no halt after this point; and one that ran is visible here
 	<-started
 	cancel()
 	tl.RevertAll()
