@@ -3,9 +3,11 @@ package load
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"sync"
@@ -49,6 +51,7 @@ type sender struct {
 	sinks     []Sink
 	observers []SendObserver // the sinks that are SendObservers
 	stopping  chan struct{}
+	fixedURL  *url.URL // the request URL when its path has no fields
 	stopOnce  sync.Once
 }
 
@@ -69,6 +72,11 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 	}
 	if sd.body, err = compile("body", rq.Body); err != nil {
 		return nil, err
+	}
+	if len(sd.path.parts) == 1 && sd.path.parts[0].field == "" {
+		if sd.fixedURL, err = url.Parse(base + sd.path.parts[0].lit); err != nil {
+			return nil, fmt.Errorf("target URL %s: %w", base+rq.Path, err)
+		}
 	}
 	names := make([]string, 0, len(rq.Headers))
 	for k := range rq.Headers {
@@ -150,20 +158,26 @@ func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
 func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Attempt, began time.Time) error {
 	// The body is not pooled: the transport may still be writing it after
 	// RoundTrip has returned the answer.
-	u, err := s.path.render(append(make([]byte, 0, 128), s.base...), p)
-	if err != nil {
-		return err
-	}
-	url := string(u)
 	body, err := s.body.render(make([]byte, 0, 192), p)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(parent, s.client.Timeout.D())
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, s.method, url, bytes.NewReader(body))
-	if err != nil {
-		return err
+	var req *http.Request
+	if s.fixedURL != nil { // the usual case: parse the URL once, not per request
+		req = (&http.Request{Method: s.method, URL: s.fixedURL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: make(http.Header, len(s.headers)), Host: s.fixedURL.Host, ContentLength: int64(len(body)),
+			Body:    io.NopCloser(bytes.NewReader(body)),
+			GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }}).WithContext(ctx)
+	} else {
+		u, err := s.path.render(append(make([]byte, 0, 128), s.base...), p)
+		if err != nil {
+			return err
+		}
+		if req, err = http.NewRequestWithContext(ctx, s.method, string(u), bytes.NewReader(body)); err != nil {
+			return err
+		}
 	}
 	for _, h := range s.headers {
 		if h.fixed != nil {

@@ -85,15 +85,20 @@ func (st *Stream) Payment(seq uint64) Payment {
 	if st.hot > 0 && r.float() < st.accounts.HotTraffic {
 		acct = r.intn(st.hot)
 	}
-	p.AccountID = st.accounts.Prefix + pad6(acct+1)
+	var buf [96]byte
+	p.AccountID = string(pad(append(buf[:0], st.accounts.Prefix...), acct+1, 6))
 	p.AmountMinor = st.amount(&r)
 	m := r.intn(st.req.Merchants.Count)
+	prefix := "mrc-"
 	if m < st.hrCount {
-		p.MerchantID = "mrc-hr-" + pad4(m+1)
-	} else {
-		p.MerchantID = "mrc-" + pad4(m+1)
+		prefix = "mrc-hr-"
 	}
-	p.IdempotencyKey = st.req.KeyPrefix + "-" + strconv.FormatUint(st.seed, 10) + "-" + strconv.FormatUint(seq, 10)
+	p.MerchantID = string(pad(append(buf[:0], prefix...), m+1, 4))
+	key := append(buf[:0], st.req.KeyPrefix...)
+	key = append(key, '-')
+	key = strconv.AppendUint(key, st.seed, 10)
+	key = append(key, '-')
+	p.IdempotencyKey = string(strconv.AppendUint(key, seq, 10))
 	return p
 }
 
@@ -109,13 +114,12 @@ func (st *Stream) amount(r *rng) int64 {
 	return min(max(v, a.Min), a.Max)
 }
 
-func pad6(n int) string { return pad(n, 6) }
-func pad4(n int) string { return pad(n, 4) }
-
-func pad(n, width int) string {
-	s := strconv.Itoa(n)
-	for len(s) < width {
-		s = "0" + s
+// pad appends n to b, zero-padded to width digits (acct-000042).
+func pad(b []byte, n, width int) []byte {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(n), 10)
+	for i := len(d); i < width; i++ {
+		b = append(b, '0')
 	}
-	return s
+	return append(b, d...)
 }
