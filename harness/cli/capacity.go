@@ -11,6 +11,7 @@ import (
 
 	"github.com/authquake/authquake/harness/capacity"
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/reports"
 )
 
@@ -39,7 +40,7 @@ var capacityCommand = command{
 				o.CPUs = append(o.CPUs, v)
 			}
 			if *target != "" {
-				r, err := parseRate(*target)
+				r, err := scenario.ParseRate(*target)
 				if err != nil {
 					return exitcode.Invalidf("e.g. --target-rate 2000/s", "capacity: --target-rate: %v", err)
 				}
@@ -59,22 +60,4 @@ var capacityCommand = command{
 			return interrupted(ctx, err)
 		}
 	},
-}
-
-// parseRate reads "2000/s", "120000/m" or a bare number per second.
-func parseRate(s string) (float64, error) {
-	num, unit, _ := strings.Cut(s, "/")
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("%q is not a rate", s)
-	}
-	switch unit {
-	case "", "s":
-		return v, nil
-	case "m", "min":
-		return v / 60, nil
-	case "h":
-		return v / 3600, nil
-	}
-	return 0, fmt.Errorf("%q: unit must be /s, /m or /h", s)
 }

@@ -63,6 +63,9 @@ func (r Rate) MarshalYAML() (any, error) {
 	return strconv.FormatFloat(float64(r), 'f', -1, 64) + "/s", nil
 }
 
+// ParseRate reads a rate with a unit ("500/s", "30000/m") in requests per second.
+func ParseRate(s string) (float64, error) { return parseRate(s) }
+
 func parseRate(s string) (float64, error) {
 	num, unit, ok := strings.Cut(s, "/")
 	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
