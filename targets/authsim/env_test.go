@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/moby/moby/client"
 
@@ -135,3 +136,17 @@ func (e *env) count(query string, args ...any) int {
 }
 
 func id(prefix string, i int) string { return fmt.Sprintf("%s%06d", prefix, i) }
+
+// slowDB adds latency (ms) to the service's database link and returns the
+// function that takes it away.
+func (e *env) slowDB(ms int) func() {
+	e.t.Helper()
+	p, err := toxiclient.NewClient(e.topo.Endpoints.Toxiproxy).Proxy(topology.LinkDB)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := p.AddToxic("slow", "latency", "downstream", 1, toxiclient.Attributes{"latency": ms}); err != nil {
+		e.t.Fatal(err)
+	}
+	return func() { p.RemoveToxic("slow") }
+}
