@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/authquake/authquake/harness/capacity"
@@ -81,7 +82,7 @@ func capacityHTML(w io.Writer, r *capacity.Result) {
 	for x := range rates {
 		c.xs = append(c.xs, x)
 	}
-	sortFloats(c.xs)
+	sort.Float64s(c.xs)
 	for i, l := range r.Limits {
 		ys := make([]float64, len(c.xs))
 		for j, x := range c.xs {
@@ -97,12 +98,4 @@ func capacityHTML(w io.Writer, r *capacity.Result) {
 		R     *capacity.Result
 		Chart template.HTML
 	}{r, c.svg()})
-}
-
-func sortFloats(xs []float64) {
-	for i := 1; i < len(xs); i++ {
-		for j := i; j > 0 && xs[j] < xs[j-1]; j-- {
-			xs[j], xs[j-1] = xs[j-1], xs[j]
-		}
-	}
 }

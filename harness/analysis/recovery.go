@@ -1,6 +1,9 @@
 package analysis
 
-import "math"
+import (
+	"math"
+	"sort"
+)
 
 // Health decides whether a bucket of the series is healthy: its failure
 // ratio and p99 within limits. Rule says where the limits come from: the
@@ -150,10 +153,6 @@ func baseline(series []Bucket, firstFault float64, bucketS float64, sloFailure, 
 
 func median(xs []float64) float64 {
 	s := append([]float64(nil), xs...)
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+	sort.Float64s(s)
 	return s[len(s)/2]
 }

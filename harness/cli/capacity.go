@@ -11,6 +11,7 @@ import (
 
 	"github.com/authquake/authquake/harness/capacity"
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/reports"
 )
@@ -57,7 +58,7 @@ var capacityCommand = command{
 				reports.CapacityMarkdown(io.Out, res)
 				fmt.Fprintf(io.Out, "\ncapacity: %s/capacity.html\n", dir)
 			}
-			return interrupted(ctx, err)
+			return run.Interrupted(ctx, err)
 		}
 	},
 }

@@ -143,11 +143,3 @@ func firstSentence(s string) string {
 	}
 	return s
 }
-
-// interrupted maps a cancelled context to the interrupt error (exit 4).
-func interrupted(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
-		return cause
-	}
-	return err
-}

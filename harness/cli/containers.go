@@ -11,6 +11,7 @@ import (
 
 	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/topology"
 )
@@ -34,7 +35,7 @@ var imagesCommand = command{
 				return exitcode.New(exitcode.Environment, err, "")
 			}
 			if _, err := b.All(ctx); err != nil {
-				return interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
+				return run.Interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
 			}
 			return nil
 		}
@@ -128,11 +129,11 @@ func startAuthsim(ctx context.Context, io IO, bugs []string, env map[string]stri
 	}
 	refs, err := b.All(ctx)
 	if err != nil {
-		return nil, interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
+		return nil, run.Interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
 	}
 	t, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: bugs, Env: env, Log: io.Err})
 	if err != nil {
-		return t, interrupted(ctx, exitcode.New(exitcode.Environment, fmt.Errorf("start topology: %w", err),
+		return t, run.Interrupted(ctx, exitcode.New(exitcode.Environment, fmt.Errorf("start topology: %w", err),
 			"see the container logs with docker logs; authquake cleanup removes leftovers"))
 	}
 	return t, nil

@@ -123,7 +123,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	meta.Target = tgt.info
 	if err != nil {
 		meta.Reason = err.Error()
-		return res, interrupted(ctx, err)
+		return res, Interrupted(ctx, err)
 	}
 	return res, execute(ctx, s, o, seed, dir, tgt, meta)
 }
@@ -246,8 +246,9 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// interrupted maps a cancelled context to the interrupt's error (exit 4).
-func interrupted(ctx context.Context, err error) error {
+// Interrupted maps a cancelled context to its cause (the interrupt, exit 4),
+// and returns err otherwise.
+func Interrupted(ctx context.Context, err error) error {
 	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
 		return cause
 	}
