@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/authquake
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 
-.PHONY: build images test test-short vet demo bench clean cleanup fuzz capacity
+.PHONY: build deps deps-test images test test-short vet demo bench clean cleanup fuzz capacity
 
 # Load generator against vegeta's own CLI, memory over a long run, accuracy
 # (about 12 minutes; writes BENCHMARKS.md), then the hot paths' Go benchmarks.
@@ -23,8 +23,15 @@ fuzz:
 build:
 	$(GO) build -o $(BIN) ./cmd/authquake
 
+# What a fresh machine lacks (debootstrap), installed with apt-get when run as
+# root; deps-test adds chromium for the report's browser test.
+deps:
+	@scripts/install-deps
+deps-test:
+	@scripts/install-deps --browser
+
 # Build every image with no registry; a second call with nothing changed does no work.
-images: build
+images: build deps
 	$(BIN) images
 
 vet:
@@ -35,7 +42,7 @@ vet:
 # images; with CI=true they fail, not skip, when Docker is missing. The
 # scenario library runs whole scenarios at full rate: without the race
 # detector, whose slowdown would make the load generator the bottleneck.
-test: vet images
+test: vet deps-test images
 	$(GO) test -race -p 1 -timeout 15m $$($(GO) list ./... | grep -v '/scenarios$$')
 	$(GO) test -p 1 -timeout 15m ./scenarios/
 
