@@ -11,8 +11,8 @@ import (
 
 	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/exitcode"
-	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/images"
+	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/topology"
 )
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/authquake/authquake/harness/setup"
 	"github.com/authquake/authquake/harness/topology"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -48,6 +49,8 @@ type Meta struct {
 	Attempts      int64              `json:"attempts"`
 	Generator     GeneratorInfo      `json:"generator"`
 	Endpoints     topology.Endpoints `json:"endpoints"`
+	// Setup is what provisioning did and how long it took, apart from the load.
+	Setup *setup.Result `json:"setup,omitempty"`
 }
 
 // TargetInfo says what was loaded.

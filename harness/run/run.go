@@ -121,6 +121,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		meta.RunID, meta.Endpoints = tgt.topo.RunID, tgt.topo.Endpoints
 	}
 	meta.Target = tgt.info
+	if err == nil {
+		err = provision(ctx, tgt, s, o, dir, meta)
+	}
 	if err != nil {
 		meta.Reason = err.Error()
 		return res, Interrupted(ctx, err)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
@@ -84,7 +83,7 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim: %w", err), "docker logs of the failed container say more")
 	}
 	t.info.StartupMS = topo.Startup.Milliseconds()
-	return t, SeedAccounts(ctx, topo, s)
+	return t, nil
 }
 
 // containersSpec is the topology of a containers target: the user's images,
@@ -112,28 +111,6 @@ func or(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// SeedAccounts creates the scenario's accounts in authsim.
-func SeedAccounts(ctx context.Context, topo *topology.Topology, s *scenario.Scenario) error {
-	a := s.Accounts
-	body := fmt.Sprintf(`{"count":%d,"prefix":%q,"currency":%q,"limit_min_minor":%d,"limit_max_minor":%d,"distribution":%q,"seed":%d}`,
-		a.Count, a.Prefix, s.Requests.Currency, a.Limit.Min, a.Limit.Max, a.Limit.Distribution, s.Seed)
-	req, err := http.NewRequestWithContext(ctx, "POST", topo.Endpoints.Admin+"/admin/accounts/seed", strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+topo.AdminToken)
-	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
-	if err != nil {
-		return exitcode.New(exitcode.Environment, fmt.Errorf("seed accounts: %w", err), "")
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		msg, _ := io.ReadAll(resp.Body)
-		return exitcode.New(exitcode.Environment, fmt.Errorf("seed accounts: %d %s", resp.StatusCode, msg), "")
-	}
-	return nil
 }
 
 // faultEnv is what the fault timeline acts on.

@@ -17,6 +17,8 @@ type Scenario struct {
 	Target Target `yaml:"target" json:"target"`
 	// Accounts are the credit accounts the traffic pays from.
 	Accounts Accounts `yaml:"accounts,omitempty" json:"accounts,omitempty"`
+	// Setup provisions the accounts in the target before the load (default for authsim: its seed call).
+	Setup *Setup `yaml:"setup,omitempty" json:"setup,omitempty"`
 	// Traffic is the load over time.
 	Traffic Traffic `yaml:"traffic" json:"traffic" jsonschema:"required"`
 	// Requests shapes each payment and the client that sends it.

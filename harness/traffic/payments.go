@@ -9,7 +9,9 @@ import (
 
 // Payment is one payment of the stream: what hit Seq sends.
 type Payment struct {
-	Seq            uint64
+	Seq uint64
+	// Account is the index of the account (from 0), AccountID its id.
+	Account        int
 	AccountID      string
 	AmountMinor    int64
 	Currency       string
@@ -86,7 +88,7 @@ func (st *Stream) Payment(seq uint64) Payment {
 		acct = r.intn(st.hot)
 	}
 	var buf [96]byte
-	p.AccountID = string(pad(append(buf[:0], st.accounts.Prefix...), acct+1, 6))
+	p.Account, p.AccountID = acct, AccountID(buf[:0], st.accounts.Prefix, acct)
 	p.AmountMinor = st.amount(&r)
 	m := r.intn(st.req.Merchants.Count)
 	prefix := "mrc-"

@@ -1,0 +1,163 @@
+package scenario
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Setup provisions the target after it is up and before the load starts:
+// accounts created through the service's own API or its database, with the
+// ids the service gives them captured for the request templates and the
+// audit. Its steps run in order; a failed step stops the run before any load
+// (exit 5) naming the step, the account and the service's answer.
+//
+// Templates in a step see {{.Account.ID}} (authquake's id, e.g. acct-000001),
+// {{.Account.Index}} (from 0), {{.Account.Limit}} (minor units, from the
+// scenario's limit distribution and seed), {{.Account.Ref}} and
+// {{.Account.Vars.NAME}} (captured by earlier steps), {{.Accounts}} (every
+// account, for bulk steps), {{.Currency}}, {{.Seed}}, {{.Prefix}}, {{.Count}},
+// {{.LimitMin}}, {{.LimitMax}}, {{.Distribution}}, and the endpoints
+// {{.Service}} and {{.Admin}} (with {{.AdminToken}}).
+type Setup struct {
+	// Concurrency bounds the requests or statements in flight of a for_each step; default 8.
+	Concurrency int `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`
+	// Timeout bounds each request or statement; default 10s.
+	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// Steps run in order.
+	Steps []SetupStep `yaml:"steps,omitempty" json:"steps,omitempty"`
+}
+
+// ForEachAccount makes a step run once per account.
+const ForEachAccount = "account"
+
+// SetupStep is one provisioning step: an HTTP call or SQL statements, run
+// once or once per account.
+type SetupStep struct {
+	// Name identifies the step in the progress line and in errors.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	// ForEach is empty (run once) or account (run once per account).
+	ForEach string `yaml:"for_each,omitempty" json:"for_each,omitempty" jsonschema:"enum=,enum=account"`
+	// HTTP is an HTTP call (exactly one of http and sql).
+	HTTP *HTTPStep `yaml:"http,omitempty" json:"http,omitempty"`
+	// SQL runs statements against Postgres.
+	SQL *SQLStep `yaml:"sql,omitempty" json:"sql,omitempty"`
+}
+
+// HTTPStep is an HTTP call. URL, header values and Body are templates.
+type HTTPStep struct {
+	// Method defaults to POST.
+	Method string `yaml:"method,omitempty" json:"method,omitempty"`
+	// URL is a path joined to the service's base URL (/v1/accounts), or a
+	// whole URL such as {{.Admin}}/admin/accounts. Redirects are not followed.
+	URL     string            `yaml:"url" json:"url"`
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	Body    string            `yaml:"body,omitempty" json:"body,omitempty"`
+	// Expect lists the statuses that mean success; default any 2xx.
+	Expect []int `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// Capture saves values of the JSON answer into the account: NAME: PATH
+	// (dot-separated, e.g. data.id or items.0.id). The name ref becomes
+	// {{.Account.Ref}}, the service's own id for the account, which request
+	// templates ({{.AccountRef}}) and ledger adapters use; any other name
+	// becomes {{.Account.Vars.NAME}}. Only for_each: account steps capture.
+	Capture map[string]string `yaml:"capture,omitempty" json:"capture,omitempty"`
+}
+
+// SQLStep runs statements, each a template, in one transaction per run of the step.
+type SQLStep struct {
+	// DSN defaults to the Postgres authquake started for a containers target;
+	// a url target must give one.
+	DSN string `yaml:"dsn,omitempty" json:"dsn,omitempty"`
+	// Statements run in order.
+	Statements []string `yaml:"statements" json:"statements"`
+}
+
+func (s *Setup) defaults() {
+	def(&s.Concurrency, 8)
+	def(&s.Timeout, Duration(10*time.Second))
+	for i := range s.Steps {
+		st := &s.Steps[i]
+		def(&st.Name, fmt.Sprintf("step-%d", i+1))
+		if st.HTTP != nil {
+			def(&st.HTTP.Method, "POST")
+		}
+	}
+}
+
+// setupFields is the hint for a template that does not render.
+const setupFields = "fields: .Account.ID .Account.Index .Account.Limit .Account.Ref .Account.Vars.NAME .Accounts .Currency .Seed .Prefix .Count .LimitMin .LimitMax .Distribution .Service .Admin .AdminToken"
+
+func (s *Scenario) validateSetup(v *validator) {
+	st := s.Setup
+	if st == nil {
+		return
+	}
+	if st.Concurrency < 1 || st.Concurrency > 256 {
+		v.errf("$.setup.concurrency", "e.g. concurrency: 8", "must be from 1 to 256, not %d", st.Concurrency)
+	}
+	if st.Timeout <= 0 {
+		v.errf("$.setup.timeout", "e.g. timeout: 10s", "must be more than 0")
+	}
+	names := map[string]bool{}
+	for i, step := range st.Steps {
+		p := fmt.Sprintf("$.setup.steps[%d]", i)
+		if names[step.Name] {
+			v.errf(p+".name", "give each step its own name", "%q is used twice", step.Name)
+		}
+		names[step.Name] = true
+		if step.ForEach != "" && step.ForEach != ForEachAccount {
+			v.errf(p+".for_each", "leave it out to run once, or for_each: account", "must be account, not %q", step.ForEach)
+		}
+		if (step.HTTP == nil) == (step.SQL == nil) {
+			v.errf(p, "e.g. {name: open, for_each: account, http: {url: /v1/accounts, body: ...}}", "give exactly one of http and sql")
+			continue
+		}
+		tmpl := func(path, text string) {
+			if _, err := template.New(path).Parse(text); err != nil {
+				v.errf(path, setupFields, "bad template: %v", firstLine(err.Error()))
+			}
+		}
+		if h := step.HTTP; h != nil {
+			hp := p + ".http"
+			if h.URL == "" {
+				v.errf(hp+".url", "a path such as /v1/accounts, or {{.Admin}}/admin/accounts", "is required")
+			} else if !strings.HasPrefix(h.URL, "/") && !strings.HasPrefix(h.URL, "{{") && !strings.HasPrefix(h.URL, "http://") {
+				v.errf(hp+".url", "a path such as /v1/accounts, or a whole http:// URL on this machine", "%q is neither a path nor an http URL", h.URL)
+			}
+			tmpl(hp+".url", h.URL)
+			tmpl(hp+".body", h.Body)
+			for k, t := range h.Headers {
+				tmpl(hp+".headers."+k, t)
+			}
+			for j, c := range h.Expect {
+				if c < 100 || c > 599 {
+					v.errf(fmt.Sprintf("%s.expect[%d]", hp, j), "", "%d is not an HTTP status", c)
+				}
+			}
+			if len(h.Capture) > 0 && step.ForEach != ForEachAccount {
+				v.errf(hp+".capture", "add for_each: account", "values are captured into accounts: only a for_each: account step captures")
+			}
+			for name, path := range h.Capture {
+				if path == "" || strings.HasPrefix(path, ".") || strings.HasSuffix(path, ".") || strings.Contains(path, "..") {
+					v.errf(hp+".capture."+name, "a dot-separated path into the JSON answer, e.g. data.id", "%q is not a JSON path", path)
+				}
+			}
+		}
+		if q := step.SQL; q != nil {
+			qp := p + ".sql"
+			if len(q.Statements) == 0 {
+				v.errf(qp+".statements", "e.g. statements: [\"insert into accounts(id, credit_limit) values ('{{.Account.ID}}', {{.Account.Limit}})\"]", "needs at least one statement")
+			}
+			for j, t := range q.Statements {
+				tmpl(fmt.Sprintf("%s.statements[%d]", qp, j), t)
+			}
+			if q.DSN == "" && s.Target.Kind == TargetURL {
+				v.errf(qp+".dsn", "e.g. dsn: postgres://user:pass@127.0.0.1:5432/app?sslmode=disable", "a url target has no Postgres of authquake's: give the database to use")
+			}
+			if q.DSN == "" && s.Target.Kind == TargetContainers && s.Target.Containers != nil && s.Target.Containers.Postgres == nil {
+				v.errf(qp+".dsn", "add target.containers.postgres, or give a dsn", "this target starts no Postgres")
+			}
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package setup
+
+import (
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+)
+
+// progress shows how far a for_each step has come: redrawn in place four
+// times a second on a terminal, a line every five seconds otherwise.
+type progress struct {
+	done  atomic.Int64
+	quit  chan struct{}
+	ended chan struct{}
+}
+
+func newProgress(out io.Writer, tty bool, name string, total int) *progress {
+	p := &progress{quit: make(chan struct{}), ended: make(chan struct{})}
+	if out == nil {
+		close(p.ended)
+		return p
+	}
+	every := 5 * time.Second
+	if tty {
+		every = 250 * time.Millisecond
+	}
+	began := time.Now()
+	line := func() {
+		end := "\n"
+		if tty {
+			end = "\r"
+		}
+		fmt.Fprintf(out, "setup %s: %d/%d accounts (%.1fs)%s", name, p.done.Load(), total, time.Since(began).Seconds(), end)
+	}
+	go func() {
+		defer close(p.ended)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				line()
+			case <-p.quit:
+				line()
+				if tty {
+					fmt.Fprintln(out)
+				}
+				return
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) stop() {
+	close(p.quit)
+	<-p.ended
+}

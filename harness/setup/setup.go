@@ -1,0 +1,217 @@
+// Package setup provisions the target between "ready" and "load starts": the
+// scenario's setup steps (HTTP calls and SQL statements, once or once per
+// account, with bounded concurrency) create the accounts in the service under
+// test and capture the ids the service gives them. What was captured is saved
+// in the run directory (accounts.json) for the request templates and the
+// ledger adapters, and the time setup took is reported apart from the load.
+package setup
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/traffic"
+)
+
+// File holds, per account id, its limit and what setup captured for it.
+const File = "accounts.json"
+
+// Doer sends an HTTP request: the harness's guarded client, which refuses
+// redirects and addresses off this machine unless allowed.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Env is where setup acts.
+type Env struct {
+	// Service and Admin are the base URLs of the service's API (through the
+	// client link) and of its admin API, if any.
+	Service, Admin string
+	// AdminToken is the admin API's token, {{.AdminToken}} in templates.
+	AdminToken string
+	// PostgresDSN reaches the target's Postgres from this machine, if any.
+	PostgresDSN string
+	// Client sends the HTTP steps' requests.
+	Client Doer
+	// Progress receives the progress line; TTY redraws it in place.
+	Progress io.Writer
+	TTY      bool
+}
+
+// StepResult is how one step went.
+type StepResult struct {
+	Name string `json:"name"`
+	// Runs is how many times it ran: 1, or once per account.
+	Runs       int     `json:"runs"`
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// Result is what setup did.
+type Result struct {
+	Steps      []StepResult `json:"steps"`
+	DurationMS float64      `json:"duration_ms"`
+	// Accounts in index order, with what was captured.
+	Accounts []*Account `json:"-"`
+}
+
+// StepError is a failed step: the run stops before any load.
+type StepError struct {
+	Step    string
+	Account string // empty for a step that runs once
+	Err     error
+}
+
+func (e *StepError) Error() string {
+	if e.Account == "" {
+		return fmt.Sprintf("setup step %s: %v", e.Step, e.Err)
+	}
+	return fmt.Sprintf("setup step %s, account %s: %v", e.Step, e.Account, e.Err)
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// runner runs one step once for one account (nil for a once step).
+type runner interface {
+	run(ctx context.Context, v *view, a *Account) error
+	close()
+}
+
+// Run carries out the scenario's setup steps in order. The scenario's seed
+// must be final: account limits are drawn from it.
+func Run(ctx context.Context, s *scenario.Scenario, env Env) (*Result, error) {
+	res := &Result{}
+	for _, a := range traffic.Accounts(s, s.Seed) {
+		res.Accounts = append(res.Accounts, &Account{Index: a.Index, ID: a.ID, Limit: a.Limit})
+	}
+	if s.Setup == nil {
+		return res, nil
+	}
+	began := time.Now()
+	base := baseView(s, env, res.Accounts)
+	for _, step := range s.Setup.Steps {
+		start := time.Now()
+		r, err := newRunner(ctx, step, env)
+		if err != nil {
+			return res, &StepError{Step: step.Name, Err: err}
+		}
+		runs, err := each(ctx, step, s.Setup, &base, res.Accounts, r, env)
+		r.close()
+		res.Steps = append(res.Steps, StepResult{Name: step.Name, Runs: runs, DurationMS: ms(time.Since(start))})
+		if err != nil {
+			return res, err
+		}
+	}
+	res.DurationMS = ms(time.Since(began))
+	return res, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func newRunner(ctx context.Context, step scenario.SetupStep, env Env) (runner, error) {
+	if step.HTTP != nil {
+		return newHTTPRunner(step.HTTP, env)
+	}
+	return newSQLRunner(ctx, step.SQL, env)
+}
+
+// each runs a step once, or once per account with bounded concurrency; the
+// first failure stops the step (requests in flight finish).
+func each(ctx context.Context, step scenario.SetupStep, cfg *scenario.Setup, base *view, accounts []*Account, r runner, env Env) (int, error) {
+	timeout := cfg.Timeout.D()
+	one := func(a *Account) error {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		v := *base
+		v.Account = a
+		if err := r.run(ctx, &v, a); err != nil {
+			id := ""
+			if a != nil {
+				id = a.ID
+			}
+			return &StepError{Step: step.Name, Account: id, Err: err}
+		}
+		return nil
+	}
+	if step.ForEach != scenario.ForEachAccount {
+		return 1, one(nil)
+	}
+	p := newProgress(env.Progress, env.TTY, step.Name, len(accounts))
+	defer p.stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next     atomic.Int64
+		firstErr error
+		once     sync.Once
+		wg       sync.WaitGroup
+	)
+	for range min(cfg.Concurrency, len(accounts)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(accounts) {
+					return
+				}
+				if err := one(accounts[i]); err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+					return
+				}
+				p.done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = &StepError{Step: step.Name, Err: context.Cause(ctx)}
+	}
+	return int(p.done.Load()), firstErr
+}
+
+// Save writes accounts.json into dir: per account id, its limit and what
+// setup captured for it.
+func Save(dir string, accounts []*Account) error {
+	m := make(map[string]*Account, len(accounts))
+	for _, a := range accounts {
+		m[a.ID] = a
+	}
+	b, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dir+string(os.PathSeparator)+File, append(b, '\n'), 0o644)
+}
+
+// ReadRefs reads accounts.json of a run directory and returns authquake's
+// account ids by the service's ref. A run without captured refs gives an
+// empty map and no error.
+func ReadRefs(dir string) (map[string]string, error) {
+	b, err := os.ReadFile(dir + string(os.PathSeparator) + File)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]*Account
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", File, err)
+	}
+	refs := map[string]string{}
+	for id, a := range m {
+		if a != nil && a.Ref != "" {
+			refs[a.Ref] = id
+		}
+	}
+	return refs, nil
+}

@@ -1,0 +1,79 @@
+package setup
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+// sqlRunner runs a step's statements in one transaction per run.
+type sqlRunner struct {
+	pool  *pgxpool.Pool
+	stmts []*text
+}
+
+func newSQLRunner(ctx context.Context, q *scenario.SQLStep, env Env) (*sqlRunner, error) {
+	dsn := q.DSN
+	if dsn == "" {
+		dsn = env.PostgresDSN
+	}
+	if dsn == "" {
+		return nil, fmt.Errorf("no database: the target started no Postgres; give sql.dsn")
+	}
+	r := &sqlRunner{}
+	for i, s := range q.Statements {
+		t, err := parse(fmt.Sprintf("statements[%d]", i), s)
+		if err != nil {
+			return nil, err
+		}
+		r.stmts = append(r.stmts, t)
+	}
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", redact(dsn), err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to %s: %w", redact(dsn), err)
+	}
+	r.pool = pool
+	return r, nil
+}
+
+func (r *sqlRunner) close() {
+	if r.pool != nil {
+		r.pool.Close()
+	}
+}
+
+func (r *sqlRunner) run(ctx context.Context, v *view, _ *Account) error {
+	sqls := make([]string, len(r.stmts))
+	for i, t := range r.stmts {
+		s, err := t.render(v)
+		if err != nil {
+			return err
+		}
+		sqls[i] = s
+	}
+	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		for _, s := range sqls {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				return fmt.Errorf("%s: %w", clip([]byte(s)), err)
+			}
+		}
+		return nil
+	})
+}
+
+// redact hides a DSN's password in messages.
+func redact(dsn string) string {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "the database"
+	}
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+}

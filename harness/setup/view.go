@@ -1,0 +1,62 @@
+package setup
+
+import (
+	"bytes"
+	"fmt"
+	"text/template"
+
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+// Account is an account as setup steps see it: authquake's id and limit,
+// and what earlier steps captured from the service's answers.
+type Account struct {
+	Index int               `json:"-"`
+	ID    string            `json:"-"`
+	Limit int64             `json:"limit"`
+	Ref   string            `json:"ref,omitempty"`
+	Vars  map[string]string `json:"vars,omitempty"`
+}
+
+// view is what a step's templates see.
+type view struct {
+	Account            *Account
+	Accounts           []*Account
+	Currency, Prefix   string
+	Seed               uint64
+	Count              int
+	LimitMin, LimitMax int64
+	Distribution       string
+	Service, Admin     string
+	AdminToken         string
+}
+
+// text is a parsed template that fails on a missing key.
+type text struct {
+	src  string
+	tmpl *template.Template
+}
+
+func parse(name, src string) (*text, error) {
+	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	return &text{src: src, tmpl: t}, nil
+}
+
+func (t *text) render(v *view) (string, error) {
+	var b bytes.Buffer
+	if err := t.tmpl.Execute(&b, v); err != nil {
+		return "", fmt.Errorf("template %q: %w", t.src, err)
+	}
+	return b.String(), nil
+}
+
+// baseView fills what every template of a run sees.
+func baseView(s *scenario.Scenario, env Env, accounts []*Account) view {
+	a := s.Accounts
+	return view{Accounts: accounts, Currency: s.Requests.Currency, Prefix: a.Prefix, Seed: s.Seed,
+		Count: a.Count, LimitMin: a.Limit.Min, LimitMax: a.Limit.Max, Distribution: a.Limit.Distribution,
+		Service: env.Service, Admin: env.Admin, AdminToken: env.AdminToken}
+}
