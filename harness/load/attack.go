@@ -26,6 +26,9 @@ type Options struct {
 	Base string
 	// Sinks receive every attempt (the record writer, the live monitor).
 	Sinks []Sink
+	// Refs are the service's own account ids by account index, captured by
+	// setup ({{.AccountRef}} in request templates).
+	Refs []string
 }
 
 // Attack is one run of a scenario's traffic. Run it once.
@@ -41,6 +44,9 @@ func New(o Options) (*Attack, error) {
 	plan := traffic.NewPlan(o.Scenario.Traffic.Phases)
 	pacer := traffic.NewPacer(plan)
 	s, err := newSender(o.Scenario, o.Seed, o.Base, pacer, o.Sinks)
+	if err == nil {
+		s.stream.WithRefs(o.Refs)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +86,9 @@ func (a *Attack) Run() Result {
 		t.Method, t.URL = http.MethodPost, a.sender.base
 		return nil
 	}
-	for range a.attacker.Attack(tr, a.pacer, a.plan.Duration()+time.Millisecond, "authquake") {
+	// No duration: the pacer ends the attack after the schedule's last hit,
+	// so hits that fell behind are sent late, never dropped.
+	for range a.attacker.Attack(tr, a.pacer, 0, "authquake") {
 		r.Hits++
 	}
 	return r

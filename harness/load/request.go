@@ -24,7 +24,7 @@ type part struct {
 }
 
 // fields are what a request template may refer to.
-var fields = map[string]bool{"AccountID": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true}
+var fields = map[string]bool{"AccountID": true, "AccountRef": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true}
 
 func compile(name, src string) (*text, error) {
 	t, err := template.New(name).Option("missingkey=error").Parse(src)
@@ -70,15 +70,15 @@ func simpleField(n *parse.ActionNode) (string, bool) {
 
 // view is what templates see.
 type view struct {
-	AccountID, Currency, MerchantID, IdempotencyKey string
-	AmountMinor                                     int64
+	AccountID, AccountRef, Currency, MerchantID, IdempotencyKey string
+	AmountMinor                                                 int64
 }
 
 // render appends the template for payment p to b.
 func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) {
 	if c.parts == nil {
 		var buf bytes.Buffer
-		err := c.tmpl.Execute(&buf, view{p.AccountID, p.Currency, p.MerchantID, p.IdempotencyKey, p.AmountMinor})
+		err := c.tmpl.Execute(&buf, view{p.AccountID, p.AccountRef, p.Currency, p.MerchantID, p.IdempotencyKey, p.AmountMinor})
 		return append(b, buf.Bytes()...), err
 	}
 	for _, pt := range c.parts {
@@ -87,6 +87,8 @@ func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) {
 			b = append(b, pt.lit...)
 		case "AccountID":
 			b = append(b, p.AccountID...)
+		case "AccountRef":
+			b = append(b, p.AccountRef...)
 		case "AmountMinor":
 			b = strconv.AppendInt(b, p.AmountMinor, 10)
 		case "Currency":

@@ -154,7 +154,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	defer tl.RevertAll() // on every way out, panics included
 	mon := &monitor{stop: s.StopWhen, out: o.Progress, tty: o.TTY, active: tl.Active,
 		breach: func(reason string) { halt(StatusAborted, reason) }}
-	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.topo.Endpoints.Service, Sinks: []load.Sink{w, mon}})
+	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.topo.Endpoints.Service, Sinks: []load.Sink{w, mon}, Refs: meta.Setup.Refs()})
 	if err != nil {
 		w.Close()
 		return exitcode.New(exitcode.Invalid, err, "")

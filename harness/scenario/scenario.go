@@ -105,7 +105,8 @@ type PostgresSpec struct {
 }
 
 // RequestTemplate is an authorisation request. Path, header values and Body
-// are Go templates over {{.AccountID}} {{.AmountMinor}} {{.Currency}}
+// are Go templates over {{.AccountID}} {{.AccountRef}} (the service's own id
+// for the account, captured by setup) {{.AmountMinor}} {{.Currency}}
 // {{.MerchantID}} {{.IdempotencyKey}}.
 type RequestTemplate struct {
 	Method  string            `yaml:"method,omitempty" json:"method,omitempty"`

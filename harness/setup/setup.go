@@ -178,6 +178,19 @@ func each(ctx context.Context, step scenario.SetupStep, cfg *scenario.Setup, bas
 	return int(p.done.Load()), firstErr
 }
 
+// Refs are the service's own account ids by account index ("" where setup
+// captured none); nil for a nil Result.
+func (r *Result) Refs() []string {
+	if r == nil {
+		return nil
+	}
+	refs := make([]string, len(r.Accounts))
+	for i, a := range r.Accounts {
+		refs[i] = a.Ref
+	}
+	return refs
+}
+
 // Save writes accounts.json into dir: per account id, its limit and what
 // setup captured for it.
 func Save(dir string, accounts []*Account) error {

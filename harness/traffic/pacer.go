@@ -18,16 +18,18 @@ type Pacer struct {
 // NewPacer returns a Pacer over plan.
 func NewPacer(plan *Plan) *Pacer { return &Pacer{plan: plan, ready: make(chan struct{})} }
 
-// Pace returns how long to wait before hit number hits, or stop at the end of
-// the schedule. vegeta sends the hit as soon as the wait is over, so a hit
-// that is late is sent at once (the open model: no hit is dropped).
+// Pace returns how long to wait before hit number hits, or stop once every
+// hit of the schedule has been sent. vegeta sends the hit as soon as the wait
+// is over, so a hit that is late is sent at once (the open model: no hit is
+// dropped, not even at the end of a schedule the generator fell behind on;
+// the lag is measured and reported).
 func (p *Pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	p.once.Do(func() {
 		p.began = time.Now().Add(-elapsed)
 		close(p.ready)
 	})
 	due, ok := p.plan.At(hits)
-	if !ok || elapsed >= p.plan.Duration() {
+	if !ok {
 		return 0, true
 	}
 	if due <= elapsed {

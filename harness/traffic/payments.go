@@ -11,8 +11,11 @@ import (
 type Payment struct {
 	Seq uint64
 	// Account is the index of the account (from 0), AccountID its id.
-	Account        int
-	AccountID      string
+	Account   int
+	AccountID string
+	// AccountRef is the service's own id for the account, captured by setup;
+	// AccountID when setup captured none.
+	AccountRef     string
 	AmountMinor    int64
 	Currency       string
 	MerchantID     string
@@ -30,9 +33,18 @@ type Stream struct {
 	seed     uint64
 	accounts scenario.Accounts
 	req      scenario.Requests
-	hot      int     // number of hot accounts
-	mu, sig  float64 // lognormal amount parameters
-	hrCount  int     // high-risk merchants
+	hot      int      // number of hot accounts
+	mu, sig  float64  // lognormal amount parameters
+	hrCount  int      // high-risk merchants
+	refs     []string // service ids by account index, from setup
+}
+
+// WithRefs gives the stream the service's own account ids (by account
+// index), captured by setup, for {{.AccountRef}}. An empty ref leaves
+// authquake's id in its place.
+func (st *Stream) WithRefs(refs []string) *Stream {
+	st.refs = refs
+	return st
 }
 
 // NewStream returns the payment stream of scenario s under seed.
@@ -89,6 +101,10 @@ func (st *Stream) Payment(seq uint64) Payment {
 	}
 	var buf [96]byte
 	p.Account, p.AccountID = acct, AccountID(buf[:0], st.accounts.Prefix, acct)
+	p.AccountRef = p.AccountID
+	if acct < len(st.refs) && st.refs[acct] != "" {
+		p.AccountRef = st.refs[acct]
+	}
 	p.AmountMinor = st.amount(&r)
 	m := r.intn(st.req.Merchants.Count)
 	prefix := "mrc-"
