@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/client"
 	"github.com/spf13/pflag"
 
 	"github.com/authquake/authquake/harness/docker"
@@ -19,7 +20,7 @@ import (
 var imagesCommand = command{
 	name: "images", usage: "",
 	summary: "Build the images of the bundled topology (authsim, Toxiproxy, Postgres) with no registry. " +
-		"Images are tagged by a hash of their inputs: a second call with nothing changed does no work.",
+		"Images are tagged by a hash of their inputs (a second call with nothing changed does no work) and also as authquake/NAME:local.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) > 0 {
@@ -34,8 +35,17 @@ var imagesCommand = command{
 			if err != nil {
 				return exitcode.New(exitcode.Environment, err, "")
 			}
-			if _, err := b.All(ctx); err != nil {
+			refs, err := b.All(ctx)
+			if err != nil {
 				return run.Interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
+			}
+			// Stable names for scenarios that use the bundled images as if
+			// they were a user's own (examples/your-service).
+			for _, ref := range []string{refs.Authsim, refs.Toxiproxy, refs.Postgres} {
+				alias := images.LocalAlias(ref)
+				if _, err := cli.ImageTag(ctx, client.ImageTagOptions{Source: ref, Target: alias}); err != nil {
+					return exitcode.New(exitcode.Environment, fmt.Errorf("tag %s as %s: %w", ref, alias, err), "")
+				}
 			}
 			return nil
 		}

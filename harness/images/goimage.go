@@ -71,7 +71,7 @@ func (b *Builder) GoImage(ctx context.Context, name, pkg string) (string, error)
 		return "", err
 	}
 	res, err := b.Docker.ImageBuild(ctx, &buf, client.ImageBuildOptions{
-		Tags:        []string{ref, "authquake/" + name + ":latest"},
+		Tags:        []string{ref},
 		Remove:      true,
 		ForceRemove: true,
 		Labels:      map[string]string{LabelInputs: hash},

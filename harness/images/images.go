@@ -74,6 +74,15 @@ func (b *Builder) All(ctx context.Context) (Refs, error) {
 	return refs, nil
 }
 
+// LocalAlias is the stable name `authquake images` also gives an image:
+// authquake/authsim:0e94047… is also authquake/authsim:local.
+func LocalAlias(ref string) string {
+	if i := strings.LastIndexByte(ref, ':'); i > 0 {
+		ref = ref[:i]
+	}
+	return ref + ":local"
+}
+
 // FindSource returns the authquake source tree: $AUTHQUAKE_SRC, or the nearest
 // directory at or above the working directory whose go.mod is authquake's.
 func FindSource() (string, error) {
