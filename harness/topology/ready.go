@@ -54,8 +54,12 @@ func (r httpReady) WaitUntilReady(ctx context.Context, target wait.StrategyTarge
 		if err := stopped(st); err != nil {
 			return fmt.Errorf("%s: %w", r, err)
 		}
-		if last = r.probe(ctx, target); last == nil {
+		err = r.probe(ctx, target)
+		switch {
+		case err == nil:
 			return nil
+		case ctx.Err() == nil: // a probe cut short by the deadline says less than the one before
+			last = err
 		}
 	}
 }
