@@ -109,7 +109,7 @@ func oneLimit(ctx context.Context, s scenario.Scenario, refs images.Refs, cpus f
 	if err != nil {
 		return Limit{}, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim at %g CPUs: %w", cpus, err), "")
 	}
-	if _, err := run.Provision(ctx, topo, &s, nil, false); err != nil {
+	if _, err := run.Provision(ctx, topo, &s, false, nil, false); err != nil {
 		return Limit{}, err
 	}
 	l := search(ctx, s, topo.Endpoints.Service, o, i, maxFail, maxP99, o.Log)

@@ -7,7 +7,6 @@ package docker
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -76,21 +75,6 @@ func Connect(ctx context.Context) (*client.Client, error) {
 			"start the Docker Engine (systemctl start docker) or point DOCKER_HOST at one")
 	}
 	return cli, nil
-}
-
-// CheckLoopback refuses any host that is not a loopback address: authquake
-// sends load only to this machine unless the user allowed remote targets.
-func CheckLoopback(host string) error {
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return exitcode.New(exitcode.Environment,
-			fmt.Errorf("refusing to send traffic to %q: not a loopback address", host),
-			"set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 when Docker runs on this machine")
-	}
-	return nil
 }
 
 func firstLine(err error) string {

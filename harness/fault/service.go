@@ -8,16 +8,21 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
-var adminHTTP = &http.Client{Timeout: 10 * time.Second}
+// adminHTTP calls authsim's admin API, which always runs on this machine: the
+// guard allows loopback only and no redirect.
+var adminHTTP = egress.Guard{}.Client(egress.Timeout(faultTimeout))
+
+// faultTimeout bounds each call a service fault makes.
+const faultTimeout = 10 * time.Second
 
 // call sends a JSON request and decodes a 2xx JSON answer into out.
 func call(ctx context.Context, method, u string, headers map[string]string, body, out any) error {
@@ -244,9 +249,12 @@ type httpParams struct {
 	Revert *httpCall `yaml:"revert"`
 }
 
-type httpFault struct{ p httpParams }
+type httpFault struct {
+	p  httpParams
+	hc *http.Client // guarded by --allow-remote, follows no redirect
+}
 
-func (c httpCall) send(ctx context.Context) error {
+func (c httpCall) send(ctx context.Context, hc *http.Client) error {
 	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL, strings.NewReader(c.Body))
 	if err != nil {
 		return err
@@ -254,7 +262,7 @@ func (c httpCall) send(ctx context.Context) error {
 	for k, v := range c.Headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := adminHTTP.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}
@@ -266,13 +274,13 @@ func (c httpCall) send(ctx context.Context) error {
 	return nil
 }
 
-func (f *httpFault) Inject(ctx context.Context) error { return f.p.Inject.send(ctx) }
+func (f *httpFault) Inject(ctx context.Context) error { return f.p.Inject.send(ctx, f.hc) }
 
 func (f *httpFault) Revert(ctx context.Context) error {
 	if f.p.Revert == nil {
 		return nil
 	}
-	return f.p.Revert.send(ctx)
+	return f.p.Revert.send(ctx, f.hc)
 }
 
 func checkCall(param string, c *httpCall) []ParamError {
@@ -285,19 +293,6 @@ func checkCall(param string, c *httpCall) []ParamError {
 		errs = append(errs, ParamError{param + ".url", fmt.Sprintf("%q is not an http(s) URL", c.URL)})
 	}
 	return errs
-}
-
-// loopback reports whether u's host is this machine.
-func loopback(u string) bool {
-	p, err := url.Parse(u)
-	if err != nil {
-		return false
-	}
-	if p.Hostname() == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(p.Hostname())
-	return ip != nil && ip.IsLoopback()
 }
 
 var (
@@ -372,10 +367,15 @@ var (
 				return nil, err
 			}
 			for _, c := range []*httpCall{&p.Inject, p.Revert} {
-				if c != nil && !env.AllowRemote && !loopback(c.URL) {
-					return nil, fmt.Errorf("http fault: %s is not a loopback address (use --allow-remote)", c.URL)
+				if c == nil {
+					continue
+				}
+				u, _ := url.Parse(c.URL) // checkCall has checked it
+				if err := egress.CheckHost(u.Hostname(), env.AllowRemote); err != nil {
+					return nil, fmt.Errorf("http fault %s: %w", c.URL, err)
 				}
 			}
-			return &httpFault{p}, nil
+			guard := egress.Guard{AllowRemote: env.AllowRemote}
+			return &httpFault{p, guard.Client(egress.Timeout(faultTimeout))}, nil
 		}}
 )

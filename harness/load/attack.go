@@ -14,6 +14,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -29,6 +30,9 @@ type Options struct {
 	// Refs are the service's own account ids by account index, captured by
 	// setup ({{.AccountRef}} in request templates).
 	Refs []string
+	// Guard is where the load may connect; the zero Guard allows this
+	// machine only. A refused address is a conn_error naming the guard.
+	Guard egress.Guard
 }
 
 // Attack is one run of a scenario's traffic. Run it once.
@@ -43,7 +47,7 @@ type Attack struct {
 func New(o Options) (*Attack, error) {
 	plan := traffic.NewPlan(o.Scenario.Traffic.Phases)
 	pacer := traffic.NewPacer(plan)
-	s, err := newSender(o.Scenario, o.Seed, o.Base, pacer, o.Sinks)
+	s, err := newSender(o.Scenario, o.Seed, o.Base, pacer, o.Sinks, o.Guard)
 	if err == nil {
 		s.stream.WithRefs(o.Refs)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
@@ -61,7 +61,7 @@ type header struct {
 	fixed []string // the value, when the template has no fields
 }
 
-func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pacer, sinks []Sink) (*sender, error) {
+func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pacer, sinks []Sink, guard egress.Guard) (*sender, error) {
 	rq := s.Target.Request
 	sd := &sender{base: base, method: rq.Method, stream: traffic.NewStream(s, seed), pacer: pacer,
 		classify: NewClassifier(s.Target.Response), client: s.Requests.Client, seed: seed, sinks: sinks,
@@ -103,8 +103,11 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 		sd.retryOn[on] = true
 	}
 	conns := s.Requests.Client.MaxConnections
-	sd.inner = &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: s.Requests.Client.Timeout.D(), KeepAlive: 30 * time.Second}).DialContext,
+	// The guard's Control runs once per new connection, never per request.
+	dialer := guard.Dialer()
+	dialer.Timeout, dialer.KeepAlive = s.Requests.Client.Timeout.D(), 30*time.Second
+	sd.inner = &http.Transport{ // a bare transport follows no redirect
+		DialContext:         dialer.DialContext,
 		MaxIdleConns:        0,
 		MaxIdleConnsPerHost: max(conns, 10000),
 		MaxConnsPerHost:     conns,

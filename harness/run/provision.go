@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/setup"
@@ -27,13 +27,12 @@ func authsimSetup() *scenario.Setup {
 	}}}
 }
 
-// setupClient is the client of setup steps: it never follows a redirect.
-var setupClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
 // Provision runs the scenario's setup steps (authsim's seed call by default
 // for an authsim target) against a running topology. A failed step is an
 // exit-5 error naming the step, the account and the service's answer.
-func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenario, progress io.Writer, tty bool) (*setup.Result, error) {
+// Setup steps go through the guarded client: no redirect is followed and
+// nothing off this machine is reached unless allowRemote.
+func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenario, allowRemote bool, progress io.Writer, tty bool) (*setup.Result, error) {
 	sc := *s
 	if sc.Setup == nil && sc.Target.Kind == scenario.TargetAuthsim {
 		sc.Setup = authsimSetup()
@@ -43,7 +42,7 @@ func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenari
 		svc = topo.Endpoints.Service
 	}
 	env := setup.Env{Service: svc, Admin: topo.Endpoints.Admin, AdminToken: topo.AdminToken,
-		PostgresDSN: topo.Endpoints.PostgresDSN, Client: setupClient, Progress: progress, TTY: tty}
+		PostgresDSN: topo.Endpoints.PostgresDSN, Client: egress.Guard{AllowRemote: allowRemote}.Client(), Progress: progress, TTY: tty}
 	res, err := setup.Run(ctx, &sc, env)
 	if err != nil {
 		return res, exitcode.New(exitcode.Environment, Interrupted(ctx, err), "no load was sent: fix the setup step or the service, then run again")
@@ -54,7 +53,7 @@ func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenari
 // provision runs setup for a run, saves accounts.json and records the steps
 // and their time in run.json.
 func provision(ctx context.Context, tgt *target, s *scenario.Scenario, o Options, dir string, meta *Meta) error {
-	res, err := Provision(ctx, tgt.topo, s, o.Progress, o.TTY)
+	res, err := Provision(ctx, tgt.topo, s, o.AllowRemote, o.Progress, o.TTY)
 	if res != nil {
 		meta.Setup = res
 		if serr := setup.Save(dir, res.Accounts); serr != nil && err == nil {

@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/load"
@@ -154,7 +155,8 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	defer tl.RevertAll() // on every way out, panics included
 	mon := &monitor{stop: s.StopWhen, out: o.Progress, tty: o.TTY, active: tl.Active,
 		breach: func(reason string) { halt(StatusAborted, reason) }}
-	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.topo.Endpoints.Service, Sinks: []load.Sink{w, mon}, Refs: meta.Setup.Refs()})
+	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.topo.Endpoints.Service, Sinks: []load.Sink{w, mon},
+		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: meta.Setup.Refs()})
 	if err != nil {
 		w.Close()
 		return exitcode.New(exitcode.Invalid, err, "")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/images"
@@ -113,6 +114,12 @@ func or(a, b string) string {
 	return b
 }
 
+// localHTTP calls authsim's admin API and readiness endpoint. Its containers
+// publish on this machine only, so its guard allows loopback only (whatever
+// --allow-remote says) and it follows no redirect. Requests are bounded by
+// their contexts.
+var localHTTP = egress.Guard{}.Client()
+
 // faultEnv is what the fault timeline acts on.
 func (t *target) faultEnv(s *scenario.Scenario, seed uint64, allowRemote bool) fault.Env {
 	env := fault.Env{Links: t.topo.Links, Docker: t.docker, Containers: map[string]string{},
@@ -158,14 +165,10 @@ func (t *target) snapshot(ctx context.Context, dir string, log io.Writer) {
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wait)
 		defer cancel()
-		hc := &http.Client{Timeout: 5 * time.Second}
 		for {
-			resp, err := hc.Get(t.topo.Endpoints.ServiceDirect + "/readyz")
+			err := ready(ctx, t.topo.Endpoints.ServiceDirect+"/readyz")
 			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					break
-				}
+				break
 			}
 			select {
 			case <-ctx.Done():
@@ -176,7 +179,7 @@ func (t *target) snapshot(ctx context.Context, dir string, log io.Writer) {
 		time.Sleep(time.Second) // let background commits (or their loss) settle
 		req, _ := http.NewRequestWithContext(ctx, "GET", t.topo.Endpoints.Admin+"/admin/ledger", nil)
 		req.Header.Set("Authorization", "Bearer "+t.topo.AdminToken)
-		resp, err := (&http.Client{}).Do(req)
+		resp, err := localHTTP.Do(req)
 		if err != nil {
 			return err
 		}
@@ -204,4 +207,23 @@ func (t *target) snapshot(ctx context.Context, dir string, log io.Writer) {
 		fmt.Fprintln(log, "ledger snapshot:", err)
 		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
 	}
+}
+
+// ready asks a readiness endpoint once, for at most 5 s: nil means 200.
+func ready(ctx context.Context, u string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := localHTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("GET %s: %d", u, resp.StatusCode)
+	}
+	return nil
 }

@@ -121,7 +121,7 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 	err := t.run(ctx, "toxiproxy", s.Toxiproxy,
 		testcontainers.WithCmd("-host=0.0.0.0", "-port=8474"),
 		publishLoopback(toxiAPIPort, fmt.Sprintf("%d/tcp", clientProxy)),
-		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, wait.ForHTTP("/version").WithPort(toxiAPIPort)))
+		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, httpReady{port: toxiAPIPort, path: "/version"}))
 	if err != nil {
 		return t, err
 	}
@@ -179,9 +179,9 @@ func (t *Topology) runService(ctx context.Context, c Container, view *envView, c
 	if c.AdminPort != 0 {
 		ports = append(ports, fmt.Sprintf("%d/tcp", c.AdminPort))
 	}
-	ready := wait.ForHTTP("/").WithPort(port).WithStatusCodeMatcher(func(int) bool { return true })
+	ready := httpReady{port: port, path: "/", anyAnswer: true}
 	if c.Ready != "" {
-		ready = wait.ForHTTP(c.Ready).WithPort(port)
+		ready = httpReady{port: port, path: c.Ready}
 	}
 	opts := []testcontainers.ContainerCustomizer{testcontainers.WithEnv(env), publishLoopback(ports...), limits(cpus, memory),
 		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, ready)}

@@ -27,6 +27,8 @@ import (
 	"github.com/testcontainers/testcontainers-go/network"
 
 	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/egress"
+	"github.com/authquake/authquake/harness/exitcode"
 )
 
 // Link names: the toxiproxy proxies that network faults act on.
@@ -131,8 +133,9 @@ func (t *Topology) endpoint(ctx context.Context, role, scheme, port string) (str
 	if err != nil {
 		return "", err
 	}
-	if err := docker.CheckLoopback(host); err != nil {
-		return "", err
+	if err := egress.CheckHost(host, false); err != nil {
+		return "", exitcode.New(exitcode.Environment, fmt.Errorf("%s: %w", role, err),
+			"set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 when Docker runs on this machine")
 	}
 	p, err := c.MappedPort(ctx, port)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/egress"
 )
 
 // InProcessToxiproxy runs a Toxiproxy API server inside this process on
@@ -40,10 +41,8 @@ func StartURL(ctx context.Context, base string, allowRemote bool) (*Topology, er
 	if err != nil || u.Scheme != "http" || u.Host == "" {
 		return nil, fmt.Errorf("target url %q: want http://host:port (https cannot pass the client link's proxy)", base)
 	}
-	if !allowRemote {
-		if err := docker.CheckLoopback(u.Hostname()); err != nil {
-			return nil, fmt.Errorf("target url %s is not on this machine: pass --allow-remote to load it", base)
-		}
+	if err := egress.CheckHost(u.Hostname(), allowRemote); err != nil {
+		return nil, fmt.Errorf("target url %s: %w", base, err)
 	}
 	upstream := u.Host
 	if u.Port() == "" {
