@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/setup"
 )
 
 // TestURLTarget loads an endpoint that is already running (here an httptest
@@ -66,26 +67,48 @@ target:
     service:
       image: %s
       port: 8080
+      admin_port: 8081
       ready: /readyz
-      env: {AUTHSIM_DATABASE_URL: "{{.Postgres.DSN}}"}
+      env: {AUTHSIM_DATABASE_URL: "{{.Postgres.DSN}}", AUTHSIM_ADMIN_TOKEN: s3cret}
     postgres: {database: shop}
+accounts: {count: 12, limit: {min: 1000000, max: 2000000}}
+setup:
+  concurrency: 4
+  steps:
+    - name: open-accounts
+      for_each: account
+      http:
+        url: "{{.Admin}}/admin/accounts"
+        headers: {Authorization: Bearer s3cret}
+        body: '{"id":"{{.Account.ID}}","limit_minor":{{.Account.Limit}}}'
+        expect: [201]
+        capture: {ref: id, limit: limit_minor}
 traffic: {phases: [{duration: 2s, shape: constant, rate: 20/s}]}
+requests: {amount: {distribution: fixed, value: 1000}}
 faults: [{name: pg-pause, at: 500ms, duration: 500ms, kind: pause, target: postgres}]
 `, refs.Authsim)), 0o644)
 	res, err := Run(context.Background(), Options{Scenario: path, Out: dir, Log: testLog{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// No accounts were seeded: every payment is an explicit decline (unknown account).
-	declined := 0
+	// The accounts were provisioned through the service's own API, one call
+	// each: every payment is approved, none declined as an unknown account.
+	approved := 0
 	record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error {
-		if a.Outcome == record.Declined && a.Code == "14" {
-			declined++
+		if a.Outcome == record.Approved {
+			approved++
 		}
 		return nil
 	})
-	if declined != 40 {
-		t.Errorf("%d of 40 payments declined as unknown accounts", declined)
+	if approved != 40 {
+		t.Errorf("%d of 40 payments approved", approved)
+	}
+	ids, err := setup.ReadRefs(res.Dir)
+	if err != nil || len(ids) != 12 || ids["acct-000012"] != "acct-000012" {
+		t.Errorf("accounts.json refs %v, %v", ids, err)
+	}
+	if st := res.Meta.Setup; st == nil || len(st.Steps) != 1 || st.Steps[0].Runs != 12 {
+		t.Errorf("run.json setup %+v", st)
 	}
 	if ev := readTimeline(t, res.Dir); ev[0].State != "reverted" {
 		t.Errorf("postgres pause: %+v", ev[0])

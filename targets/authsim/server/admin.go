@@ -17,6 +17,7 @@ import (
 // "Authorization: Bearer TOKEN".
 func (s *Server) Admin() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /admin/accounts", s.openAccount)
 	mux.HandleFunc("POST /admin/accounts/seed", s.seed)
 	mux.HandleFunc("POST /admin/accounts/bulk", s.bulk)
 	mux.HandleFunc("POST /admin/accounts/restore", s.restore)
