@@ -65,6 +65,7 @@ func (s *Scenario) Defaults() {
 		f := &s.Faults[i]
 		def(&f.Name, fmt.Sprintf("%s@%s", f.Kind, f.At.D()))
 	}
+	s.ledgerDefaults()
 	def(&s.SLO.RecoveredAfter, Duration(3*time.Second))
 	for i := range s.StopWhen {
 		def(&s.StopWhen[i].For, Duration(5*time.Second))
