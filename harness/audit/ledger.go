@@ -17,6 +17,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"time"
@@ -148,8 +149,14 @@ func ReadLedger(path string) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return DecodeLedger(gz, path)
+}
+
+// DecodeLedger reads snapshot lines (uncompressed) from r; name places
+// errors. authsim's /admin/ledger answers in this format.
+func DecodeLedger(r io.Reader, name string) (*Ledger, error) {
 	l := NewLedger("authsim", authsimFields...)
-	sc := bufio.NewScanner(gz)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		var row struct {
@@ -159,11 +166,11 @@ func ReadLedger(path string) (*Ledger, error) {
 			Error         string      `json:"error"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 		switch {
 		case row.Error != "":
-			return nil, fmt.Errorf("%s:%d: snapshot cut short: %s", path, line, row.Error)
+			return nil, fmt.Errorf("%s:%d: snapshot cut short: %s", name, line, row.Error)
 		case row.Source != nil:
 			l.Source = *row.Source
 		case row.Account != nil:

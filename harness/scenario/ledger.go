@@ -61,7 +61,8 @@ type LedgerTable struct {
 	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
 	// Items is the dotted JSON path of the array of items in a page, e.g. data; empty: the page is the array (kind http).
 	Items string `yaml:"items,omitempty" json:"items,omitempty"`
-	// Next is the dotted JSON path of the next page's cursor; empty pages by number until a page has no items (kind http).
+	// Next is the dotted JSON path of the next page's cursor; empty pages by {{.Page}} until a page has no items,
+	// or reads one page when the URL has no {{.Page}} (kind http).
 	Next string `yaml:"next,omitempty" json:"next,omitempty"`
 	// MaxPages stops paging after this many pages; reaching it is an error, never a silent cut (kind http, default 1000).
 	MaxPages int `yaml:"max_pages,omitempty" json:"max_pages,omitempty"`
