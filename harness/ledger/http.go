@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -32,7 +33,8 @@ func newHTTP(env Env) (Source, error) {
 	}
 	do := env.HTTP
 	if do == nil {
-		do = &http.Client{Timeout: 30 * time.Second}
+		do = interim{allowRemote: env.AllowRemote, c: &http.Client{Timeout: 30 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	}
 	return &httpSource{m: mapping{accounts: c.Accounts, payments: c.Payments, refs: env.Refs}, do: do}, nil
 }
@@ -173,4 +175,20 @@ func at(v any, path string) any {
 		}
 	}
 	return v
+}
+
+// interim is the client used until the run hands the guarded one in: no
+// redirects followed (a 3xx is an error), loopback hosts only unless allowed.
+type interim struct {
+	allowRemote bool
+	c           *http.Client
+}
+
+func (i interim) Do(req *http.Request) (*http.Response, error) {
+	if !i.allowRemote {
+		if err := docker.CheckLoopback(req.URL.Hostname()); err != nil {
+			return nil, fmt.Errorf("%w (--allow-remote allows it)", err)
+		}
+	}
+	return i.c.Do(req)
 }

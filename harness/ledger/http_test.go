@@ -51,6 +51,7 @@ func recon(t *testing.T, n int) *httptest.Server {
 		fmt.Fprint(w, `{"balances": [{"id": "bal_1", "limit": 1000, "held": 500}]}`)
 	})
 	mux.HandleFunc("/broken", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) })
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/pages?page=1", http.StatusFound) })
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
@@ -81,6 +82,10 @@ func TestHTTPSource(t *testing.T) {
 		{"wrong items path", nil, scenario.LedgerTable{URL: srv.URL + "/cursor?cursor={{.Cursor}}", Items: "items", Next: "next", Columns: itemColumns, States: states}, 0, `no array at "items"`},
 		// The endpoint fails.
 		{"server error", nil, scenario.LedgerTable{URL: srv.URL + "/broken", Columns: itemColumns}, 0, "500"},
+		// A redirect is not followed.
+		{"redirect", nil, scenario.LedgerTable{URL: srv.URL + "/moved", Columns: itemColumns}, 0, "302"},
+		// A host off this machine is refused without --allow-remote.
+		{"remote", nil, scenario.LedgerTable{URL: "http://192.0.2.1/recon", Columns: itemColumns}, 0, "not a loopback address"},
 		// Nobody listens.
 		{"unreachable", nil, scenario.LedgerTable{URL: "http://127.0.0.1:1/recon", Columns: itemColumns}, 0, "connection refused"},
 	}

@@ -48,8 +48,10 @@ type Env struct {
 	// Refs maps the service's account refs to authquake's account ids
 	// (from accounts.json); nil keeps the service's ids as they are.
 	Refs map[string]string
-	// HTTP sends the http source's requests; nil uses a plain client.
-	HTTP Doer
+	// HTTP sends the http source's requests; nil uses a client that follows
+	// no redirect and, unless AllowRemote, reaches loopback addresses only.
+	HTTP        Doer
+	AllowRemote bool
 }
 
 // ErrNone is New's answer for kind none: no ledger is read.

@@ -8,6 +8,8 @@
 //	  attempts.csv.gz  every attempt of every payment, written as it goes
 //	  timeline.json    every fault: planned, injected, reverted
 //	  samples.jsonl    generator and container resources, once a second
+//	  ledger.jsonl.gz  the service's ledger, read before teardown (harness/ledger);
+//	                   ledger.error when it could not be read, ledger.none when no source is set
 //
 // Whatever way the run ends (done, stop condition, Ctrl-C, error, panic),
 // faults are reverted, containers removed and what was recorded is kept.
@@ -212,7 +214,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	if o.TTY && o.Progress != nil {
 		fmt.Fprintln(o.Progress)
 	}
-	tgt.snapshot(ctx, s, dir, o.Log)
+	tgt.snapshot(ctx, s, dir, o.AllowRemote, o.Log)
 	meta.Sent, meta.Attempts = r.Hits, w.Count()
 	if meta.Status == StatusError {
 		meta.Status = StatusCompleted

@@ -192,8 +192,8 @@ func (t *target) keep(log io.Writer) {
 // kind authsim) before the target is removed and saves it into the run
 // directory for the audit: ledger.jsonl.gz, or ledger.error with the reason
 // (the audit is then inconclusive), or ledger.none when no source is set.
-func (t *target) snapshot(ctx context.Context, s *scenario.Scenario, dir string, log io.Writer) {
-	env := ledger.Env{Config: s.Ledger}
+func (t *target) snapshot(ctx context.Context, s *scenario.Scenario, dir string, allowRemote bool, log io.Writer) {
+	env := ledger.Env{Config: s.Ledger, AllowRemote: allowRemote}
 	if t.topo != nil {
 		e := t.topo.Endpoints
 		env.PostgresDSN, env.Admin, env.AdminToken = e.PostgresDSN, e.Admin, t.topo.AdminToken
