@@ -13,7 +13,7 @@ import (
 var pageSrc string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct": pct, "auditLine": auditLine, "opt": func(f *float64) string { return opt(f, " s") },
+	"pct": pct, "auditLine": auditLine, "coverageLine": coverageLine, "opt": func(f *float64) string { return opt(f, " s") },
 	"recovery": func(f analysis.FaultStats) []string { i, r := recoveryText(f); return []string{i, r} },
 }).Parse(pageSrc))
 

@@ -4,8 +4,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/audit"
 )
 
 type junitSuites struct {
@@ -17,6 +19,7 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
@@ -24,7 +27,13 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+// junitSkipped is an invariant the audit could not check, with why.
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -78,7 +87,11 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 		for _, v := range a.Violations {
 			broken[v.Invariant] = analysisViolation{v.Name, v.Count}
 		}
-		for _, inv := range []string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"} {
+		unchecked := map[string]string{}
+		for _, u := range a.Coverage.Unchecked {
+			unchecked[u.Invariant] = u.Reason
+		}
+		for _, inv := range audit.Invariants {
 			fail := ""
 			if v, ok := broken[inv]; ok {
 				fail = fmt.Sprintf("%d x %s", v.count, v.name)
@@ -87,6 +100,10 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 				fail = "inconclusive: " + a.Note
 			}
 			add("audit", inv, fail)
+			if why, ok := unchecked[inv]; ok && fail == "" {
+				suite.Cases[len(suite.Cases)-1].Skipped = &junitSkipped{Message: "not checked: " + strings.TrimPrefix(why, "not checked: ")}
+				suite.Skipped++
+			}
 		}
 	}
 	suite.Tests = len(suite.Cases)

@@ -55,6 +55,9 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	}
 	fmt.Fprintf(w, "  errors with a specific reason: %s of %d failures\n", pct(s.ErrorClarity.SpecificShare), s.ErrorClarity.Failed)
 	fmt.Fprintf(w, "  %s\n", auditLine(s))
+	if c := coverageLine(s); c != "" {
+		fmt.Fprintf(w, "  %s\n", c)
+	}
 	if s.Audit != nil {
 		for _, v := range s.Audit.Violations {
 			fmt.Fprintf(w, "  VIOLATION %s x%d: %s\n", v.Invariant, v.Count, v.Name)
@@ -77,8 +80,10 @@ func auditLine(s *analysis.Summary) string {
 	switch {
 	case a == nil:
 		return "money audit: not run (the target gave no ledger)"
-	case !a.Checked:
+	case !a.Checked && a.Inconclusive:
 		return "money audit: INCONCLUSIVE: " + a.Note
+	case !a.Checked:
+		return fmt.Sprintf("money audit: NOT CHECKED (%s): all %d invariants unchecked", strings.TrimPrefix(a.Note, "not checked: "), len(a.Coverage.Unchecked))
 	case len(a.Violations) > 0:
 		return fmt.Sprintf("money audit: %d invariants BROKEN over %d keys", len(a.Violations), a.Keys)
 	case a.Inconclusive:
@@ -87,6 +92,20 @@ func auditLine(s *analysis.Summary) string {
 	i := a.Indeterminate
 	return fmt.Sprintf("money audit: clean over %d keys and %d ledger entries; %d payments without an answer resolved (%d committed, %d absent)",
 		a.Keys, a.LedgerRecords, i.Total, i.Committed, i.Absent)
+}
+
+// coverageLine says which invariants the audit checked and which it could
+// not, with the data the ledger source gave ("" when it checked them all).
+func coverageLine(s *analysis.Summary) string {
+	a := s.Audit
+	if a == nil || !a.Checked || len(a.Coverage.Unchecked) == 0 {
+		return ""
+	}
+	var un []string
+	for _, u := range a.Coverage.Unchecked {
+		un = append(un, fmt.Sprintf("%s (%s)", u.Invariant, u.Reason))
+	}
+	return fmt.Sprintf("ledger from %s: checked %s; not checked %s", a.Source, strings.Join(a.Coverage.Checked, " "), strings.Join(un, ", "))
 }
 
 // Markdown renders report.md.
@@ -156,6 +175,9 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	table("failure (code reason)", c.ByReason)
 	table("decline (code reason)", s.Declines)
 	p("## Money audit\n\n%s.\n\n", auditLine(s))
+	if c := coverageLine(s); c != "" {
+		p("%s.\n\n", strings.ToUpper(c[:1])+c[1:])
+	}
 	if a := s.Audit; a != nil && len(a.Violations) > 0 {
 		p("| invariant | count | example key | account | amount | told | ledger |\n|---|---|---|---|---|---|---|\n")
 		for _, v := range a.Violations {

@@ -200,11 +200,16 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 }
 
 // runAudit checks the money invariants when the run saved a ledger
-// snapshot, or reports the audit inconclusive when taking one failed.
+// snapshot, reports the audit inconclusive when taking one failed, and
+// every invariant unchecked when no ledger source was configured.
 func runAudit(r *Run) (*audit.Result, error) {
 	attempts := filepath.Join(r.Dir, record.File)
 	if why, err := os.ReadFile(filepath.Join(r.Dir, audit.ErrorFile)); err == nil {
 		res, err := audit.Unresolved(attempts, strings.TrimSpace(string(why)))
+		return &res, err
+	}
+	if why, err := os.ReadFile(filepath.Join(r.Dir, audit.NoneFile)); err == nil {
+		res, err := audit.NotConfigured(attempts, strings.TrimSpace(string(why)))
 		return &res, err
 	}
 	l, err := audit.ReadLedger(filepath.Join(r.Dir, audit.SnapshotFile))

@@ -3,6 +3,8 @@ package audit
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,9 +20,14 @@ type Result struct {
 	LedgerRecords int           `json:"ledger_records"`
 	Violations    []Violation   `json:"violations"`
 	Indeterminate Indeterminate `json:"indeterminate"`
-	// Inconclusive is true when some payment could not be resolved: never a pass.
+	// Inconclusive is true when some payment could not be resolved, or the
+	// ledger could not be read: never a pass.
 	Inconclusive bool   `json:"inconclusive"`
 	Note         string `json:"note,omitempty"`
+	// Source is the ledger adapter the snapshot came from (authsim, sql, http).
+	Source string `json:"source,omitempty"`
+	// Coverage says which invariants were checked with the data given.
+	Coverage Coverage `json:"coverage"`
 }
 
 // Violation is one broken invariant, with up to 10 concrete examples.
@@ -51,15 +58,25 @@ type Indeterminate struct {
 
 // The invariants.
 var names = map[string]string{
-	"I1": "lost approval: an approval the client received is not in the ledger once with its amount",
-	"I2": "phantom hold: a hold in the ledger for a request that was never sent",
-	"I3": "duplicate: more than one authorisation for one key, or different answers for one key",
-	"I4": "key reuse: a ledger entry whose parameters differ from those sent with its key",
-	"I5": "decline left a hold",
-	"I6": "over the limit: an account's holds exceeded the limit in force at an approval (or it was frozen)",
-	"I7": "held differs from the sum of the account's holds",
-	"I8": "indeterminate payment left unresolved",
+	"I1":  "lost approval: an approval the client received is not in the ledger once with its amount",
+	"I2":  "phantom hold: a hold in the ledger for a request that was never sent",
+	"I3":  "duplicate: more than one authorisation for one key, or different answers for one key",
+	"I4":  "key reuse: a ledger entry whose parameters differ from those sent with its key",
+	"I5":  "decline left a hold",
+	"I6":  "over the limit: an account's holds exceeded the limit in force at an approval (or it was frozen)",
+	"I7":  "held differs from the sum of the account's holds",
+	"I8":  "indeterminate payment left unresolved",
+	"I9":  "hold resolved more than once: captured or voided twice, or voided then captured",
+	"I10": "captured more than the authorised amount",
+	"I11": "open hold after a voided or reversed payment",
+	"I12": "held plus posted over the account's limit",
 }
+
+// Invariants lists the invariant ids in order.
+var Invariants = []string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12"}
+
+// Name returns an invariant's description.
+func Name(inv string) string { return names[inv] }
 
 // told is what the client sent and heard for one idempotency key.
 type told struct {
@@ -107,6 +124,7 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 			t.declined = true
 			t.answers["declined "+at.Code] = true
 		case at.Outcome == record.Timeout || at.Outcome == record.Error ||
+			at.Outcome == record.Pending || at.Outcome == record.Duplicate ||
 			at.Outcome == record.ConnError && at.Error != "connection refused":
 			t.ambiguous = true
 		}
@@ -115,21 +133,29 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 	if err != nil && !errors.Is(err, record.ErrTruncated) {
 		return Result{}, err
 	}
-	res := Result{Checked: true, Keys: len(a.keys), LedgerRecords: l.Records}
+	res := Result{Checked: true, Keys: len(a.keys), LedgerRecords: l.Records, Source: l.Source.Kind, Coverage: coverage(l)}
+	var notes []string
 	if errors.Is(err, record.ErrTruncated) {
-		res.Note = "the attempts file was cut short: keys sent after the cut are unknown to the audit"
+		notes = append(notes, "the attempts file was cut short: keys sent after the cut are unknown to the audit")
 	}
+	if l.UnknownAccounts > 0 {
+		notes = append(notes, fmt.Sprintf("%d ledger entries name an account the provisioning did not create", l.UnknownAccounts))
+	}
+	res.Note = strings.Join(notes, "; ")
 	a.perKey(l, &res)
 	a.phantoms(l)
 	a.accounts(l, timeline, base)
+	a.holds(l)
+	a.unchecked(res.Coverage)
 	if res.Indeterminate.Unknown > 0 {
 		res.Inconclusive = true
-		a.flag("I8", Example{Told: fmt.Sprintf("%d payments unresolved", res.Indeterminate.Unknown), Ledger: "unknown"})
 	}
 	for _, v := range a.viol {
 		res.Violations = append(res.Violations, *v)
 	}
-	sort.Slice(res.Violations, func(i, j int) bool { return res.Violations[i].Invariant < res.Violations[j].Invariant })
+	sort.Slice(res.Violations, func(i, j int) bool { // I2 before I10
+		return slices.Index(Invariants, res.Violations[i].Invariant) < slices.Index(Invariants, res.Violations[j].Invariant)
+	})
 	if res.Violations == nil {
 		res.Violations = []Violation{}
 	}
@@ -138,20 +164,18 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 
 // perKey checks I1, I3, I4, I5 and resolves I8 for every key sent.
 func (a *auditor) perKey(l *Ledger, res *Result) {
-	keys := make([]string, 0, len(a.keys))
-	for k := range a.keys {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(a.keys))
 	for _, k := range keys {
 		t := a.keys[k]
 		recs := l.ByKey[k]
 		ex := Example{Key: k, Account: t.account, Amount: t.amount, Told: toldText(t), Ledger: ledgerText(recs)}
 		var holding []Record
+		pending := false
 		for _, r := range recs {
-			if r.Status == "approved" || r.Status == "reversed" || r.HoldMinor > 0 {
+			if r.Status != Declined && r.Status != Pending || r.HoldMinor > 0 {
 				holding = append(holding, r)
 			}
+			pending = pending || r.Status == Pending
 		}
 		if t.approved && (len(holding) == 0 || holding[0].AmountMinor != t.amount) {
 			a.flag("I1", ex)
@@ -166,19 +190,23 @@ func (a *auditor) perKey(l *Ledger, res *Result) {
 			}
 		}
 		for _, r := range recs {
-			if r.Status == "declined" && r.HoldMinor > 0 {
+			if r.Status == Declined && r.HoldMinor > 0 {
 				a.flag("I5", ex)
 				break
 			}
 		}
-		if t.declined && !t.approved && len(holding) > 0 && recs[0].Status != "declined" {
+		if t.declined && !t.approved && len(holding) > 0 && recs[0].Status != Declined {
 			a.flag("I5", ex)
 		}
 		if t.ambiguous && !t.approved && !t.declined {
 			res.Indeterminate.Total++
-			if len(holding) > 0 {
+			switch {
+			case len(holding) > 0:
 				res.Indeterminate.Committed++
-			} else {
+			case pending: // the service has not decided yet: neither committed nor absent
+				res.Indeterminate.Unknown++
+				a.flag("I8", ex)
+			default:
 				res.Indeterminate.Absent++
 			}
 		}
@@ -192,7 +220,7 @@ func (a *auditor) phantoms(l *Ledger) {
 			continue
 		}
 		for _, r := range recs {
-			if r.HoldMinor > 0 {
+			if r.HoldMinor > 0 || r.CapturedMinor > 0 {
 				a.flag("I2", Example{Key: k, Account: r.AccountID, Amount: r.AmountMinor, Told: "never sent", Ledger: ledgerText(recs)})
 				break
 			}
@@ -221,24 +249,14 @@ func ledgerText(recs []Record) string {
 	}
 	var parts []string
 	for _, r := range recs {
-		parts = append(parts, fmt.Sprintf("%s %s %d hold %d", r.ID, r.Status, r.AmountMinor, r.HoldMinor))
+		p := fmt.Sprintf("%s %s %d hold %d", r.ID, r.Status, r.AmountMinor, r.HoldMinor)
+		if r.CapturedMinor > 0 {
+			p += fmt.Sprintf(" captured %d", r.CapturedMinor)
+		}
+		if r.resolutions() > 1 {
+			p += fmt.Sprintf(" resolved %d times", r.resolutions())
+		}
+		parts = append(parts, p)
 	}
 	return strings.Join(parts, "; ")
-}
-
-// ErrorFile holds why a ledger snapshot could not be taken.
-const ErrorFile = "ledger.error"
-
-// Unresolved is the audit of a run whose ledger could not be read: every
-// payment the client got no answer for stays unknown, so the audit is
-// inconclusive, never a pass.
-func Unresolved(attempts, why string) (Result, error) {
-	res, err := Check(attempts, &Ledger{Accounts: map[string]Account{}, ByKey: map[string][]Record{}}, nil, time.Time{})
-	if err != nil {
-		return res, err
-	}
-	res.Checked, res.Note, res.Violations = false, "no ledger snapshot: "+why, []Violation{}
-	res.Indeterminate.Unknown, res.Indeterminate.Committed, res.Indeterminate.Absent = res.Indeterminate.Total, 0, 0
-	res.Inconclusive = res.Indeterminate.Unknown > 0
-	return res, nil
 }

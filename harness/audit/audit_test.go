@@ -41,14 +41,22 @@ func rec(key, account string, amount int64, status string, hold int64, at float6
 		HoldMinor: hold, CreatedAt: base.Add(time.Duration(at * float64(time.Second)))}
 }
 
+// ledger is a ledger as authsim gives it (no posted or captured amounts).
 func ledger(accounts []Account, recs ...Record) *Ledger {
-	l := &Ledger{Accounts: map[string]Account{}, ByKey: map[string][]Record{}}
+	return fill(NewLedger("authsim", authsimFields...), accounts, recs)
+}
+
+// full is a ledger from a source that gives every field.
+func full(accounts []Account, recs ...Record) *Ledger {
+	return fill(NewLedger("sql", append(authsimFields, FieldPosted, FieldCaptured, FieldResolutions)...), accounts, recs)
+}
+
+func fill(l *Ledger, accounts []Account, recs []Record) *Ledger {
 	for _, a := range accounts {
 		l.Accounts[a.ID] = a
 	}
 	for _, r := range recs {
-		l.ByKey[r.IdempotencyKey] = append(l.ByKey[r.IdempotencyKey], r)
-		l.Records++
+		l.Add(r)
 	}
 	return l
 }

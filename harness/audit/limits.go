@@ -1,11 +1,13 @@
 package audit
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
+	"encoding/json"
 	"github.com/authquake/authquake/harness/fault"
 )
 
@@ -92,11 +94,7 @@ func (a *auditor) accounts(l *Ledger, timeline []fault.Event, base time.Time) {
 		}
 	}
 	chg := changes(timeline)
-	ids := make([]string, 0, len(l.Accounts))
-	for id := range l.Accounts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(l.Accounts))
 	for _, id := range ids {
 		acct := l.Accounts[id]
 		recs := byAccount[id]

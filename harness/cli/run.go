@@ -30,6 +30,7 @@ var runCommand = command{
 		seed := fs.Uint64("seed", 0, "seed for all randomness (0: the scenario's, or random if it has none)")
 		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
 		remote := fs.Bool("allow-remote", false, "allow a url target that is not a loopback address")
+		keep := fs.Bool("keep", false, "leave the target running after the run, for inspection (authquake cleanup removes it)")
 		bugs := fs.StringSlice("bugs", nil, `authsim known bugs to switch on, replacing the scenario's ("" for none)`)
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
@@ -40,7 +41,7 @@ var runCommand = command{
 			}
 			tty := isTerminal(os.Stdout)
 			o := run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale,
-				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version}
+				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version, Keep: *keep}
 			if fs.Changed("bugs") {
 				b := slices.DeleteFunc(*bugs, func(s string) bool { return s == "" })
 				o.Bugs = &b
@@ -90,7 +91,7 @@ var validateCommand = command{
 
 var listCommand = command{
 	name: "list", usage: "",
-	summary: "List the fault kinds, load shapes and target kinds.",
+	summary: "List the fault kinds, load shapes, target kinds and ledger sources.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		return func(_ context.Context, io IO, _ []string) error {
 			fmt.Fprintln(io.Out, "Fault kinds (faults: [{at, duration, kind, target, params}]):")
@@ -108,6 +109,8 @@ var listCommand = command{
 			fmt.Fprintln(io.Out, "\nLoad shapes (traffic.phases[].shape): constant (rate), ramp (from, to), step (from, to, steps),")
 			fmt.Fprintln(io.Out, "  spike (baseline, peak, rise, hold), sine (mean, amplitude, period)")
 			fmt.Fprintln(io.Out, "\nTarget kinds: authsim (the bundled service on Postgres), url (an existing endpoint), containers (your images)")
+			fmt.Fprintln(io.Out, "\nLedger sources (ledger.kind), read before teardown for the money audit: authsim (its admin API),")
+			fmt.Fprintln(io.Out, "  sql (queries with a column mapping), http (a paginated JSON endpoint), none (every invariant unchecked)")
 			files := bundledScenarios()
 			if len(files) > 0 {
 				fmt.Fprintln(io.Out, "\nScenarios (authquake run FILE):")

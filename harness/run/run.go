@@ -8,6 +8,8 @@
 //	  attempts.csv.gz  every attempt of every payment, written as it goes
 //	  timeline.json    every fault: planned, injected, reverted
 //	  samples.jsonl    generator and container resources, once a second
+//	  ledger.jsonl.gz  the service's ledger, read before teardown (harness/ledger);
+//	                   ledger.error when it could not be read, ledger.none when no source is set
 //
 // Whatever way the run ends (done, stop condition, Ctrl-C, error, panic),
 // faults are reverted, containers removed and what was recorded is kept.
@@ -55,6 +57,9 @@ type Options struct {
 	TTY      bool
 	// Version is authquake's version, saved in run.json.
 	Version string
+	// Keep leaves the target running after the run (its faults reverted,
+	// its ledger read) for inspection; authquake cleanup removes it.
+	Keep bool
 }
 
 // Result is where a run's results are and how it ended.
@@ -117,7 +122,13 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		}
 	}()
 	tgt, err := startTarget(ctx, s, o)
-	defer tgt.close(o.Log)
+	defer func() {
+		if o.Keep { // whatever the way out: a failed run is what one inspects
+			tgt.keep(o.Log)
+			return
+		}
+		tgt.close(o.Log)
+	}()
 	if tgt.topo != nil {
 		meta.RunID, meta.Endpoints = tgt.topo.RunID, tgt.topo.Endpoints
 	}
@@ -208,7 +219,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	if o.TTY && o.Progress != nil {
 		fmt.Fprintln(o.Progress)
 	}
-	tgt.snapshot(ctx, dir, o.Log)
+	tgt.snapshot(ctx, s, dir, o.AllowRemote, o.Log)
 	meta.Sent, meta.Attempts = r.Hits, w.Count()
 	if meta.Status == StatusError {
 		meta.Status = StatusCompleted

@@ -1,11 +1,9 @@
 package run
 
 import (
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,11 +13,12 @@ import (
 
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/docker"
-	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/images"
+	"github.com/authquake/authquake/harness/ledger"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/setup"
 	"github.com/authquake/authquake/harness/topology"
 )
 
@@ -114,12 +113,6 @@ func or(a, b string) string {
 	return b
 }
 
-// localHTTP calls authsim's admin API and readiness endpoint. Its containers
-// publish on this machine only, so its guard allows loopback only (whatever
-// --allow-remote says) and it follows no redirect. Requests are bounded by
-// their contexts.
-var localHTTP = egress.Guard{}.Client()
-
 // faultEnv is what the fault timeline acts on.
 func (t *target) faultEnv(s *scenario.Scenario, seed uint64, allowRemote bool) fault.Env {
 	env := fault.Env{Links: t.topo.Links, Docker: t.docker, Containers: map[string]string{},
@@ -151,79 +144,48 @@ func (t *target) close(log io.Writer) {
 	}
 }
 
-// snapshot saves authsim's ledger into the run directory for the audit, once
-// the service answers again and background work has settled. When it cannot,
-// the reason goes to ledger.error and the audit is inconclusive.
-func (t *target) snapshot(ctx context.Context, dir string, log io.Writer) {
-	if t.info.Kind != scenario.TargetAuthsim || t.topo == nil || t.topo.Endpoints.Admin == "" {
+// keep leaves the target running for inspection and says where it is and
+// how to remove it. A url target's in-process Toxiproxy ends with the run.
+func (t *target) keep(log io.Writer) {
+	if t.topo == nil || len(t.topo.Containers) == 0 {
+		fmt.Fprintln(log, "--keep: nothing to keep (the target is not authquake's containers)")
+		t.close(log)
 		return
 	}
-	err := func() error {
-		wait := 90 * time.Second
-		if ctx.Err() != nil {
-			wait = 10 * time.Second // interrupted: try, briefly
-		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wait)
-		defer cancel()
-		for {
-			err := ready(ctx, t.topo.Endpoints.ServiceDirect+"/readyz")
-			if err == nil {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("service not ready again within %s: %v", wait, err)
-			case <-time.After(250 * time.Millisecond):
-			}
-		}
-		time.Sleep(time.Second) // let background commits (or their loss) settle
-		req, _ := http.NewRequestWithContext(ctx, "GET", t.topo.Endpoints.Admin+"/admin/ledger", nil)
-		req.Header.Set("Authorization", "Bearer "+t.topo.AdminToken)
-		resp, err := localHTTP.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("GET /admin/ledger: %d", resp.StatusCode)
-		}
-		f, err := os.Create(filepath.Join(dir, audit.SnapshotFile))
-		if err != nil {
-			return err
-		}
-		gz := gzip.NewWriter(f)
-		if _, err = io.Copy(gz, resp.Body); err == nil {
-			err = gz.Close()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(f.Name())
-		}
-		return err
-	}()
-	if err != nil {
-		fmt.Fprintln(log, "ledger snapshot:", err)
-		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
+	if t.docker != nil {
+		t.docker.Close()
 	}
+	e := t.topo.Endpoints
+	fmt.Fprintf(log, "kept run %s: service %s", t.topo.RunID, e.ServiceDirect)
+	for _, ep := range []struct{ name, url string }{{"admin", e.Admin}, {"postgres", e.PostgresDSN}, {"toxiproxy", e.Toxiproxy}} {
+		if ep.url != "" {
+			fmt.Fprintf(log, ", %s %s", ep.name, ep.url)
+		}
+	}
+	fmt.Fprintf(log, "\nremove it with: authquake cleanup --run %s (the next authquake run also removes it)\n", t.topo.RunID)
 }
 
-// ready asks a readiness endpoint once, for at most 5 s: nil means 200.
-func ready(ctx context.Context, u string) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+// snapshot reads the scenario's ledger source (authsim's by default for
+// kind authsim) before the target is removed and saves it into the run
+// directory for the audit: ledger.jsonl.gz, or ledger.error with the reason
+// (the audit is then inconclusive), or ledger.none when no source is set.
+func (t *target) snapshot(ctx context.Context, s *scenario.Scenario, dir string, allowRemote bool, log io.Writer) {
+	env := ledger.Env{Config: s.Ledger, AllowRemote: allowRemote}
+	if t.topo != nil {
+		e := t.topo.Endpoints
+		env.PostgresDSN, env.Admin, env.AdminToken = e.PostgresDSN, e.Admin, t.topo.AdminToken
+		if e.ServiceDirect != "" {
+			env.Ready = e.ServiceDirect + "/readyz"
+		}
+	}
+	refs, err := setup.ReadRefs(dir)
+	if err == nil {
+		env.Refs = refs
+		err = ledger.Snapshot(ctx, env, dir)
+	} else {
+		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
+	}
 	if err != nil {
-		return err
+		fmt.Fprintln(log, "ledger snapshot:", err)
 	}
-	resp, err := localHTTP.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("GET %s: %d", u, resp.StatusCode)
-	}
-	return nil
 }

@@ -68,6 +68,7 @@ func (s *Scenario) Defaults() {
 	if s.Setup != nil {
 		s.Setup.defaults()
 	}
+	s.ledgerDefaults()
 	def(&s.SLO.RecoveredAfter, Duration(3*time.Second))
 	for i := range s.StopWhen {
 		def(&s.StopWhen[i].For, Duration(5*time.Second))

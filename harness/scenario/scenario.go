@@ -29,6 +29,8 @@ type Scenario struct {
 	SLO SLO `yaml:"slo,omitempty" json:"slo,omitempty"`
 	// StopWhen aborts the run (exit 4) when any condition holds.
 	StopWhen []StopCondition `yaml:"stop_when,omitempty" json:"stop_when,omitempty"`
+	// Ledger is where the money audit reads the service's ledger.
+	Ledger Ledger `yaml:"ledger,omitempty" json:"ledger,omitempty"`
 }
 
 // Target kinds.

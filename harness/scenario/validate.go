@@ -44,6 +44,7 @@ func (s *Scenario) Validate(src *Source) Problems {
 	s.validateTraffic(v)
 	s.validateRequests(v)
 	s.validateSetup(v)
+	s.validateLedger(v)
 	a := s.Accounts
 	if a.Count < 1 {
 		v.errf("$.accounts.count", "", "must be at least 1")

@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -202,29 +203,36 @@ func Save(dir string, accounts []*Account) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(dir+string(os.PathSeparator)+File, append(b, '\n'), 0o644)
+	return os.WriteFile(filepath.Join(dir, File), append(b, '\n'), 0o644)
 }
 
-// ReadRefs reads accounts.json of a run directory and returns authquake's
-// account ids by the service's ref. A run without captured refs gives an
-// empty map and no error.
+// ReadRefs reads the run directory's accounts.json as service ref ->
+// authquake id, for ledger sources to map the service's account ids back. An
+// account without a ref is its own ref; no file (the service uses authquake's
+// ids) is a nil map. Two accounts sharing a ref is an error.
 func ReadRefs(dir string) (map[string]string, error) {
-	b, err := os.ReadFile(dir + string(os.PathSeparator) + File)
+	data, err := os.ReadFile(filepath.Join(dir, File))
 	if errors.Is(err, os.ErrNotExist) {
-		return map[string]string{}, nil
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]*Account
-	if err := json.Unmarshal(b, &m); err != nil {
+	var byID map[string]struct {
+		Ref string `json:"ref"`
+	}
+	if err := json.Unmarshal(data, &byID); err != nil {
 		return nil, fmt.Errorf("%s: %w", File, err)
 	}
-	refs := map[string]string{}
-	for id, a := range m {
-		if a != nil && a.Ref != "" {
-			refs[a.Ref] = id
+	refs := make(map[string]string, len(byID))
+	for id, a := range byID {
+		if a.Ref == "" {
+			a.Ref = id
 		}
+		if other, dup := refs[a.Ref]; dup {
+			return nil, fmt.Errorf("%s: accounts %s and %s share the ref %q", File, min(other, id), max(other, id), a.Ref)
+		}
+		refs[a.Ref] = id
 	}
 	return refs, nil
 }

@@ -196,12 +196,28 @@ func TestOnceStepSeesAllAccounts(t *testing.T) {
 
 func TestReadRefsWithoutFile(t *testing.T) {
 	refs, err := ReadRefs(t.TempDir())
-	if err != nil || len(refs) != 0 {
+	if err != nil || refs != nil {
 		t.Errorf("refs %v, err %v; want none and no error", refs, err)
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, File), []byte("{"), 0o644)
 	if _, err := ReadRefs(dir); err == nil {
 		t.Error("a damaged accounts.json must be an error")
+	}
+}
+
+// TestReadRefs: accounts.json read as ref -> id; none is nil; a shared ref is an error.
+func TestReadRefs(t *testing.T) {
+	dir := t.TempDir()
+	if refs, err := ReadRefs(dir); refs != nil || err != nil {
+		t.Errorf("no file: %v %v", refs, err)
+	}
+	os.WriteFile(filepath.Join(dir, File), []byte(`{"acct-000001": {"ref": "bal_x"}, "acct-000002": {"ref": "bal_y", "extra": 1}}`), 0o644)
+	if refs, err := ReadRefs(dir); err != nil || refs["bal_x"] != "acct-000001" || refs["bal_y"] != "acct-000002" {
+		t.Errorf("refs %v %v", refs, err)
+	}
+	os.WriteFile(filepath.Join(dir, File), []byte(`{"acct-000001": {"ref": "bal_x"}, "acct-000002": {"ref": "bal_x"}}`), 0o644)
+	if _, err := ReadRefs(dir); err == nil {
+		t.Error("shared ref accepted")
 	}
 }

@@ -1,0 +1,116 @@
+// Package ledger reads the service's ledger into the audit's neutral model
+// (harness/audit) before the target is removed, and saves it into the run
+// directory, so the audit stays a pure function of saved data whatever the
+// service. Each source is an adapter behind one small interface:
+//
+//	authsim  authsim's /admin/ledger (already the neutral format)
+//	sql      two queries against the service's database, with a column mapping
+//	http     a paginated JSON reconciliation endpoint, with item paths
+//	none     nothing is read: the audit lists every invariant as unchecked
+//
+// A source that cannot be read leaves ledger.error with the reason, and the
+// audit is inconclusive (exit 1), never a pass.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+// Source reads a service's ledger as the audit's neutral model.
+type Source interface {
+	Read(ctx context.Context) (*audit.Ledger, error)
+}
+
+// Doer sends HTTP requests: the http source is handed a client that
+// refuses redirects and addresses off this machine unless allowed.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Env is what sources need to know of the scenario and the running target.
+type Env struct {
+	// Config is the scenario's ledger section (defaults applied).
+	Config scenario.Ledger
+	// PostgresDSN reaches the target's own Postgres from this machine, if it has one.
+	PostgresDSN string
+	// Admin and AdminToken reach authsim's admin API; Ready is its readiness URL.
+	Admin, AdminToken, Ready string
+	// Refs maps the service's account refs to authquake's account ids
+	// (from accounts.json); nil keeps the service's ids as they are.
+	Refs map[string]string
+	// HTTP sends the http source's requests; nil uses a client that follows
+	// no redirect and, unless AllowRemote, reaches loopback addresses only.
+	HTTP        Doer
+	AllowRemote bool
+}
+
+// ErrNone is New's answer for kind none: no ledger is read.
+var ErrNone = errors.New("no ledger source configured")
+
+// registry is every source kind, by name.
+var registry = map[string]func(Env) (Source, error){
+	scenario.LedgerAuthsim: newAuthsim,
+	scenario.LedgerSQL:     newSQL,
+	scenario.LedgerHTTP:    newHTTP,
+}
+
+// Kinds lists the source kinds (for authquake list).
+func Kinds() []string {
+	kinds := []string{scenario.LedgerNone}
+	for k := range registry {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	return kinds
+}
+
+// New returns the source the scenario names, or ErrNone.
+func New(env Env) (Source, error) {
+	kind := env.Config.Kind
+	if kind == "" || kind == scenario.LedgerNone {
+		return nil, ErrNone
+	}
+	mk, ok := registry[kind]
+	if !ok {
+		return nil, fmt.Errorf("unknown ledger kind %q (kinds: %s)", kind, strings.Join(Kinds(), ", "))
+	}
+	return mk(env)
+}
+
+// Save reads src and writes the snapshot into dir, or ledger.error with
+// the reason when it cannot be read (the audit is then inconclusive).
+func Save(ctx context.Context, src Source, dir string) error {
+	l, err := src.Read(ctx)
+	if err == nil {
+		err = audit.WriteLedger(filepath.Join(dir, audit.SnapshotFile), l)
+	}
+	if err != nil {
+		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
+	}
+	return err
+}
+
+// Snapshot chooses the scenario's source and saves its ledger into dir:
+// ledger.jsonl.gz, ledger.error (could not be read: inconclusive) or
+// ledger.none (no source: every invariant unchecked, with the reason).
+func Snapshot(ctx context.Context, env Env, dir string) error {
+	src, err := New(env)
+	switch {
+	case errors.Is(err, ErrNone):
+		return os.WriteFile(filepath.Join(dir, audit.NoneFile), []byte(err.Error()+"\n"), 0o644)
+	case err != nil:
+		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
+		return err
+	}
+	return Save(ctx, src, dir)
+}
