@@ -48,6 +48,13 @@ type Meta struct {
 	Attempts      int64              `json:"attempts"`
 	Generator     GeneratorInfo      `json:"generator"`
 	Endpoints     topology.Endpoints `json:"endpoints"`
+
+	// StoppedS is when a stop condition or an interrupt stopped the load,
+	// in seconds since the base time; 0 when it ran to the end.
+	StoppedS float64 `json:"stopped_s,omitempty"`
+	// KeyPrefix starts every idempotency key of the run: the scenario's
+	// requests.key_prefix, or one of its own (aq-NONCE) when that is unset.
+	KeyPrefix string `json:"key_prefix,omitempty"`
 }
 
 // TargetInfo says what was loaded.
