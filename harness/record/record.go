@@ -20,6 +20,7 @@ const (
 	Error     Outcome = "error"      // 5xx other than 503
 	Timeout   Outcome = "timeout"    // no answer within the client's timeout
 	ConnError Outcome = "conn_error" // refused, reset, EOF
+	Pending   Outcome = "pending"    // accepted for later processing: confirmed only by the ledger
 )
 
 // Failure reports whether the outcome counts as a failed payment.
