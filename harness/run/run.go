@@ -171,9 +171,10 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	started := make(chan struct{})
+	started, ticking := make(chan struct{}), make(chan struct{})
 	var smp *sampler
 	go func() {
+		defer close(ticking)
 		began := atk.Began()
 		meta.BaseUnixNano = began.UnixNano()
 		tl.Start(runCtx, began)
@@ -213,6 +214,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 		meta.Status, meta.Reason = StatusError, "a request could not be built: "+r.Err.Error()
 	}
 	cancel()
+	<-ticking // the progress line is done before anything else is printed
 	tl.RevertAll()
 	tl.Wait()
 	if o.TTY && o.Progress != nil {
