@@ -114,3 +114,14 @@ func TestRerunWithTheSameSeed(t *testing.T) {
 		t.Errorf("pinned rerun: exit %d verdict %s reasons %q", code, s.Verdict, s.Validity.Reasons)
 	}
 }
+
+// TestValidateRendersTemplates: `authquake validate` used to say ok for a
+// misspelt template field; now it exits 2 naming file:line and the fix.
+func TestValidateRendersTemplates(t *testing.T) {
+	file := filepath.Join("..", "run", "testdata", "template-typo.yaml")
+	_, err := cmd("validate", file)
+	if exitcode.Of(err) != exitcode.Invalid || !strings.Contains(err.Error(), file+":11:") ||
+		!strings.Contains(err.Error(), "did you mean .AccountID?") {
+		t.Errorf("exit %d: %v", exitcode.Of(err), err)
+	}
+}
