@@ -42,7 +42,9 @@ type junitFailure struct {
 }
 
 // JUnit renders junit.xml: a test case per SLO rule and per fault's
-// recovery, and one for the run itself when it was aborted.
+// recovery, one for the run's validity (failing with the invalid-test
+// reasons), one for its outcomes when some are unconfirmed, and one for the
+// run itself when it was aborted.
 func JUnit(w io.Writer, s *analysis.Summary) error {
 	suite := junitSuite{Name: "authquake " + s.Scenario}
 	add := func(class, name string, fail string) {
@@ -55,6 +57,10 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 	}
 	if s.Status != "completed" {
 		add("run", "run completed", fmt.Sprintf("run %s: %s", s.Status, s.Reason))
+	}
+	add("run", "valid test", strings.Join(s.Validity.Reasons, "; "))
+	if s.Validity.Unconfirmed != "" {
+		add("run", "outcomes confirmed", s.Validity.Unconfirmed)
 	}
 	for _, r := range s.SLO {
 		fail := ""

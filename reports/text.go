@@ -37,9 +37,12 @@ func recoveryText(f analysis.FaultStats) (impact, recover string) {
 // Terminal prints the end-of-run summary.
 func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	fmt.Fprintf(w, "\n%s  %s  (seed %d, %s)\n", strings.ToUpper(s.Verdict), s.Scenario, s.Seed, s.Status)
+	for _, line := range validityLines(s) {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
 	q := s.Requests
-	fmt.Fprintf(w, "  payments %d of %d planned: %d approved, %d declined, %d rejected, %d shed, %d error, %d timeout, %d conn_error\n",
-		q.Payments, q.Planned, q.Approved, q.Declined, q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError)
+	fmt.Fprintf(w, "  payments %d of %d planned: %d approved, %d declined, %d rejected, %d shed, %d error, %d timeout, %d conn_error%s\n",
+		q.Payments, q.Planned, q.Approved, q.Declined, q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError, pendingText(q))
 	fmt.Fprintf(w, "  failure ratio %s   latency p50 %.1f ms  p99 %.1f ms  max %.1f ms (from scheduled send)\n",
 		pct(s.FailureRatio), s.Latency.P50, s.Latency.P99, s.Latency.Max)
 	for _, f := range s.Faults {
@@ -116,6 +119,9 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 		p("%s\n\n", s.Description)
 	}
 	p("Seed %d, run %s, status %s, target %s, %.0f s of load.\n\n", s.Seed, s.RunID, s.Status, s.Target.Kind, s.DurationS)
+	for _, line := range validityLines(s) {
+		p("**%s**\n\n", line)
+	}
 	if !s.Generator.Trustworthy {
 		p("**Warning: these numbers describe the load generator, not the service:** %s.\n\n", strings.Join(s.Generator.Reasons, "; "))
 	}
@@ -195,4 +201,28 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	p("## Load generator\n\nSend lag p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU at most %.0f%% of %d cores. Trustworthy: %v.\n",
 		g.SendLag.P50, g.SendLag.P99, g.SendLag.Max, g.CPUMaxPct, g.CPUs, g.Trustworthy)
 	return nil
+}
+
+// validityLines say why the run is not a valid test, why its outcomes are
+// unconfirmed, and what else the reader must know, one line each.
+func validityLines(s *analysis.Summary) []string {
+	v := s.Validity
+	var out []string
+	for _, r := range v.Reasons {
+		out = append(out, "INVALID TEST: "+r)
+	}
+	if v.Unconfirmed != "" {
+		out = append(out, "UNCONFIRMED: "+v.Unconfirmed)
+	}
+	for _, w := range v.Warnings {
+		out = append(out, "WARNING: "+w)
+	}
+	return out
+}
+
+func pendingText(q analysis.Requests) string {
+	if q.Pending == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d pending (unconfirmed)", q.Pending)
 }

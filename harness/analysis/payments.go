@@ -45,6 +45,7 @@ type pass struct {
 	retries   int
 	clarity   ErrorClarity
 	declines  map[string]int
+	validity  Validity
 	truncated bool
 }
 
@@ -69,6 +70,7 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 	first := map[uint64]time.Duration{}
 	err := record.Read(filepath.Join(r.Dir, record.File), func(a *record.Attempt) error {
 		p.attempts.add(a.Outcome)
+		p.validity.add(a)
 		p.service.RecordValue(min(max(a.Latency.Microseconds(), 1), maxLatencyUS))
 		if a.Attempt == 1 {
 			first[a.Seq] = a.Scheduled

@@ -49,8 +49,11 @@ func judge(r *Run, s *Summary) []SLOResult {
 	return out
 }
 
-// verdict maps the run's status and the SLO results to the verdict and its
-// documented exit code.
+// verdict maps the run's status, its validity and the SLO results to the
+// verdict and its documented exit code, the first that holds of:
+//
+//	invariant_broken 3 > aborted 4 > invalid_test 1 > audit_inconclusive 1
+//	> unconfirmed 1 > slo_breached 1 > pass 0
 func verdict(s *Summary) (string, int) {
 	if s.Audit != nil && len(s.Audit.Violations) > 0 && !(len(s.Audit.Violations) == 1 && s.Audit.Violations[0].Invariant == "I8") {
 		return VerdictInvariant, 3 // whatever the SLOs said
@@ -58,8 +61,14 @@ func verdict(s *Summary) (string, int) {
 	if s.Status != run.StatusCompleted {
 		return VerdictAborted, 4
 	}
+	if len(invalidReasons(s)) > 0 {
+		return VerdictInvalid, 1 // the SLOs judged the test, not the service
+	}
 	if s.Audit != nil && s.Audit.Inconclusive {
 		return VerdictInconclusive, 1
+	}
+	if unconfirmed(s) != "" {
+		return VerdictUnconfirmed, 1
 	}
 	for _, r := range s.SLO {
 		if !r.Pass {

@@ -18,6 +18,9 @@ type Outcomes struct {
 	Error     int `json:"error"`
 	Timeout   int `json:"timeout"`
 	ConnError int `json:"conn_error"`
+	// Pending were accepted for later processing: what became of them only
+	// the ledger knows.
+	Pending int `json:"pending,omitempty"`
 }
 
 func (o *Outcomes) add(x record.Outcome) {
@@ -36,12 +39,14 @@ func (o *Outcomes) add(x record.Outcome) {
 		o.Timeout++
 	case record.ConnError:
 		o.ConnError++
+	case record.Pending:
+		o.Pending++
 	}
 }
 
 // Total is every counted outcome.
 func (o Outcomes) Total() int {
-	return o.Approved + o.Declined + o.Rejected + o.Shed + o.Error + o.Timeout + o.ConnError
+	return o.Approved + o.Declined + o.Rejected + o.Shed + o.Error + o.Timeout + o.ConnError + o.Pending
 }
 
 // Failures are the outcomes that count as a failed payment: shed, error,

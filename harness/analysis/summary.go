@@ -26,6 +26,13 @@ const (
 	// VerdictInconclusive: the audit could not resolve every payment, so the
 	// run cannot pass (exit 1).
 	VerdictInconclusive = "audit_inconclusive"
+	// VerdictInvalid: the run did not test the service (sent too little,
+	// mostly rejected requests, keys of an earlier run): exit 1, with the
+	// reasons in validity.invalid_reasons.
+	VerdictInvalid = "invalid_test"
+	// VerdictUnconfirmed: payments were accepted for later processing and no
+	// ledger audit confirmed their outcome (exit 1).
+	VerdictUnconfirmed = "unconfirmed"
 )
 
 // Summary is summary.json.
@@ -55,6 +62,8 @@ type Summary struct {
 	Generator      Generator      `json:"generator"`
 	ErrorClarity   ErrorClarity   `json:"error_clarity"`
 	Declines       map[string]int `json:"declines"`
+	// Validity says whether the run tested the service at all.
+	Validity Validity `json:"validity"`
 	// Audit is the audit of money invariants; nil when the target gave no
 	// ledger to audit.
 	Audit *audit.Result `json:"audit"`
@@ -195,6 +204,12 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		return nil, nil, fmt.Errorf("audit: %w", err)
 	}
 	s.SLO = judge(r, s)
+	s.Validity = p.validity
+	s.Validity.Due, s.Validity.MaxRejectedRatio = due(r), DefaultMaxRejectedRatio
+	if m := slo.MaxRejectedRatio; m != nil {
+		s.Validity.MaxRejectedRatio = *m
+	}
+	s.Validity.Reasons, s.Validity.Warnings, s.Validity.Unconfirmed = invalidReasons(s), warnings(s), unconfirmed(s)
 	s.Verdict, s.ExitCode = verdict(s)
 	return s, p.series, nil
 }

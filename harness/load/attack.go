@@ -64,7 +64,9 @@ func New(o Options) (*Attack, error) {
 		vegeta.MaxBody(0),
 		vegeta.Redirects(vegeta.NoFollow),
 	)
-	return &Attack{plan: plan, pacer: pacer, sender: s, attacker: atk}, nil
+	a := &Attack{plan: plan, pacer: pacer, sender: s, attacker: atk}
+	s.halt = a.Stop
+	return a, nil
 }
 
 // Plan is the schedule the attack follows.
@@ -80,6 +82,9 @@ type Result struct {
 	Hits uint64
 	// Planned is how many the schedule offered.
 	Planned uint64
+	// Err is the first request that could not be built (a template that
+	// did not render): the attack stopped there, and the run is in error.
+	Err error
 }
 
 // Run sends the traffic and returns when every hit has finished: at the end
@@ -95,6 +100,8 @@ func (a *Attack) Run() Result {
 	for range a.attacker.Attack(tr, a.pacer, 0, "authquake") {
 		r.Hits++
 	}
+	a.sender.failOnce.Do(func() {}) // no fail after this point; one that ran is visible here
+	r.Err = a.sender.err
 	return r
 }
 

@@ -23,7 +23,8 @@ type part struct {
 	field string // "" for a literal
 }
 
-// fields are what a request template may refer to.
+// fields are the view's fields that render by concatenation (the fast path
+// of render); a template may refer to any field of view (see viewFields).
 var fields = map[string]bool{"AccountID": true, "AccountRef": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true}
 
 func compile(name, src string) (*text, error) {
@@ -68,17 +69,23 @@ func simpleField(n *parse.ActionNode) (string, bool) {
 	return f.Ident[0], true
 }
 
-// view is what templates see.
+// view is what templates see. A field added here is allowed in templates at
+// once: CheckTemplates lists the fields from this type.
 type view struct {
 	AccountID, AccountRef, Currency, MerchantID, IdempotencyKey string
 	AmountMinor                                                 int64
+}
+
+func viewOf(p *traffic.Payment) view {
+	return view{AccountID: p.AccountID, AccountRef: p.AccountRef, Currency: p.Currency, MerchantID: p.MerchantID, IdempotencyKey: p.IdempotencyKey,
+		AmountMinor: p.AmountMinor}
 }
 
 // render appends the template for payment p to b.
 func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) {
 	if c.parts == nil {
 		var buf bytes.Buffer
-		err := c.tmpl.Execute(&buf, view{p.AccountID, p.AccountRef, p.Currency, p.MerchantID, p.IdempotencyKey, p.AmountMinor})
+		err := c.tmpl.Execute(&buf, viewOf(p))
 		return append(b, buf.Bytes()...), err
 	}
 	for _, pt := range c.parts {

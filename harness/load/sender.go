@@ -53,6 +53,9 @@ type sender struct {
 	stopping  chan struct{}
 	fixedURL  *url.URL // the request URL when its path has no fields
 	stopOnce  sync.Once
+	halt      func() // stops the whole attack
+	failOnce  sync.Once
+	err       error // the first request that could not be built
 }
 
 type header struct {
@@ -120,6 +123,19 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 // stop ends retries: attempts in flight finish, none are started again.
 func (s *sender) stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 
+// fail keeps the first request that could not be built and stops the
+// attack: a run whose requests cannot be built must end as an error, never
+// as a run that quietly sent less.
+func (s *sender) fail(err error) {
+	s.failOnce.Do(func() {
+		s.err = err
+		s.stop()
+		if s.halt != nil {
+			s.halt()
+		}
+	})
+}
+
 // RoundTrip sends hit seq's payment with its retries and answers vegeta with
 // the final attempt's status (or error).
 func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
@@ -132,6 +148,10 @@ func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
 		a := record.Attempt{Seq: seq, Attempt: attempt, Scheduled: due, Key: p.IdempotencyKey,
 			Account: p.AccountID, Amount: p.AmountMinor, Merchant: p.MerchantID, Duplicate: p.Duplicate}
 		err := s.send(carrier.Context(), &p, &a, began)
+		if err != nil { // nothing was sent: a harness problem, not an answer
+			s.fail(fmt.Errorf("payment %d: %w", seq, err))
+			return nil, err
+		}
 		last := attempt >= s.client.Retries.MaxAttempts || !s.retryable(&a)
 		if !last {
 			wait := s.jitter(seq, attempt, backoff)
@@ -148,9 +168,6 @@ func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
 			sink.Record(&a)
 		}
 		if last {
-			if err != nil {
-				return nil, err
-			}
 			return &http.Response{StatusCode: a.Status, Body: http.NoBody, Header: http.Header{},
 				Request: carrier, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}, nil
 		}

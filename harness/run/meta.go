@@ -51,6 +51,13 @@ type Meta struct {
 	Endpoints     topology.Endpoints `json:"endpoints"`
 	// Setup is what provisioning did and how long it took, apart from the load.
 	Setup *setup.Result `json:"setup,omitempty"`
+
+	// StoppedS is when a stop condition or an interrupt stopped the load,
+	// in seconds since the base time; 0 when it ran to the end.
+	StoppedS float64 `json:"stopped_s,omitempty"`
+	// KeyPrefix starts every idempotency key of the run: the scenario's
+	// requests.key_prefix, or one of its own (aq-NONCE) when that is unset.
+	KeyPrefix string `json:"key_prefix,omitempty"`
 }
 
 // TargetInfo says what was loaded.

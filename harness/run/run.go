@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,7 @@ import (
 	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/traffic"
 )
 
 // Options configures a run.
@@ -68,13 +70,16 @@ type Result struct {
 	Meta *Meta
 }
 
-// Load reads a scenario and checks its faults: every problem at once.
+// Load reads a scenario and checks its faults and its request templates
+// (rendered for sample payments): every problem at once.
 func Load(path string) (*scenario.Scenario, error) {
 	s, src, err := scenario.Load(path)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Invalid, err, "")
 	}
-	if probs := fault.Check(s, src); len(probs) > 0 {
+	probs := append(fault.Check(s, src), load.CheckTemplates(s, src)...)
+	if len(probs) > 0 {
+		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 		return nil, exitcode.New(exitcode.Invalid, probs, "")
 	}
 	return s, nil
@@ -100,6 +105,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		seed = rand.Uint64() >> 1
 	}
 	s.Seed = seed
+	if s.Requests.KeyPrefix == "" { // not pinned: keys of this run's own
+		s.Requests.KeyPrefix = traffic.UniqueKeyPrefix(rand.Uint32())
+	}
 	dir, err := newRunDir(o.Out, s.Name, o.Scenario, seed)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Environment, err, "")
@@ -107,8 +115,8 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	fmt.Fprintf(o.Log, "run %s: seed %d\n", dir, seed)
-	meta := &Meta{Version: 1, Scenario: s.Name, Seed: seed, DurationScale: o.DurationScale, Started: time.Now().UTC(),
+	fmt.Fprintf(o.Log, "run %s: seed %d, keys %s-%d-N\n", dir, seed, s.Requests.KeyPrefix, seed)
+	meta := &Meta{Version: 1, Scenario: s.Name, Seed: seed, KeyPrefix: s.Requests.KeyPrefix, DurationScale: o.DurationScale, Started: time.Now().UTC(),
 		Status: StatusError, Generator: GeneratorInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Version: o.Version}}
 	res = &Result{Dir: dir, Meta: meta}
 	defer func() {
@@ -151,9 +159,10 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	}
 	var stopOnce sync.Once
 	var atk *load.Attack
+	var stopped time.Time
 	halt := func(status, reason string) {
 		stopOnce.Do(func() {
-			meta.Status, meta.Reason = status, reason
+			meta.Status, meta.Reason, stopped = status, reason, time.Now()
 			fmt.Fprintf(o.Log, "\nstopping: %s\n", reason)
 			atk.Stop()
 		})
@@ -178,9 +187,10 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	started := make(chan struct{})
+	started, ticking := make(chan struct{}), make(chan struct{})
 	var smp *sampler
 	go func() {
+		defer close(ticking)
 		began := atk.Began()
 		meta.BaseUnixNano = began.UnixNano()
 		tl.Start(runCtx, began)
@@ -213,7 +223,14 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	r := atk.Run()
 	stopOnce.Do(func() {}) // no halt after this point; and one that ran is visible here
 	<-started
+	if !stopped.IsZero() {
+		meta.StoppedS = stopped.Sub(time.Unix(0, meta.BaseUnixNano)).Seconds()
+	}
+	if r.Err != nil {
+		meta.Status, meta.Reason = StatusError, "a request could not be built: "+r.Err.Error()
+	}
 	cancel()
+	<-ticking // the progress line is done before anything else is printed
 	tl.RevertAll()
 	tl.Wait()
 	if o.TTY && o.Progress != nil {
@@ -230,6 +247,9 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	}
 	if err := errors.Join(errs...); err != nil {
 		return exitcode.New(exitcode.Environment, fmt.Errorf("save results: %w", err), "")
+	}
+	if r.Err != nil {
+		return exitcode.New(exitcode.Invalid, errors.New(meta.Reason), "fix the request template: validation renders it for sample payments only")
 	}
 	if meta.Status != StatusCompleted {
 		return exitcode.New(exitcode.Aborted, errors.New(meta.Reason), "the results so far are in "+dir)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +145,25 @@ func TestInvalidScenarioExitsTwoBeforeStarting(t *testing.T) {
 	var probs interface{ Error() string }
 	if !errors.As(err, &probs) {
 		t.Fatal(err)
+	}
+}
+
+// TestTemplateTypoIsInvalid: a request template with a misspelt field used
+// to pass validation and make a run that sent nothing pass; now validation
+// (and so run) rejects it with exit 2 at the template's line.
+func TestTemplateTypoIsInvalid(t *testing.T) {
+	path := filepath.Join("testdata", "template-typo.yaml")
+	_, err := Load(path)
+	if exitcode.Of(err) != exitcode.Invalid {
+		t.Fatalf("err %v (exit %d), want exit 2", err, exitcode.Of(err))
+	}
+	for _, want := range []string{path + ":11:", "no field .AccountId: did you mean .AccountID?"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not say %q", err, want)
+		}
+	}
+	res, err := Run(context.Background(), Options{Scenario: path, Out: t.TempDir()})
+	if exitcode.Of(err) != exitcode.Invalid || res != nil {
+		t.Errorf("run: err %v res %v, want exit 2 and no run", err, res)
 	}
 }

@@ -49,7 +49,6 @@ func (s *Scenario) Defaults() {
 	def(&q.Amount.Median, min(max(2_500, q.Amount.Min), q.Amount.Max))
 	def(&q.Currency, "EUR")
 	def(&q.Merchants.Count, 200)
-	def(&q.KeyPrefix, "aq")
 	c := &q.Client
 	def(&c.Timeout, Duration(2*time.Second))
 	def(&c.Retries.MaxAttempts, 1)

@@ -42,7 +42,9 @@ type Requests struct {
 	Currency string     `yaml:"currency,omitempty" json:"currency,omitempty"`
 	// Merchants the payments go to.
 	Merchants Merchants `yaml:"merchants,omitempty" json:"merchants,omitempty"`
-	// KeyPrefix starts every idempotency key; keys are PREFIX-SEED-N.
+	// KeyPrefix pins the start of every idempotency key: keys are PREFIX-SEED-N. Unset, each run
+	// has a prefix of its own (aq-NONCE, in run.json), so that a rerun with the same seed does not
+	// collide with an earlier run's keys in a service that keeps its data.
 	KeyPrefix string `yaml:"key_prefix,omitempty" json:"key_prefix,omitempty"`
 	// Client is how the payment client behaves.
 	Client Client `yaml:"client,omitempty" json:"client,omitempty"`
@@ -121,6 +123,9 @@ type SLO struct {
 	TimeToRecover *Duration `yaml:"time_to_recover,omitempty" json:"time_to_recover,omitempty"`
 	// AchievedRate is the lowest share of the offered rate that was sent.
 	AchievedRate *float64 `yaml:"achieved_rate,omitempty" json:"achieved_rate,omitempty"`
+	// MaxRejectedRatio is the share of payments answered "rejected" (a 4xx other than a decline) from
+	// which the run is an invalid test: the requests, not the service, were wrong. Default 0.5.
+	MaxRejectedRatio *float64 `yaml:"max_rejected_ratio,omitempty" json:"max_rejected_ratio,omitempty"`
 	// RecoveredAfter is how long the service must stay healthy to count as recovered.
 	RecoveredAfter Duration `yaml:"recovered_after,omitempty" json:"recovered_after,omitempty"`
 }

@@ -79,6 +79,10 @@ func (s *Scenario) Validate(src *Source) Problems {
 	if r := s.SLO.AchievedRate; r != nil && (*r <= 0 || *r > 1) {
 		v.errf("$.slo.achieved_rate", "the share of the offered rate that must be sent, e.g. 0.98", "must be more than 0 and at most 1")
 	}
+	if r := s.SLO.MaxRejectedRatio; r != nil && (*r <= 0 || *r > 1) {
+		v.errf("$.slo.max_rejected_ratio", "the share of rejected answers that makes the run an invalid test, e.g. 0.5",
+			"must be more than 0 and at most 1, not %g", *r)
+	}
 	for i, c := range s.StopWhen {
 		p := fmt.Sprintf("$.stop_when[%d]", i)
 		if (c.FailureRatio == nil) == (c.P99 == nil) {

@@ -47,9 +47,23 @@ func (st *Stream) WithRefs(refs []string) *Stream {
 	return st
 }
 
+// DefaultKeyPrefix starts the idempotency keys of a stream whose scenario
+// pins no prefix; a run gives itself a unique one instead (UniqueKeyPrefix).
+const DefaultKeyPrefix = "aq"
+
+// UniqueKeyPrefix returns a key prefix of its own for one run, from nonce
+// (random, saved in run.json), so that a rerun with the same seed sends
+// new keys.
+func UniqueKeyPrefix(nonce uint32) string {
+	return DefaultKeyPrefix + "-" + strconv.FormatUint(uint64(nonce), 36)
+}
+
 // NewStream returns the payment stream of scenario s under seed.
 func NewStream(s *scenario.Scenario, seed uint64) *Stream {
 	st := &Stream{seed: seed, accounts: s.Accounts, req: s.Requests}
+	if st.req.KeyPrefix == "" {
+		st.req.KeyPrefix = DefaultKeyPrefix
+	}
 	st.hot = int(math.Ceil(s.Accounts.HotShare * float64(s.Accounts.Count)))
 	a := s.Requests.Amount
 	if a.Distribution == "lognormal" {

@@ -81,3 +81,23 @@ requests:
 		t.Errorf("%d distinct keys for %d payments with %d duplicates", len(keys), n, dups)
 	}
 }
+
+func TestKeyPrefix(t *testing.T) {
+	tests := []struct {
+		yaml, want string
+	}{
+		// Unset: the default prefix (a run replaces it with one of its own).
+		{"", "aq-5-3"},
+		// Pinned by the scenario.
+		{"requests: {key_prefix: shop}", "shop-5-3"},
+	}
+	for _, tt := range tests {
+		if got := stream(t, tt.yaml, 5).Payment(3).IdempotencyKey; got != tt.want {
+			t.Errorf("%q: key %s, want %s", tt.yaml, got, tt.want)
+		}
+	}
+	// Two nonces, two prefixes: a rerun with the same seed sends other keys.
+	if a, b := UniqueKeyPrefix(1), UniqueKeyPrefix(2); a == b || !strings.HasPrefix(a, DefaultKeyPrefix+"-") {
+		t.Errorf("prefixes %s and %s", a, b)
+	}
+}

@@ -1,0 +1,159 @@
+package analysis
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/run"
+)
+
+// Validity says whether the run tested the service at all. A run that sent
+// far less than its schedule, whose requests the service mostly refused as
+// malformed, or whose keys an earlier run had already used, measured the
+// test, not the service: its reasons make the verdict invalid_test. Outcomes
+// that only a ledger could confirm make it unconfirmed.
+type Validity struct {
+	// Due is how many payments the schedule had due when the load stopped:
+	// the whole plan for a run that went to its end.
+	Due uint64 `json:"due"`
+	// FirstAttempts counts the first attempts of payments that are not
+	// double taps; FirstDuplicates those of them answered 409 or
+	// "duplicate": the service knew their key before this run sent it.
+	FirstAttempts   int `json:"first_attempts"`
+	FirstDuplicates int `json:"first_attempt_duplicates"`
+	// ClientErrors counts final answers that were rejected, or whose status
+	// says the request itself was wrong (400, 401, 403, 404, 405, 415, ...)
+	// however the response rules classified it; ByStatus splits them.
+	ClientErrors int         `json:"client_errors"`
+	ByStatus     map[int]int `json:"client_errors_by_status,omitempty"`
+	// MaxRejectedRatio is the share of answers that ClientErrors may not
+	// reach (slo.max_rejected_ratio, default 0.5).
+	MaxRejectedRatio float64 `json:"max_rejected_ratio"`
+	// Reasons make the run an invalid test (verdict invalid_test).
+	Reasons []string `json:"invalid_reasons,omitempty"`
+	// Unconfirmed says why the outcomes are not confirmed: payments were
+	// accepted for later processing and no ledger audit resolved them
+	// (verdict unconfirmed).
+	Unconfirmed string `json:"unconfirmed,omitempty"`
+	// Warnings are worth reading but do not change the verdict.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// The limits of a valid test.
+const (
+	// MinSentRatio is the share of the payments due that must have been
+	// sent and answered.
+	MinSentRatio = 0.9
+	// DefaultMaxRejectedRatio is slo.max_rejected_ratio when unset.
+	DefaultMaxRejectedRatio = 0.5
+)
+
+// requestWrong are statuses that say the request, not the payment, was
+// wrong, whatever the response rules call them.
+var requestWrong = map[int]bool{400: true, 401: true, 403: true, 404: true, 405: true, 406: true, 411: true,
+	413: true, 414: true, 415: true, 431: true}
+
+// add counts one attempt.
+func (v *Validity) add(a *record.Attempt) {
+	if a.Attempt == 1 && !a.Duplicate {
+		v.FirstAttempts++
+		if a.Status == http.StatusConflict || a.Outcome == record.Duplicate {
+			v.FirstDuplicates++
+		}
+	}
+	if a.Final && (a.Outcome == record.Rejected || requestWrong[a.Status]) {
+		v.ClientErrors++
+		if v.ByStatus == nil {
+			v.ByStatus = map[int]int{}
+		}
+		v.ByStatus[a.Status]++
+	}
+}
+
+// due is how many payments the schedule had due when the load stopped.
+func due(r *Run) uint64 {
+	m := r.Meta
+	if m.Status == run.StatusCompleted {
+		return m.Planned
+	}
+	at := m.StoppedS
+	if at == 0 && m.BaseUnixNano != 0 && !m.Ended.IsZero() { // stopped by an error: as late as it could be
+		at = m.Ended.Sub(time.Unix(0, m.BaseUnixNano)).Seconds()
+	}
+	return min(m.Planned, uint64(r.Plan.Hits(secs(at))))
+}
+
+// invalidReasons says why the summarised run is not a valid test, if it is
+// not. Pure over the summary, like the verdict.
+func invalidReasons(s *Summary) []string {
+	v, q := s.Validity, s.Requests
+	var out []string
+	sent := min(q.Sent, uint64(q.Payments))
+	answered := q.Payments - q.Timeout - q.ConnError
+	switch {
+	case sent == 0:
+		out = append(out, fmt.Sprintf("nothing was sent (0 of %d payments due): check the target and the request templates", v.Due))
+	case float64(sent) < MinSentRatio*float64(v.Due):
+		out = append(out, fmt.Sprintf("sent %d of the %d payments due (%.0f%%, at least %.0f%% needed): the numbers describe the load generator, not the service",
+			sent, v.Due, 100*float64(sent)/float64(v.Due), 100*MinSentRatio))
+	case answered == 0:
+		out = append(out, fmt.Sprintf("none of %d payments got an answer (all timed out or failed to connect): check the target's address", q.Payments))
+	}
+	if answered > 0 && float64(v.ClientErrors) >= v.MaxRejectedRatio*float64(answered) {
+		out = append(out, fmt.Sprintf("%d of %d answers were rejected or client errors (%s): the requests, not the service, were wrong; "+
+			"check target.request against the service's API (limit slo.max_rejected_ratio %g)", v.ClientErrors, answered, byStatus(v.ByStatus), v.MaxRejectedRatio))
+	}
+	if v.FirstDuplicates > 0 && 2*v.FirstDuplicates > v.FirstAttempts {
+		out = append(out, collision(v))
+	}
+	return out
+}
+
+// collision says that keys were already known to the service.
+func collision(v Validity) string {
+	return fmt.Sprintf("%d of %d first attempts were answered as duplicates: the keys collide with an earlier run's; "+
+		"leave requests.key_prefix unset so that each run sends keys of its own, or reset the service's data", v.FirstDuplicates, v.FirstAttempts)
+}
+
+// warnings are what the reader should know that does not change the verdict.
+func warnings(s *Summary) []string {
+	if v := s.Validity; v.FirstDuplicates > 0 && 2*v.FirstDuplicates <= v.FirstAttempts {
+		return []string{collision(v)}
+	}
+	return nil
+}
+
+// unconfirmed says why outcomes are unconfirmed: some payments were accepted
+// for later processing and no ledger audit confirmed what became of them.
+func unconfirmed(s *Summary) string {
+	n := s.Requests.Pending
+	a := s.Audit
+	if n == 0 || a != nil && a.Checked && !a.Inconclusive {
+		return ""
+	}
+	why := "no ledger was audited"
+	if a != nil {
+		why = "the ledger audit was inconclusive"
+	}
+	return fmt.Sprintf("%d of %d payments were accepted for later processing and %s: what became of them is unknown, "+
+		"so the approvals and the failure ratio are unconfirmed", n, s.Requests.Payments, why)
+}
+
+func byStatus(m map[int]int) string {
+	codes := make([]int, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		return m[codes[i]] > m[codes[j]] || m[codes[i]] == m[codes[j]] && codes[i] < codes[j]
+	})
+	parts := make([]string, 0, len(codes))
+	for _, c := range codes {
+		parts = append(parts, fmt.Sprintf("%d: %d", c, m[c]))
+	}
+	return "status " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/reports"
+)
+
+// runURL runs a one-second scenario against url (with the extra YAML lines)
+// and returns the exit code and the summary of its run directory.
+func runURL(t *testing.T, url, extra string) (int, *analysis.Summary, string) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.yaml")
+	yaml := fmt.Sprintf("name: test/verdict\nseed: 7\ntarget: {kind: url, url: %q}\n"+
+		"traffic: {phases: [{duration: 1s, shape: constant, rate: 50/s}]}\n%s", url, extra)
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd("run", path, "--out", dir)
+	runs, _ := filepath.Glob(filepath.Join(dir, "test_verdict-*", reports.SummaryFile))
+	if len(runs) != 1 {
+		t.Fatalf("no summary (exit %d): %s", exitcode.Of(err), out)
+	}
+	b, rerr := os.ReadFile(runs[0])
+	var s analysis.Summary
+	if rerr != nil || json.Unmarshal(b, &s) != nil {
+		t.Fatalf("summary: %v", rerr)
+	}
+	return exitcode.Of(err), &s, out
+}
+
+// TestBrokenTestsDoNotPass: runs that used to end with exit 0 end with
+// invalid_test and exit 1, and say why.
+func TestBrokenTestsDoNotPass(t *testing.T) {
+	badRequest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		w.Write([]byte(`{"code":"missing_field","reason":"customer_id is required"}`))
+	}))
+	defer badRequest.Close()
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close() // nothing listens there any more
+	tests := []struct {
+		name, url, want string
+	}{
+		// Every answer is 400: the request lacks a field the service requires.
+		{"all 400", badRequest.URL, "50 of 50 answers were rejected or client errors (status 400: 50)"},
+		// Nothing can reach the service: no payment gets an answer.
+		{"nothing answers", gone.URL, "none of 50 payments got an answer"},
+	}
+	for _, tt := range tests {
+		code, s, out := runURL(t, tt.url, "")
+		if code != exitcode.SLOBreached || s.Verdict != analysis.VerdictInvalid {
+			t.Errorf("%s: exit %d verdict %s, want 1 and invalid_test", tt.name, code, s.Verdict)
+		}
+		if len(s.Validity.Reasons) == 0 || !strings.Contains(s.Validity.Reasons[0], tt.want) {
+			t.Errorf("%s: reasons %q, want %q", tt.name, s.Validity.Reasons, tt.want)
+		}
+		if !strings.Contains(out, "INVALID TEST: "+tt.want) {
+			t.Errorf("%s: the terminal summary does not say why:\n%s", tt.name, out)
+		}
+	}
+}
+
+// keeper is a service that keeps its data between runs and answers 409 to a
+// key it has seen.
+type keeper struct {
+	mu   sync.Mutex
+	keys map[string]bool
+}
+
+func (k *keeper) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	k.mu.Lock()
+	seen := k.keys[key]
+	k.keys[key] = true
+	k.mu.Unlock()
+	if seen {
+		w.WriteHeader(409)
+		w.Write([]byte(`{"code":"duplicate_reference"}`))
+		return
+	}
+	w.WriteHeader(201)
+}
+
+// TestRerunWithTheSameSeed: a second run with the same seed against a
+// service that kept the first run's data sends keys of its own and passes;
+// with the key prefix pinned, its keys collide and it is an invalid test.
+func TestRerunWithTheSameSeed(t *testing.T) {
+	srv := httptest.NewServer(&keeper{keys: map[string]bool{}})
+	defer srv.Close()
+	for i := 0; i < 2; i++ {
+		if code, s, out := runURL(t, srv.URL, ""); code != 0 || s.Validity.FirstDuplicates != 0 {
+			t.Fatalf("run %d with keys of its own: exit %d, %d duplicates\n%s", i+1, code, s.Validity.FirstDuplicates, out)
+		}
+	}
+	pinned := "requests: {key_prefix: pinned}\n"
+	if code, _, out := runURL(t, srv.URL, pinned); code != 0 {
+		t.Fatalf("first pinned run: exit %d\n%s", code, out)
+	}
+	code, s, _ := runURL(t, srv.URL, pinned)
+	want := "50 of 50 first attempts were answered as duplicates: the keys collide with an earlier run's"
+	if code != exitcode.SLOBreached || s.Verdict != analysis.VerdictInvalid || !strings.Contains(strings.Join(s.Validity.Reasons, "\n"), want) {
+		t.Errorf("pinned rerun: exit %d verdict %s reasons %q", code, s.Verdict, s.Validity.Reasons)
+	}
+}
+
+// TestValidateRendersTemplates: `authquake validate` used to say ok for a
+// misspelt template field; now it exits 2 naming file:line and the fix.
+func TestValidateRendersTemplates(t *testing.T) {
+	file := filepath.Join("..", "run", "testdata", "template-typo.yaml")
+	_, err := cmd("validate", file)
+	if exitcode.Of(err) != exitcode.Invalid || !strings.Contains(err.Error(), file+":11:") ||
+		!strings.Contains(err.Error(), "did you mean .AccountID?") {
+		t.Errorf("exit %d: %v", exitcode.Of(err), err)
+	}
+}
