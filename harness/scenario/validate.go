@@ -137,8 +137,14 @@ func (s *Scenario) validateTarget(v *validator) {
 	}
 	if t.Kind == TargetURL {
 		u, err := url.Parse(t.URL)
-		if t.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.errf("$.target.url", "e.g. url: http://127.0.0.1:8080", "%q is not an http(s) URL", t.URL)
+		switch {
+		case err == nil && u.Scheme == "https":
+			// The load goes through an in-process Toxiproxy, a TCP proxy
+			// that the harness talks plain HTTP to; TLS cannot pass it.
+			v.errf("$.target.url", "use the service's plain http:// port, e.g. url: http://127.0.0.1:8080, or front it with kind: containers",
+				"https is not supported: the client link's Toxiproxy carries plain HTTP")
+		case t.URL == "" || err != nil || u.Scheme != "http" || u.Host == "":
+			v.errf("$.target.url", "e.g. url: http://127.0.0.1:8080", "%q is not an http URL", t.URL)
 		}
 	}
 	rq := t.Request
