@@ -31,6 +31,7 @@ import (
 	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/traffic"
 )
 
 // Options configures a run.
@@ -85,7 +86,12 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if o.DurationScale <= 0 {
 		o.DurationScale = 1
 	}
+	unscaled, planned := s.Accounts, traffic.NewPlan(s.Traffic.Phases).Total()
 	s.Scale(o.DurationScale)
+	var warnings []string
+	if w := s.ScaleWarning(unscaled, float64(planned), float64(traffic.NewPlan(s.Traffic.Phases).Total()), o.DurationScale); w != "" {
+		warnings = append(warnings, w)
+	}
 	seed := o.Seed
 	if seed == 0 {
 		seed = s.Seed
@@ -102,7 +108,13 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		o.Log = io.Discard
 	}
 	fmt.Fprintf(o.Log, "run %s: seed %d\n", dir, seed)
-	meta := &Meta{Version: 1, Scenario: s.Name, Seed: seed, DurationScale: o.DurationScale, Started: time.Now().UTC(),
+	if unscaled.Count != s.Accounts.Count {
+		fmt.Fprintf(o.Log, "duration scale %g: %d accounts instead of %d (accounts.scale_with_duration)\n", o.DurationScale, s.Accounts.Count, unscaled.Count)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(o.Log, "warning:", w)
+	}
+	meta := &Meta{Version: 1, Scenario: s.Name, Seed: seed, DurationScale: o.DurationScale, Warnings: warnings, Started: time.Now().UTC(),
 		Status: StatusError, Generator: GeneratorInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Version: o.Version}}
 	res = &Result{Dir: dir, Meta: meta}
 	defer func() {

@@ -135,6 +135,10 @@ type Accounts struct {
 	// HotShare is the share of accounts that are hot; HotTraffic the share of payments that go to them.
 	HotShare   float64 `yaml:"hot_share,omitempty" json:"hot_share,omitempty"`
 	HotTraffic float64 `yaml:"hot_traffic,omitempty" json:"hot_traffic,omitempty"`
+	// ScaleWithDuration makes --duration-scale scale Count too, so that each
+	// account still receives as many payments: for scenarios whose point is
+	// a per-account count, such as payments that reach a credit limit.
+	ScaleWithDuration bool `yaml:"scale_with_duration,omitempty" json:"scale_with_duration,omitempty"`
 }
 
 // LimitDist is a distribution of credit limits in minor units.
