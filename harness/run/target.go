@@ -55,7 +55,7 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 	if err != nil {
 		return t, exitcode.New(exitcode.Environment, err, "")
 	}
-	refs, err := b.All(ctx)
+	refs, err := b.Build(ctx, imagesFor(s.Target))
 	if err != nil {
 		return t, exitcode.New(exitcode.Environment, err, "")
 	}
@@ -85,6 +85,15 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 	}
 	t.info.StartupMS = topo.Startup.Milliseconds()
 	return t, SeedAccounts(ctx, topo, s)
+}
+
+// imagesFor says which of authquake's images a target uses: Toxiproxy
+// always, authsim only for kind authsim, Postgres when there is one.
+func imagesFor(t scenario.Target) images.Need {
+	if t.Kind == scenario.TargetContainers {
+		return images.Need{Toxiproxy: true, Postgres: t.Containers != nil && t.Containers.Postgres != nil}
+	}
+	return images.Need{Toxiproxy: true, Postgres: true, Authsim: true}
 }
 
 // containersSpec is the topology of a containers target: the user's images,

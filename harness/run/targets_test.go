@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/scenario"
 )
 
 // TestURLTarget loads an endpoint that is already running (here an httptest
@@ -89,5 +91,29 @@ faults: [{name: pg-pause, at: 500ms, duration: 500ms, kind: pause, target: postg
 	}
 	if ev := readTimeline(t, res.Dir); ev[0].State != "reverted" {
 		t.Errorf("postgres pause: %+v", ev[0])
+	}
+}
+
+// TestImagesFor: a target builds only the images it runs.
+func TestImagesFor(t *testing.T) {
+	svc := scenario.ContainerSpec{Image: "mine:dev", Port: 8080}
+	for _, c := range []struct {
+		name   string
+		target scenario.Target
+		want   images.Need
+	}{
+		// The bundled topology runs all three.
+		{"authsim", scenario.Target{Kind: scenario.TargetAuthsim}, images.Need{Postgres: true, Toxiproxy: true, Authsim: true}},
+		// Your own image needs Toxiproxy for its links, not authsim.
+		{"containers", scenario.Target{Kind: scenario.TargetContainers, Containers: &scenario.ContainersTarget{Service: svc}},
+			images.Need{Toxiproxy: true}},
+		// Postgres only when the scenario asks for it.
+		{"containers with postgres", scenario.Target{Kind: scenario.TargetContainers,
+			Containers: &scenario.ContainersTarget{Service: svc, Postgres: &scenario.PostgresSpec{}}},
+			images.Need{Toxiproxy: true, Postgres: true}},
+	} {
+		if got := imagesFor(c.target); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
 	}
 }
