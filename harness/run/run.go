@@ -134,7 +134,8 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	meta.Target = tgt.info
 	if err != nil {
-		meta.Reason = err.Error()
+		saveStartLog(dir, err)
+		meta.Reason, _, _ = strings.Cut(err.Error(), "\n") // the log is in its own file
 		return res, Interrupted(ctx, err)
 	}
 	return res, execute(ctx, s, o, seed, dir, tgt, meta)

@@ -3,6 +3,7 @@ package run
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,7 +68,7 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 		topo, err := topology.Start(ctx, spec)
 		t.topo = topo
 		if err != nil {
-			return t, exitcode.New(exitcode.Environment, fmt.Errorf("start containers: %w", err), "docker logs of the failed container say more")
+			return t, exitcode.New(exitcode.Environment, fmt.Errorf("start containers: %w", err), startHint(err))
 		}
 		t.info.StartupMS = topo.Startup.Milliseconds()
 		return t, nil
@@ -81,10 +82,32 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 		CPUs: a.CPUs, Memory: int64(a.Memory), Log: o.Log})
 	t.topo = topo
 	if err != nil {
-		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim: %w", err), "docker logs of the failed container say more")
+		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim: %w", err), startHint(err))
 	}
 	t.info.StartupMS = topo.Startup.Milliseconds()
 	return t, SeedAccounts(ctx, topo, s)
+}
+
+// startHint points at the failed container's log: shown above, and saved
+// in the run directory by saveStartLog, since the container is removed.
+func startHint(err error) string {
+	var se *topology.StartError
+	switch {
+	case !errors.As(err, &se):
+		return ""
+	case se.Log == "":
+		return fmt.Sprintf("%s wrote no log before it failed", se.Role)
+	}
+	return fmt.Sprintf("its last log lines are above and in the run directory as %s.log", se.Role)
+}
+
+// saveStartLog writes the log of a container that failed to start into the
+// run directory as ROLE.log, when err carries one.
+func saveStartLog(dir string, err error) {
+	var se *topology.StartError
+	if errors.As(err, &se) && se.Log != "" {
+		os.WriteFile(filepath.Join(dir, se.Role+".log"), []byte(se.Log), 0o644)
+	}
 }
 
 // imagesFor says which of authquake's images a target uses: Toxiproxy
@@ -103,7 +126,7 @@ func containersSpec(c *scenario.ContainersTarget, refs images.Refs) topology.Spe
 		if cs.Name != "" {
 			name = cs.Name
 		}
-		return topology.Container{Name: name, Image: cs.Image, Port: cs.Port, AdminPort: cs.AdminPort, Env: cs.Env, Cmd: cs.Cmd, Ready: cs.Ready}
+		return topology.Container{Name: name, Image: cs.Image, Port: cs.Port, AdminPort: cs.AdminPort, Env: cs.Env, Cmd: cs.Cmd, Ready: cs.Ready, ReadyCmd: cs.ReadyCmd}
 	}
 	spec := topology.Spec{Toxiproxy: refs.Toxiproxy, Service: conv(c.Service, "service")}
 	spec.Service.Name = "service" // faults and links name it so

@@ -132,6 +132,12 @@ func (s *Scenario) validateTarget(v *validator) {
 				if c.Port < 1 || c.Port > 65535 {
 					v.errf(p+".port", "the TCP port the container serves on", "must be from 1 to 65535")
 				}
+				if c.Ready != "" && !strings.HasPrefix(c.Ready, "/") {
+					v.errf(p+".ready", "an HTTP path such as /healthz; for a command use ready_cmd: [redis-cli, ping]; leave it out to wait for the port", "must be an HTTP path starting with /, not %q", c.Ready)
+				}
+				if c.Ready != "" && len(c.ReadyCmd) > 0 {
+					v.errf(p+".ready_cmd", "keep one of them", "ready and ready_cmd are two ways to say the same; give one")
+				}
 			}
 		}
 	}
