@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"os/exec"
@@ -130,4 +131,31 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Error("the report has a script: it must stand alone")
 	}
 	t.Logf("screenshot: %s", shot)
+}
+
+// TestWarningsReachEveryReport: a warning saved in run.json (such as a
+// duration scale at which no account reaches its limit) shows in
+// summary.json, the Markdown and the HTML report.
+func TestWarningsReachEveryReport(t *testing.T) {
+	dir := copyRun(t)
+	path := filepath.Join(dir, "run.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta map[string]any
+	if err := json.Unmarshal(b, &meta); err != nil {
+		t.Fatal(err)
+	}
+	const warning = "no account reaches its limit"
+	meta["warnings"] = []string{warning}
+	b, _ = json.Marshal(meta)
+	os.WriteFile(path, b, 0o644)
+	render(t, dir)
+	for _, name := range []string{SummaryFile, MarkdownFile, HTMLFile} {
+		got, _ := os.ReadFile(filepath.Join(dir, name))
+		if !strings.Contains(string(got), warning) {
+			t.Errorf("%s does not show the warning", name)
+		}
+	}
 }

@@ -69,6 +69,9 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 			}
 		}
 	}
+	for _, warning := range s.Warnings {
+		fmt.Fprintf(w, "  WARNING: %s\n", warning)
+	}
 	if !s.Generator.Trustworthy {
 		fmt.Fprintf(w, "  WARNING: the numbers describe the load generator, not the service: %s\n", strings.Join(s.Generator.Reasons, "; "))
 	}
@@ -121,6 +124,9 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	p("Seed %d, run %s, status %s, target %s, %.0f s of load.\n\n", s.Seed, s.RunID, s.Status, s.Target.Kind, s.DurationS)
 	for _, line := range validityLines(s) {
 		p("**%s**\n\n", line)
+	}
+	for _, warning := range s.Warnings {
+		p("**Warning:** %s\n\n", warning)
 	}
 	if !s.Generator.Trustworthy {
 		p("**Warning: these numbers describe the load generator, not the service:** %s.\n\n", strings.Join(s.Generator.Reasons, "; "))

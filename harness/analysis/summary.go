@@ -37,13 +37,15 @@ const (
 
 // Summary is summary.json.
 type Summary struct {
-	Schema       string         `json:"schema"`
-	Scenario     string         `json:"scenario"`
-	Description  string         `json:"description,omitempty"`
-	Seed         uint64         `json:"seed"`
-	RunID        string         `json:"run_id"`
-	Status       string         `json:"status"`
-	Reason       string         `json:"reason,omitempty"`
+	Schema      string `json:"schema"`
+	Scenario    string `json:"scenario"`
+	Description string `json:"description,omitempty"`
+	Seed        uint64 `json:"seed"`
+	RunID       string `json:"run_id"`
+	Status      string `json:"status"`
+	Reason      string `json:"reason,omitempty"`
+	// Warnings are run.json's: what may make the run miss its point.
+	Warnings     []string       `json:"warnings,omitempty"`
 	Verdict      string         `json:"verdict"`
 	ExitCode     int            `json:"exit_code"`
 	Target       run.TargetInfo `json:"target"`
@@ -157,7 +159,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 	bs := bucket.Seconds()
 	total := p.total.stats()
 	s := &Summary{Schema: SchemaVersion, Scenario: m.Scenario, Description: r.Scenario.Description, Seed: m.Seed,
-		RunID: m.RunID, Status: m.Status, Reason: m.Reason, Target: m.Target, DurationS: round(r.Plan.Duration().Seconds(), 3),
+		RunID: m.RunID, Status: m.Status, Reason: m.Reason, Warnings: m.Warnings, Target: m.Target, DurationS: round(r.Plan.Duration().Seconds(), 3),
 		BucketS: bs, FailureRatio: total.FailureRatio, Latency: total.Latency, ServiceLatency: percentiles(p.service),
 		Requests: Requests{Planned: m.Planned, Sent: m.Sent, Attempts: p.attempts.Total(), Retries: p.retries,
 			Payments: total.Payments, Outcomes: total.Outcomes},

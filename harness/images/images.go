@@ -58,18 +58,35 @@ func NewBuilder(cli *client.Client, log io.Writer) (*Builder, error) {
 	return &Builder{Docker: cli, Src: src, Cache: cache, Log: log}, nil
 }
 
+// Need says which of authquake's images a target uses.
+type Need struct {
+	Postgres, Toxiproxy, Authsim bool
+}
+
 // All ensures every image of the bundled topology exists and returns their refs.
 func (b *Builder) All(ctx context.Context) (Refs, error) {
+	return b.Build(ctx, Need{Postgres: true, Toxiproxy: true, Authsim: true})
+}
+
+// Build ensures the images in need exist, building what is missing, and
+// returns their refs; the refs of the others stay empty.
+func (b *Builder) Build(ctx context.Context, need Need) (Refs, error) {
 	var refs Refs
 	var err error
-	if refs.Postgres, err = b.Postgres(ctx); err != nil {
-		return refs, err
+	if need.Postgres {
+		if refs.Postgres, err = b.Postgres(ctx); err != nil {
+			return refs, err
+		}
 	}
-	if refs.Toxiproxy, err = b.GoImage(ctx, "toxiproxy", "github.com/Shopify/toxiproxy/v2/cmd/server"); err != nil {
-		return refs, err
+	if need.Toxiproxy {
+		if refs.Toxiproxy, err = b.GoImage(ctx, "toxiproxy", "github.com/Shopify/toxiproxy/v2/cmd/server"); err != nil {
+			return refs, err
+		}
 	}
-	if refs.Authsim, err = b.GoImage(ctx, "authsim", "./targets/authsim"); err != nil {
-		return refs, err
+	if need.Authsim {
+		if refs.Authsim, err = b.GoImage(ctx, "authsim", "./targets/authsim"); err != nil {
+			return refs, err
+		}
 	}
 	return refs, nil
 }

@@ -31,27 +31,29 @@ const (
 // Meta is run.json: what ran, with which seed, against what, and how it
 // ended. Times in the other files are offsets from BaseUnixNano.
 type Meta struct {
-	Version       int                `json:"version"`
-	RunID         string             `json:"run_id"`
-	Scenario      string             `json:"scenario"`
-	Seed          uint64             `json:"seed"`
-	DurationScale float64            `json:"duration_scale"`
-	Started       time.Time          `json:"started"`
-	Ended         time.Time          `json:"ended"`
-	BaseUnixNano  int64              `json:"base_unix_nano"`
-	Status        string             `json:"status"`
-	Reason        string             `json:"reason,omitempty"`
-	Target        TargetInfo         `json:"target"`
-	Phases        []traffic.Span     `json:"phases"`
-	DurationS     float64            `json:"duration_s"`
-	Planned       uint64             `json:"planned"`
-	Sent          uint64             `json:"sent"`
-	Attempts      int64              `json:"attempts"`
-	Generator     GeneratorInfo      `json:"generator"`
-	Endpoints     topology.Endpoints `json:"endpoints"`
+	Version       int     `json:"version"`
+	RunID         string  `json:"run_id"`
+	Scenario      string  `json:"scenario"`
+	Seed          uint64  `json:"seed"`
+	DurationScale float64 `json:"duration_scale"`
+	// Warnings say what may make the run miss its point, e.g. a duration
+	// scale at which no account reaches its credit limit.
+	Warnings     []string           `json:"warnings,omitempty"`
+	Started      time.Time          `json:"started"`
+	Ended        time.Time          `json:"ended"`
+	BaseUnixNano int64              `json:"base_unix_nano"`
+	Status       string             `json:"status"`
+	Reason       string             `json:"reason,omitempty"`
+	Target       TargetInfo         `json:"target"`
+	Phases       []traffic.Span     `json:"phases"`
+	DurationS    float64            `json:"duration_s"`
+	Planned      uint64             `json:"planned"`
+	Sent         uint64             `json:"sent"`
+	Attempts     int64              `json:"attempts"`
+	Generator    GeneratorInfo      `json:"generator"`
+	Endpoints    topology.Endpoints `json:"endpoints"`
 	// Setup is what provisioning did and how long it took, apart from the load.
 	Setup *setup.Result `json:"setup,omitempty"`
-
 	// StoppedS is when a stop condition or an interrupt stopped the load,
 	// in seconds since the base time; 0 when it ran to the end.
 	StoppedS float64 `json:"stopped_s,omitempty"`

@@ -96,7 +96,12 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if o.DurationScale <= 0 {
 		o.DurationScale = 1
 	}
+	unscaled, planned := s.Accounts, traffic.NewPlan(s.Traffic.Phases).Total()
 	s.Scale(o.DurationScale)
+	var warnings []string
+	if w := s.ScaleWarning(unscaled, float64(planned), float64(traffic.NewPlan(s.Traffic.Phases).Total()), o.DurationScale); w != "" {
+		warnings = append(warnings, w)
+	}
 	seed := o.Seed
 	if seed == 0 {
 		seed = s.Seed
@@ -116,7 +121,13 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		o.Log = io.Discard
 	}
 	fmt.Fprintf(o.Log, "run %s: seed %d, keys %s-%d-N\n", dir, seed, s.Requests.KeyPrefix, seed)
-	meta := &Meta{Version: 1, Scenario: s.Name, Seed: seed, KeyPrefix: s.Requests.KeyPrefix, DurationScale: o.DurationScale, Started: time.Now().UTC(),
+	if unscaled.Count != s.Accounts.Count {
+		fmt.Fprintf(o.Log, "duration scale %g: %d accounts instead of %d (accounts.scale_with_duration)\n", o.DurationScale, s.Accounts.Count, unscaled.Count)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(o.Log, "warning:", w)
+	}
+	meta := &Meta{Version: 1, Scenario: s.Name, Seed: seed, KeyPrefix: s.Requests.KeyPrefix, DurationScale: o.DurationScale, Warnings: warnings, Started: time.Now().UTC(),
 		Status: StatusError, Generator: GeneratorInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Version: o.Version}}
 	res = &Result{Dir: dir, Meta: meta}
 	defer func() {
@@ -145,7 +156,8 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		err = provision(ctx, tgt, s, o, dir, meta)
 	}
 	if err != nil {
-		meta.Reason = err.Error()
+		saveStartLog(dir, err)
+		meta.Reason, _, _ = strings.Cut(err.Error(), "\n") // the log is in its own file
 		return res, Interrupted(ctx, err)
 	}
 	return res, execute(ctx, s, o, seed, dir, tgt, meta)

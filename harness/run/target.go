@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,7 +55,7 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 	if err != nil {
 		return t, exitcode.New(exitcode.Environment, err, "")
 	}
-	refs, err := b.All(ctx)
+	refs, err := b.Build(ctx, imagesFor(s.Target))
 	if err != nil {
 		return t, exitcode.New(exitcode.Environment, err, "")
 	}
@@ -66,7 +67,7 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 		topo, err := topology.Start(ctx, spec)
 		t.topo = topo
 		if err != nil {
-			return t, exitcode.New(exitcode.Environment, fmt.Errorf("start containers: %w", err), "docker logs of the failed container say more")
+			return t, exitcode.New(exitcode.Environment, fmt.Errorf("start containers: %w", err), startHint(err))
 		}
 		t.info.StartupMS = topo.Startup.Milliseconds()
 		return t, nil
@@ -80,10 +81,41 @@ func startTarget(ctx context.Context, s *scenario.Scenario, o Options) (*target,
 		CPUs: a.CPUs, Memory: int64(a.Memory), Log: o.Log})
 	t.topo = topo
 	if err != nil {
-		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim: %w", err), "docker logs of the failed container say more")
+		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim: %w", err), startHint(err))
 	}
 	t.info.StartupMS = topo.Startup.Milliseconds()
 	return t, nil
+}
+
+// startHint points at the failed container's log: shown above, and saved
+// in the run directory by saveStartLog, since the container is removed.
+func startHint(err error) string {
+	var se *topology.StartError
+	switch {
+	case !errors.As(err, &se):
+		return ""
+	case se.Log == "":
+		return fmt.Sprintf("%s wrote no log before it failed", se.Role)
+	}
+	return fmt.Sprintf("its last log lines are above and in the run directory as %s.log", se.Role)
+}
+
+// saveStartLog writes the log of a container that failed to start into the
+// run directory as ROLE.log, when err carries one.
+func saveStartLog(dir string, err error) {
+	var se *topology.StartError
+	if errors.As(err, &se) && se.Log != "" {
+		os.WriteFile(filepath.Join(dir, se.Role+".log"), []byte(se.Log), 0o644)
+	}
+}
+
+// imagesFor says which of authquake's images a target uses: Toxiproxy
+// always, authsim only for kind authsim, Postgres when there is one.
+func imagesFor(t scenario.Target) images.Need {
+	if t.Kind == scenario.TargetContainers {
+		return images.Need{Toxiproxy: true, Postgres: t.Containers != nil && t.Containers.Postgres != nil}
+	}
+	return images.Need{Toxiproxy: true, Postgres: true, Authsim: true}
 }
 
 // containersSpec is the topology of a containers target: the user's images,
@@ -93,7 +125,7 @@ func containersSpec(c *scenario.ContainersTarget, refs images.Refs) topology.Spe
 		if cs.Name != "" {
 			name = cs.Name
 		}
-		return topology.Container{Name: name, Image: cs.Image, Port: cs.Port, AdminPort: cs.AdminPort, Env: cs.Env, Cmd: cs.Cmd, Ready: cs.Ready}
+		return topology.Container{Name: name, Image: cs.Image, Port: cs.Port, AdminPort: cs.AdminPort, Env: cs.Env, Cmd: cs.Cmd, Ready: cs.Ready, ReadyCmd: cs.ReadyCmd}
 	}
 	spec := topology.Spec{Toxiproxy: refs.Toxiproxy, Service: conv(c.Service, "service")}
 	spec.Service.Name = "service" // faults and links name it so

@@ -7,10 +7,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/setup"
 )
 
@@ -112,5 +116,59 @@ faults: [{name: pg-pause, at: 500ms, duration: 500ms, kind: pause, target: postg
 	}
 	if ev := readTimeline(t, res.Dir); ev[0].State != "reverted" {
 		t.Errorf("postgres pause: %+v", ev[0])
+	}
+}
+
+// TestContainersTargetKeepsTheFailedLog: a dependency that exits at start
+// (Postgres given an unknown setting) ends the run with exit 5, its last log
+// lines in the error and in the run directory as ROLE.log, although the
+// container itself is removed.
+func TestContainersTargetKeepsTheFailedLog(t *testing.T) {
+	refs := runImages(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "broken.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`name: test/broken
+target:
+  kind: containers
+  containers:
+    service: {image: "%s", port: 8080}
+    dependencies:
+      - {name: cache, image: "%s", port: 5432, cmd: [-c, no_such_setting=1]}
+traffic: {phases: [{duration: 1s, shape: constant, rate: 10/s}]}
+`, refs.Authsim, refs.Postgres)), 0o644)
+	res, err := Run(context.Background(), Options{Scenario: path, Out: dir, Log: testLog{t}})
+	if exitcode.Of(err) != exitcode.Environment || !strings.Contains(fmt.Sprint(err), "no_such_setting") {
+		t.Fatalf("error %v (exit %d), want exit 5 with the container's log", err, exitcode.Of(err))
+	}
+	saved, _ := os.ReadFile(filepath.Join(res.Dir, "cache.log"))
+	if !strings.Contains(string(saved), "no_such_setting") {
+		t.Errorf("cache.log in the run directory: %q", saved)
+	}
+	if strings.Contains(res.Meta.Reason, "\n") {
+		t.Errorf("run.json reason spans lines: %q", res.Meta.Reason)
+	}
+}
+
+// TestImagesFor: a target builds only the images it runs.
+func TestImagesFor(t *testing.T) {
+	svc := scenario.ContainerSpec{Image: "mine:dev", Port: 8080}
+	for _, c := range []struct {
+		name   string
+		target scenario.Target
+		want   images.Need
+	}{
+		// The bundled topology runs all three.
+		{"authsim", scenario.Target{Kind: scenario.TargetAuthsim}, images.Need{Postgres: true, Toxiproxy: true, Authsim: true}},
+		// Your own image needs Toxiproxy for its links, not authsim.
+		{"containers", scenario.Target{Kind: scenario.TargetContainers, Containers: &scenario.ContainersTarget{Service: svc}},
+			images.Need{Toxiproxy: true}},
+		// Postgres only when the scenario asks for it.
+		{"containers with postgres", scenario.Target{Kind: scenario.TargetContainers,
+			Containers: &scenario.ContainersTarget{Service: svc, Postgres: &scenario.PostgresSpec{}}},
+			images.Need{Toxiproxy: true, Postgres: true}},
+	} {
+		if got := imagesFor(c.target); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -91,12 +92,17 @@ func (t Traffic) Duration() time.Duration {
 }
 
 // Scale multiplies every phase length and every fault offset and duration by
-// f (--duration-scale), so that CI can run a scenario in seconds. SLOs and
-// stop conditions are about the service, not the scenario, and keep their
-// lengths.
+// f (--duration-scale), so that CI can run a scenario in seconds. With
+// accounts.scale_with_duration the account count scales too (at least 1),
+// so that each account receives as many payments as unscaled. SLOs and stop
+// conditions are about the service, not the scenario, and keep their
+// lengths. ScaleWarning says when a scaled run misses what the scenario is for.
 func (s *Scenario) Scale(f float64) {
 	if f == 1 || f <= 0 {
 		return
+	}
+	if s.Accounts.ScaleWithDuration {
+		s.Accounts.Count = max(1, int(math.Round(float64(s.Accounts.Count)*f)))
 	}
 	sc := func(d *Duration) { *d = Duration(float64(*d) * f) }
 	for i := range s.Traffic.Phases {

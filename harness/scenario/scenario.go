@@ -92,8 +92,14 @@ type ContainerSpec struct {
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 	// Cmd replaces the image's command.
 	Cmd []string `yaml:"cmd,omitempty" json:"cmd,omitempty"`
-	// Ready is an HTTP path that answers 2xx when the service is ready; empty waits for the port.
+	// Ready is an HTTP path on Port that answers 2xx when the container is
+	// ready, e.g. /healthz. With neither ready nor ready_cmd, a dependency is
+	// ready when its port accepts connections (Redis, a broker), the service
+	// when its port answers HTTP with any status.
 	Ready string `yaml:"ready,omitempty" json:"ready,omitempty"`
+	// ReadyCmd is a command run inside the container that exits 0 when it is
+	// ready, e.g. [redis-cli, ping]; instead of ready.
+	ReadyCmd []string `yaml:"ready_cmd,omitempty" json:"ready_cmd,omitempty"`
 	// AdminPort is a second port to publish (an admin API), 0 for none.
 	AdminPort int `yaml:"admin_port,omitempty" json:"admin_port,omitempty"`
 }
@@ -140,6 +146,10 @@ type Accounts struct {
 	// HotShare is the share of accounts that are hot; HotTraffic the share of payments that go to them.
 	HotShare   float64 `yaml:"hot_share,omitempty" json:"hot_share,omitempty"`
 	HotTraffic float64 `yaml:"hot_traffic,omitempty" json:"hot_traffic,omitempty"`
+	// ScaleWithDuration makes --duration-scale scale Count too, so that each
+	// account still receives as many payments: for scenarios whose point is
+	// a per-account count, such as payments that reach a credit limit.
+	ScaleWithDuration bool `yaml:"scale_with_duration,omitempty" json:"scale_with_duration,omitempty"`
 }
 
 // LimitDist is a distribution of credit limits in minor units.

@@ -175,7 +175,7 @@ func (c *checker) object(n ast.Node, t reflect.Type, path string) bool {
 func (c *checker) scalar(n ast.Node, t reflect.Type, path string) bool {
 	switch n.(type) {
 	case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode:
-		c.add(n, path, "must be a single value, not a "+nodeKind(n), "")
+		c.add(n, path, "must be a single value, not a "+nodeKind(n), colonHint(n, t, path))
 		return false
 	}
 	text := n.GetToken().Value
@@ -220,4 +220,22 @@ func nodeKind(n ast.Node) string {
 		return "list"
 	}
 	return "mapping"
+}
+
+// colonHint explains the usual cause of a mapping where text was expected:
+// in a flow mapping, {image: repo:tag} reads as image: {repo: tag}, because
+// the colon inside the value starts a key. Quoting the value fixes it.
+func colonHint(n ast.Node, t reflect.Type, path string) string {
+	mv, ok := n.(*ast.MappingValueNode)
+	if m, one := n.(*ast.MappingNode); one && len(m.Values) == 1 {
+		mv, ok = m.Values[0], true
+	}
+	if !ok || t.Kind() != reflect.String || mv.Key == nil || mv.Value == nil {
+		return ""
+	}
+	if _, ok := mv.Value.(ast.ScalarNode); !ok {
+		return ""
+	}
+	text := mv.Key.GetToken().Value + ":" + mv.Value.GetToken().Value
+	return fmt.Sprintf("the colon splits the value: quote it, %s: %q", path[strings.LastIndex(path, ".")+1:], text)
 }

@@ -138,13 +138,25 @@ func (s *Scenario) validateTarget(v *validator) {
 				if c.Port < 1 || c.Port > 65535 {
 					v.errf(p+".port", "the TCP port the container serves on", "must be from 1 to 65535")
 				}
+				if c.Ready != "" && !strings.HasPrefix(c.Ready, "/") {
+					v.errf(p+".ready", "an HTTP path such as /healthz; for a command use ready_cmd: [redis-cli, ping]; leave it out to wait for the port", "must be an HTTP path starting with /, not %q", c.Ready)
+				}
+				if c.Ready != "" && len(c.ReadyCmd) > 0 {
+					v.errf(p+".ready_cmd", "keep one of them", "ready and ready_cmd are two ways to say the same; give one")
+				}
 			}
 		}
 	}
 	if t.Kind == TargetURL {
 		u, err := url.Parse(t.URL)
-		if t.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.errf("$.target.url", "e.g. url: http://127.0.0.1:8080", "%q is not an http(s) URL", t.URL)
+		switch {
+		case err == nil && u.Scheme == "https":
+			// The load goes through an in-process Toxiproxy, a TCP proxy
+			// that the harness talks plain HTTP to; TLS cannot pass it.
+			v.errf("$.target.url", "use the service's plain http:// port, e.g. url: http://127.0.0.1:8080, or front it with kind: containers",
+				"https is not supported: the client link's Toxiproxy carries plain HTTP")
+		case t.URL == "" || err != nil || u.Scheme != "http" || u.Host == "":
+			v.errf("$.target.url", "e.g. url: http://127.0.0.1:8080", "%q is not an http URL", t.URL)
 		}
 	}
 	rq := t.Request

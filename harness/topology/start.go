@@ -39,8 +39,12 @@ type Container struct {
 	// (host:port of dependency NAME through its Toxiproxy link).
 	Env map[string]string
 	Cmd []string
-	// Ready is an HTTP path that answers 2xx when ready; empty: any HTTP answer on Port.
-	Ready string
+	// Ready is an HTTP path on Port that answers 2xx when the container is
+	// ready; ReadyCmd a command that exits 0 inside it when ready. With
+	// neither, a dependency is ready when Port accepts connections, the
+	// service when Port answers HTTP (any status).
+	Ready    string
+	ReadyCmd []string
 }
 
 // Postgres configures the topology's Postgres.
@@ -179,12 +183,8 @@ func (t *Topology) runService(ctx context.Context, c Container, view *envView, c
 	if c.AdminPort != 0 {
 		ports = append(ports, fmt.Sprintf("%d/tcp", c.AdminPort))
 	}
-	ready := httpReady{port: port, path: "/", anyAnswer: true}
-	if c.Ready != "" {
-		ready = httpReady{port: port, path: c.Ready}
-	}
 	opts := []testcontainers.ContainerCustomizer{testcontainers.WithEnv(env), publishLoopback(ports...), limits(cpus, memory),
-		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, ready)}
+		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, readiness(c, view != nil))}
 	if len(c.Cmd) > 0 {
 		opts = append(opts, testcontainers.WithCmd(c.Cmd...))
 	}
@@ -193,6 +193,41 @@ func (t *Topology) runService(ctx context.Context, c Container, view *envView, c
 	}
 	if view == nil { // the service itself is announced with its endpoint
 		t.logf("%s ready", c.Name)
+	}
+	return nil
+}
+
+// readiness is how to tell that c is ready (see Container.Ready).
+func readiness(c Container, service bool) wait.Strategy {
+	port := fmt.Sprintf("%d/tcp", c.Port)
+	switch {
+	case len(c.ReadyCmd) > 0:
+		return wait.ForExec(c.ReadyCmd)
+	case c.Ready != "":
+		return httpReady{port: port, path: c.Ready}
+	case service:
+		return httpReady{port: port, path: "/", anyAnswer: true}
+	}
+	// Not HTTP, perhaps (Redis, a broker): the port accepts connections,
+	// checked from inside the container when it has a shell.
+	return listening{wait.ForListeningPort(port)}
+}
+
+// listening is testcontainers' port wait, and the container still running
+// after it: the wait takes a shell that cannot run for an image without
+// one, and so passes when the container exits during its check.
+type listening struct{ *wait.HostPortStrategy }
+
+func (l listening) WaitUntilReady(ctx context.Context, target wait.StrategyTarget) error {
+	if err := l.HostPortStrategy.WaitUntilReady(ctx, target); err != nil {
+		return err
+	}
+	st, err := target.State(ctx)
+	if err != nil {
+		return err
+	}
+	if !st.Running {
+		return fmt.Errorf("container %s (exit code %d)", st.Status, st.ExitCode)
 	}
 	return nil
 }

@@ -108,7 +108,8 @@ func (t *Topology) newNetwork(ctx context.Context) error {
 
 // run starts one container of the topology on its network under alias role.
 // The container is recorded before its error is checked so that Close removes
-// a container that started but never became ready.
+// a container that started but never became ready; its last log lines go
+// into the error (a *StartError) first.
 func (t *Topology) run(ctx context.Context, role, img string, opts ...testcontainers.ContainerCustomizer) error {
 	opts = append([]testcontainers.ContainerCustomizer{
 		testcontainers.WithLabels(docker.RunLabels(t.RunID, role)),
@@ -120,7 +121,11 @@ func (t *Topology) run(ctx context.Context, role, img string, opts ...testcontai
 		t.order = append(t.order, role)
 	}
 	if err != nil {
-		return fmt.Errorf("run %s: %w", role, err)
+		se := &StartError{Role: role, Err: err}
+		if c != nil {
+			se.Log = tailLog(c, logLines)
+		}
+		return se
 	}
 	return nil
 }
