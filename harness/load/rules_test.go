@@ -1,7 +1,10 @@
 package load
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/authquake/authquake/harness/record"
@@ -122,5 +125,75 @@ func TestClassifyAllocations(t *testing.T) {
 	body := []byte(`{"data":{"status":"REJECTED","score":90},"error":{"code":"51"}}`)
 	if n := testing.AllocsPerRun(100, func() { c.Answer(200, body) }); n > 1 {
 		t.Errorf("%v allocations per answer, want at most 1 (the code)", n)
+	}
+}
+
+// asyncAuth answers like an asynchronous service whose duplicate-key
+// contract is reject: a new key is queued (202), a known key refused (409).
+type asyncAuth struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (f *asyncAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	f.mu.Lock()
+	known := f.seen[key]
+	f.seen[key] = true
+	f.mu.Unlock()
+	if known {
+		w.WriteHeader(409)
+		w.Write([]byte(`{"error":{"code":"duplicate_key","message":"already have it"}}`))
+		return
+	}
+	w.WriteHeader(202)
+	w.Write([]byte(`{"data":{"status":"QUEUED"}}`))
+}
+
+// TestAttackRecordsPendingAndDuplicate: through the sender, a queued answer
+// is pending and a double tap's refusal is duplicate, with its code.
+func TestAttackRecordsPendingAndDuplicate(t *testing.T) {
+	srv := httptest.NewServer(&asyncAuth{seen: map[string]bool{}})
+	defer srv.Close()
+	s := scenarioOf(t, `name: t
+target:
+  response:
+    rules:
+      - {json: {path: data.status, equals: QUEUED}, outcome: pending}
+      - {status: 409, outcome: duplicate}
+    code: error.code
+    duplicate_key: reject
+traffic: {phases: [{duration: 1s, shape: constant, rate: 100/s}]}
+requests: {client: {duplicate_share: 0.2}}
+`)
+	sink := &memSink{}
+	atk, err := New(Options{Scenario: s, Seed: 3, Base: srv.URL, Sinks: []Sink{sink}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	atk.Run()
+	byKey := map[string][]record.Outcome{}
+	taps := 0
+	for _, a := range sink.as {
+		byKey[a.Key] = append(byKey[a.Key], a.Outcome)
+		if a.Outcome == record.Duplicate && a.Code != "duplicate_key" {
+			t.Errorf("duplicate answer with code %q", a.Code)
+		}
+		if a.Duplicate {
+			taps++
+		}
+	}
+	if taps < 5 {
+		t.Fatalf("%d double taps: the duplicate path was not exercised", taps)
+	}
+	for k, os := range byKey {
+		slices.Sort(os)
+		want := []record.Outcome{record.Pending} // the first to arrive; every other tap is a duplicate
+		for range len(os) - 1 {
+			want = append([]record.Outcome{record.Duplicate}, want...)
+		}
+		if !slices.Equal(os, want) {
+			t.Errorf("key %s: outcomes %v, want %v", k, os, want)
+		}
 	}
 }
