@@ -103,7 +103,8 @@ func (s *Scenario) validateResponse(v *validator) {
 					"outcome duplicate needs duplicate_key: reject (a replaying service answers a known key with its first answer)")
 			}
 		}
-		if len(rule.Status) == 0 && rule.JSON == nil {
+		_, written := v.src.pos[p+".status"] // a status of the wrong type is reported already
+		if len(rule.Status) == 0 && rule.JSON == nil && !written {
 			v.errf(p, "e.g. {status: 202, outcome: pending} or {json: {path: status, equals: QUEUED}, outcome: pending}",
 				"a rule needs status, json or both")
 		}

@@ -62,6 +62,9 @@ func TestResponseRuleProblems(t *testing.T) {
 			if err == nil {
 				t.Fatal("no problem reported")
 			}
+			if strings.Count(err.Error(), "\n") >= len(c.want) {
+				t.Errorf("more problems than the %d expected:\n%s", len(c.want), err)
+			}
 			for _, w := range c.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("no problem says\n  %s\ngot\n  %s", w, strings.ReplaceAll(err.Error(), "\n", "\n  "))
