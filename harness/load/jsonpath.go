@@ -2,6 +2,7 @@ package load
 
 import (
 	"bytes"
+	"math"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -10,14 +11,14 @@ import (
 
 // maxPaths is how many distinct JSON paths one classifier looks up; the
 // scenario validation allows no more.
-const maxPaths = 32
+const maxPaths = 16
 
 // maxDepth is encoding/json's nesting limit: a deeper body is not valid JSON.
 const maxDepth = 10000
 
 // span locates a value in the body. end is 0 when the path is absent: a
 // value at a path is inside an object or a list, so it never starts at 0.
-type span struct{ start, end int }
+type span struct{ start, end int32 }
 
 // found holds one span per path, on the caller's stack.
 type found [maxPaths]span
@@ -69,6 +70,9 @@ func listIndex(k string) int {
 // valid JSON; when it is not, out holds no values.
 func (p *jsonPaths) scan(body []byte, out *found) bool {
 	*out = found{}
+	if len(body) > math.MaxInt32 { // spans are int32; answers are read up to 64 KiB
+		return false
+	}
 	w := walk{b: body, p: p, out: out}
 	w.ws()
 	ok := w.value(uint64(1)<<len(p.keys)-1, 0)
@@ -209,7 +213,7 @@ func (w *walk) member(next uint64, depth int) bool {
 		return false
 	}
 	for m := ends; m != 0; m &= m - 1 {
-		w.out[bits.TrailingZeros64(m)] = span{start, w.i}
+		w.out[bits.TrailingZeros64(m)] = span{int32(start), int32(w.i)}
 	}
 	return true
 }

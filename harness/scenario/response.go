@@ -52,7 +52,7 @@ func SplitPath(path string) []string {
 // maxJSONPaths bounds the distinct JSON paths of a target's response rules,
 // code and reason: the load generator looks them all up in one pass over
 // each answer.
-const maxJSONPaths = 32
+const maxJSONPaths = 16
 
 func (s *Scenario) validateResponse(v *validator) {
 	r := s.Target.Response

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -56,6 +57,15 @@ func TestResponseRuleProblems(t *testing.T) {
 		{"status not a number", "    rules:\n      - {status: ok, outcome: approved}\n",
 			[]string{`r.yaml:6:18: target.response.rules[0].status: must be a whole number, not "ok"`}},
 	}
+	// More distinct paths than one pass over an answer looks up.
+	many := "    rules:\n"
+	for i := range maxJSONPaths {
+		many += fmt.Sprintf("      - {json: {path: p%d}, outcome: declined}\n", i)
+	}
+	cases = append(cases, struct {
+		name, yaml string
+		want       []string
+	}{"too many paths", many, []string{`r.yaml:5:5: target.response.rules: 18 distinct JSON paths; at most 16`}})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := Parse("r.yaml", []byte(head+c.yaml))
