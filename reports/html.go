@@ -29,6 +29,7 @@ func HTML(w io.Writer, r *analysis.Run, s *analysis.Summary, series []analysis.B
 var outcomeColors = []struct{ name, color string }{
 	{"approved", "#2e7d32"}, {"declined", "#9e9d24"}, {"rejected", "#6d4c41"}, {"shed", "#ef6c00"},
 	{"error", "#c62828"}, {"timeout", "#6a1b9a"}, {"conn_error", "#283593"},
+	{"pending", "#00838f"}, {"duplicate", "#8d6e63"}, // drawn only when present
 }
 
 func charts(r *analysis.Run, s *analysis.Summary, series []analysis.Bucket) []template.HTML {
@@ -63,6 +64,9 @@ func charts(r *analysis.Run, s *analysis.Summary, series []analysis.Bucket) []te
 			{"sent", "#1565c0", col(func(b analysis.Bucket) float64 { return float64(b.Sent) * per })}}}
 	mix := chart{id: "outcomes", title: "Outcome of each payment, by scheduled send time", unit: "payments/s", xs: xs, spans: spans, marks: marks, stacked: true}
 	for _, oc := range outcomeColors {
+		if (oc.name == "pending" || oc.name == "duplicate") && outcomeOf(s.Requests.Outcomes, oc.name) == 0 {
+			continue
+		}
 		mix.lines = append(mix.lines, line{oc.name, oc.color, col(func(b analysis.Bucket) float64 { return float64(outcomeOf(b.Outcomes, oc.name)) * per })})
 	}
 	lat := chart{id: "latency", title: "Latency from the scheduled send", unit: "ms", xs: xs, spans: spans, marks: marks,
@@ -123,5 +127,5 @@ func resample(by map[string][][2]float64, xs []float64, bucketS float64, palette
 
 func outcomeOf(o analysis.Outcomes, name string) int {
 	return map[string]int{"approved": o.Approved, "declined": o.Declined, "rejected": o.Rejected, "shed": o.Shed,
-		"error": o.Error, "timeout": o.Timeout, "conn_error": o.ConnError}[name]
+		"error": o.Error, "timeout": o.Timeout, "conn_error": o.ConnError, "pending": o.Pending, "duplicate": o.Duplicate}[name]
 }

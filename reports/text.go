@@ -41,8 +41,11 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 	q := s.Requests
-	fmt.Fprintf(w, "  payments %d of %d planned: %d approved, %d declined, %d rejected, %d shed, %d error, %d timeout, %d conn_error%s\n",
-		q.Payments, q.Planned, q.Approved, q.Declined, q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError, pendingText(q))
+	fmt.Fprintf(w, "  payments %d of %d planned: %d approved, %d declined, %d rejected, %d shed, %d error, %d timeout, %d conn_error\n",
+		q.Payments, q.Planned, q.Approved, q.Declined, q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError)
+	if q.Pending+q.Duplicate > 0 {
+		fmt.Fprintf(w, "  %d pending (confirmed only by the ledger), %d duplicate (the service already had the key)\n", q.Pending, q.Duplicate)
+	}
 	fmt.Fprintf(w, "  failure ratio %s   latency p50 %.1f ms  p99 %.1f ms  max %.1f ms (from scheduled send)\n",
 		pct(s.FailureRatio), s.Latency.P50, s.Latency.P99, s.Latency.Max)
 	for _, f := range s.Faults {
@@ -136,6 +139,10 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	p("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	p("| %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %d | %d |\n\n", q.Planned, q.Sent, q.Approved, q.Declined,
 		q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError, pct(s.FailureRatio), q.Attempts, q.Retries)
+	if q.Pending+q.Duplicate > 0 {
+		p("Also %d pending (taken for later: only the ledger confirms them) and %d duplicate (the service already had the key), neither a failure.\n\n",
+			q.Pending, q.Duplicate)
+	}
 	p("Latency from the scheduled send (what the user waited, retries included): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms.  \n",
 		s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max)
 	p("Latency of single attempts from the actual send: p50 %.1f ms, p99 %.1f ms, max %.1f ms.\n\n",
@@ -224,11 +231,4 @@ func validityLines(s *analysis.Summary) []string {
 		out = append(out, "WARNING: "+w)
 	}
 	return out
-}
-
-func pendingText(q analysis.Requests) string {
-	if q.Pending == 0 {
-		return ""
-	}
-	return fmt.Sprintf(", %d pending (unconfirmed)", q.Pending)
 }

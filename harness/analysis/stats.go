@@ -18,9 +18,11 @@ type Outcomes struct {
 	Error     int `json:"error"`
 	Timeout   int `json:"timeout"`
 	ConnError int `json:"conn_error"`
-	// Pending were accepted for later processing: what became of them only
-	// the ledger knows.
-	Pending int `json:"pending,omitempty"`
+	// Pending answers were taken for later processing (only the ledger
+	// confirms them); Duplicate answers said the service already had the
+	// key. Neither is a failure; both are omitted from summary.json when 0.
+	Pending   int `json:"pending,omitempty"`
+	Duplicate int `json:"duplicate,omitempty"`
 }
 
 func (o *Outcomes) add(x record.Outcome) {
@@ -41,12 +43,14 @@ func (o *Outcomes) add(x record.Outcome) {
 		o.ConnError++
 	case record.Pending:
 		o.Pending++
+	case record.Duplicate:
+		o.Duplicate++
 	}
 }
 
 // Total is every counted outcome.
 func (o Outcomes) Total() int {
-	return o.Approved + o.Declined + o.Rejected + o.Shed + o.Error + o.Timeout + o.ConnError + o.Pending
+	return o.Approved + o.Declined + o.Rejected + o.Shed + o.Error + o.Timeout + o.ConnError + o.Pending + o.Duplicate
 }
 
 // Failures are the outcomes that count as a failed payment: shed, error,

@@ -35,3 +35,20 @@ func BenchmarkClassify(b *testing.B) {
 		c.Answer(402, body)
 	}
 }
+
+// BenchmarkClassifyNested classifies by a rule on a nested JSON path, with
+// the code and reason at nested paths too: one pass over the body.
+func BenchmarkClassifyNested(b *testing.B) {
+	c := NewClassifier(scenario.ResponseRules{
+		Rules: []scenario.ResponseRule{
+			{Status: scenario.Statuses{200, 201}, JSON: &scenario.JSONMatch{Path: "data.status", Equals: equals("APPLIED")}, Outcome: "approved"},
+			{JSON: &scenario.JSONMatch{Path: "data.status", In: []string{"REJECTED", "DECLINED"}}, Outcome: "declined"},
+		},
+		Code: "error.code", Reason: "error.message",
+	})
+	body := []byte(`{"id":"auth_0","data":{"status":"DECLINED","amount":2500},"error":{"code":"51","message":"insufficient_credit"}}`)
+	b.ReportAllocs()
+	for range b.N {
+		c.Answer(200, body)
+	}
+}

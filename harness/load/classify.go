@@ -1,7 +1,7 @@
 package load
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -14,43 +14,112 @@ import (
 )
 
 // Classifier turns an answer, or the lack of one, into an outcome with its
-// code and reason, following the scenario's response rules.
+// code and reason, following the scenario's response rules. It is compiled
+// once and shared by every request: Answer neither reflects nor allocates
+// (but for the code and reason strings), and reads the body only when a rule,
+// the code or the reason needs it.
 type Classifier struct {
-	approved, declined  [600]bool
-	codeField, reasonFd string
+	rules             []rule
+	approved, decline [600]bool
+	paths             jsonPaths
+	code, reason      int // path indexes, -1 for none
+	needBody          bool
 }
 
-// NewClassifier builds a Classifier from response rules.
+// NewClassifier compiles response rules. A path beyond the limit that the
+// scenario validation enforces is dropped.
 func NewClassifier(r scenario.ResponseRules) *Classifier {
-	c := &Classifier{codeField: r.CodeField, reasonFd: r.ReasonField}
+	c := &Classifier{code: -1, reason: -1}
 	for _, s := range r.Approved {
 		c.approved[s] = true
 	}
 	for _, s := range r.Declined {
-		c.declined[s] = true
+		c.decline[s] = true
 	}
+	for _, x := range r.Rules {
+		c.rules = append(c.rules, compileRule(x, &c.paths))
+	}
+	if code := cmp.Or(r.Code, r.CodeField); code != "" {
+		c.code = c.paths.add(code)
+	}
+	if reason := cmp.Or(r.Reason, r.ReasonField); reason != "" {
+		c.reason = c.paths.add(reason)
+	}
+	c.needBody = len(c.paths.keys) > 0
 	return c
 }
 
-// Answer classifies an HTTP answer.
+// Answer classifies an HTTP answer: the first rule that matches decides,
+// else the status. A body that is not valid JSON matches no JSON rule and
+// has no code or reason.
 func (c *Classifier) Answer(status int, body []byte) (o record.Outcome, code, reason string) {
+	var at found
+	scanned := false
+	for i := range c.rules {
+		r := &c.rules[i]
+		if !r.statusMatch(status) {
+			continue
+		}
+		if r.path >= 0 {
+			if !scanned {
+				c.scan(body, &at)
+				scanned = true
+			}
+			if !r.valueMatch(body, at[r.path]) {
+				continue
+			}
+		}
+		o = r.outcome
+		break
+	}
+	if o == "" {
+		o = c.byStatus(status)
+	}
+	if c.code >= 0 || c.reason >= 0 {
+		if !scanned {
+			c.scan(body, &at)
+		}
+		if c.code >= 0 {
+			code = valueText(body, at[c.code])
+		}
+		if c.reason >= 0 {
+			reason = valueText(body, at[c.reason])
+		}
+	}
+	return o, code, reason
+}
+
+// scan looks the paths up; a body that cannot hold a path (empty, a bare
+// value) is not scanned.
+func (c *Classifier) scan(body []byte, at *found) {
+	i := 0
+	for i < len(body) && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r') {
+		i++
+	}
+	if !c.needBody || i == len(body) || body[i] != '{' && body[i] != '[' {
+		*at = found{}
+		return
+	}
+	c.paths.scan(body, at)
+}
+
+// byStatus is the classification when no rule matches.
+func (c *Classifier) byStatus(status int) record.Outcome {
 	switch {
 	case status < 0 || status >= 600:
-		o = record.Error
+		return record.Error
 	case c.approved[status]:
-		o = record.Approved
-	case c.declined[status]:
-		o = record.Declined
+		return record.Approved
+	case c.decline[status]:
+		return record.Declined
 	case status == 503:
-		o = record.Shed
+		return record.Shed
 	case status >= 500:
-		o = record.Error
+		return record.Error
 	case status >= 300:
-		o = record.Rejected
-	default:
-		o = record.Approved // another 2xx
+		return record.Rejected
 	}
-	return o, jsonField(body, c.codeField), jsonField(body, c.reasonFd)
+	return record.Approved // another 2xx
 }
 
 // Failure classifies a transport failure: a timeout, or a connection error
@@ -75,42 +144,4 @@ func Failure(err error) (record.Outcome, string) {
 		return record.ConnError, oe.Err.Error()
 	}
 	return record.ConnError, err.Error()
-}
-
-// jsonField returns the value of a top-level string or number field of a
-// JSON object without decoding the whole body: answers are small and the
-// load generator reads one per request.
-func jsonField(body []byte, name string) string {
-	if name == "" || len(body) == 0 {
-		return ""
-	}
-	for i := 0; ; {
-		j := bytes.Index(body[i:], []byte(name))
-		if j < 0 {
-			return ""
-		}
-		start, k := i+j, i+j+len(name)
-		i = k
-		// The name must be a whole key: "name" followed by a colon.
-		if start == 0 || body[start-1] != '"' || k >= len(body) || body[k] != '"' {
-			continue
-		}
-		rest := bytes.TrimLeft(body[k+1:], " \t\r\n")
-		if len(rest) == 0 || rest[0] != ':' {
-			continue
-		}
-		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-		if len(rest) > 0 && rest[0] == '"' {
-			end := bytes.IndexByte(rest[1:], '"')
-			if end < 0 {
-				return ""
-			}
-			return string(rest[1 : 1+end])
-		}
-		end := bytes.IndexAny(rest, ",}] \t\r\n")
-		if end < 0 {
-			end = len(rest)
-		}
-		return string(rest[:end])
-	}
 }

@@ -12,6 +12,16 @@ type Outcome string
 
 // The outcomes. Only Shed, Error, Timeout and ConnError are failures: a
 // decline is a business answer and a rejection is the client's own fault.
+//
+// Pending is an asynchronous answer: the service took the payment and will
+// decide later. The client knows its request arrived, so it is not
+// Indeterminate, but only the ledger audit can say how it ended.
+//
+// Duplicate is an answer saying "I already have this key", from a service
+// whose duplicate-key contract is reject (scenario duplicate_key: reject). To
+// a retry or a double tap it is the service keeping its contract, neither a
+// failure nor a decline; to the first attempt of a fresh payment it means two
+// payments collided on one key.
 const (
 	Approved  Outcome = "approved"   // the payment was authorised
 	Declined  Outcome = "declined"   // a business decline (insufficient credit, risk, frozen)

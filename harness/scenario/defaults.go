@@ -32,8 +32,11 @@ func (s *Scenario) Defaults() {
 	if r.Declined == nil {
 		r.Declined = []int{402}
 	}
-	def(&r.CodeField, "code")
-	def(&r.ReasonField, "reason")
+	def(&r.Code, r.CodeField) // the older spelling, if given
+	def(&r.Reason, r.ReasonField)
+	def(&r.Code, "code")
+	def(&r.Reason, "reason")
+	def(&r.DuplicateKey, DuplicateReplay)
 	if r.Generic == nil {
 		r.Generic = []string{"error", "internal_error", "unknown", "failed", "try_again_later"}
 	}

@@ -123,17 +123,66 @@ type RequestTemplate struct {
 	Body    string            `yaml:"body,omitempty" json:"body,omitempty"`
 }
 
-// ResponseRules classify an answer. A status in Approved is an approval, in
-// Declined a business decline (not a failure); 503 is shed, other 5xx an
-// error, other 4xx rejected. CodeField and ReasonField name the top-level JSON
-// fields that hold the decline or error code and its reason.
+// ResponseRules classify an answer. Rules come first, in order: the first
+// that matches decides. An answer no rule matches is classified by status: a
+// status in Approved is an approval, in Declined a business decline (not a
+// failure); 503 is shed, other 5xx an error, other 4xx rejected.
 type ResponseRules struct {
-	Approved    []int  `yaml:"approved,omitempty" json:"approved,omitempty"`
-	Declined    []int  `yaml:"declined,omitempty" json:"declined,omitempty"`
-	CodeField   string `yaml:"code_field,omitempty" json:"code_field,omitempty"`
+	// Rules classify by status and JSON body values; the first that matches wins.
+	Rules []ResponseRule `yaml:"rules,omitempty" json:"rules,omitempty"`
+	// Approved are the statuses of an approval when no rule matches.
+	Approved []int `yaml:"approved,omitempty" json:"approved,omitempty"`
+	// Declined are the statuses of a business decline when no rule matches.
+	Declined []int `yaml:"declined,omitempty" json:"declined,omitempty"`
+	// Code is the JSON path (dot-separated, e.g. error.code) of the decline or error code.
+	Code string `yaml:"code,omitempty" json:"code,omitempty"`
+	// Reason is the JSON path of the decline or error reason, e.g. error.message.
+	Reason string `yaml:"reason,omitempty" json:"reason,omitempty"`
+	// CodeField is the older spelling of code: a top-level field name.
+	CodeField string `yaml:"code_field,omitempty" json:"code_field,omitempty"`
+	// ReasonField is the older spelling of reason: a top-level field name.
 	ReasonField string `yaml:"reason_field,omitempty" json:"reason_field,omitempty"`
+	// DuplicateKey is the service's contract for a key it already has:
+	// replay (the first answer again, the default) or reject (an answer such
+	// as 409 that a rule maps to outcome duplicate).
+	DuplicateKey string `yaml:"duplicate_key,omitempty" json:"duplicate_key,omitempty" jsonschema:"enum=replay,enum=reject"`
 	// Generic lists codes or reasons that say nothing specific (for error clarity).
 	Generic []string `yaml:"generic,omitempty" json:"generic,omitempty"`
+}
+
+// Duplicate-key contracts.
+const (
+	DuplicateReplay = "replay"
+	DuplicateReject = "reject"
+)
+
+// RuleOutcomes are the outcomes a response rule may give: every outcome of
+// an answer (timeout and conn_error are the lack of one).
+var RuleOutcomes = []string{"approved", "declined", "rejected", "shed", "error", "pending", "duplicate"}
+
+// ResponseRule maps answers to an outcome. It matches when both its status
+// and its json condition (those given) hold.
+type ResponseRule struct {
+	// Status is one HTTP status or a list of them, e.g. 202 or [200, 201].
+	Status Statuses `yaml:"status,omitempty" json:"status,omitempty"`
+	// JSON tests a value of the JSON body.
+	JSON *JSONMatch `yaml:"json,omitempty" json:"json,omitempty"`
+	// Outcome is what a matching answer means.
+	Outcome string `yaml:"outcome" json:"outcome" jsonschema:"required,enum=approved,enum=declined,enum=rejected,enum=shed,enum=error,enum=pending,enum=duplicate"`
+}
+
+// JSONMatch tests the value at a path of the JSON body. With neither Equals
+// nor In, it holds when the path is present and not null. Values compare as
+// text: a JSON string by its content, a number, true, false or null by its
+// literal (numbers also by value, so 1 equals 1.0). A body that is not valid
+// JSON matches nothing.
+type JSONMatch struct {
+	// Path is dot-separated keys, e.g. data.status; a number also indexes a list (items.0.status).
+	Path string `yaml:"path" json:"path" jsonschema:"required"`
+	// Equals is the one value that matches.
+	Equals *string `yaml:"equals,omitempty" json:"equals,omitempty" jsonschema:"oneof_type=string;number;boolean"`
+	// In lists the values that match.
+	In []string `yaml:"in,omitempty" json:"in,omitempty"`
 }
 
 // Accounts are the credit accounts payments draw on.

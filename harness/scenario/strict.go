@@ -23,6 +23,9 @@ type checker struct {
 
 var bytesUnmarshaler = reflect.TypeOf((*yaml.BytesUnmarshaler)(nil)).Elem()
 
+// oneOrManyType is a list type that also takes a single value (Statuses).
+var oneOrManyType = reflect.TypeOf((*interface{ oneOrMany() })(nil)).Elem()
+
 func (c *checker) add(n ast.Node, path, msg, hint string) {
 	p := Problem{File: c.file, Path: path, Msg: msg, Hint: hint}
 	if n != nil && n.GetToken() != nil {
@@ -93,6 +96,9 @@ func (c *checker) check(n ast.Node, t reflect.Type, path string) bool {
 		return c.object(n, t, path)
 	case reflect.Slice:
 		seq, ok := n.(*ast.SequenceNode)
+		if !ok && t.Implements(oneOrManyType) {
+			return c.check(n, t.Elem(), path)
+		}
 		if !ok {
 			c.add(n, path, "must be a list", "write one item per line starting with \"- \"")
 			return false

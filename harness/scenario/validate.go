@@ -173,14 +173,5 @@ func (s *Scenario) validateTarget(v *validator) {
 			v.errf("$.target.request.headers."+k, "", "bad template: %v", err)
 		}
 	}
-	for _, list := range []struct {
-		name  string
-		codes []int
-	}{{"approved", t.Response.Approved}, {"declined", t.Response.Declined}} {
-		for i, c := range list.codes {
-			if c < 100 || c > 599 {
-				v.errf(fmt.Sprintf("$.target.response.%s[%d]", list.name, i), "", "%d is not an HTTP status", c)
-			}
-		}
-	}
+	s.validateResponse(v)
 }
