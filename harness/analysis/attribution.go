@@ -145,6 +145,14 @@ func listed(ns []string) string {
 	return "faults " + strings.Join(ns, ", ")
 }
 
+// were says "fault a was" or "faults a, b were".
+func were(ns []string) string {
+	if len(ns) == 1 {
+		return listed(ns) + " was"
+	}
+	return listed(ns) + " were"
+}
+
 // attributor judges faults against one series, one base time.
 type attributor struct {
 	series []Bucket
@@ -152,17 +160,21 @@ type attributor struct {
 	h      Health
 	need   int // judged healthy buckets a recovery needs
 	faults []suspect
-	// healthy[i] counts the judged healthy buckets before index i.
-	healthy []int
+	// calm[d][i] counts the judged buckets before index i free of damage
+	// d: healthy ones for slow, those without failures for failing.
+	calm [3][]int
 }
 
 func newAttributor(series []Bucket, bucketS, recoveredAfter float64, h Health, faults []suspect) *attributor {
 	a := &attributor{series: series, bs: bucketS, h: h, faults: faults,
-		need: max(int(math.Ceil(recoveredAfter/bucketS-1e-9)), 1), healthy: make([]int, len(series)+1)}
-	for i, b := range series {
-		a.healthy[i+1] = a.healthy[i]
-		if judged(b) && h.healthy(b) {
-			a.healthy[i+1]++
+		need: max(int(math.Ceil(recoveredAfter/bucketS-1e-9)), 1)}
+	for _, d := range []damage{slow, failing} {
+		a.calm[d] = make([]int, len(series)+1)
+		for i, b := range series {
+			a.calm[d][i+1] = a.calm[d][i]
+			if judged(b) && h.damage(b) < d {
+				a.calm[d][i+1]++
+			}
 		}
 	}
 	return a
@@ -173,12 +185,12 @@ func (a *attributor) at(t float64) int {
 	return min(max(int(math.Floor(t/a.bs+1e-9)), 0), len(a.series))
 }
 
-// healthyWithin says whether a judged healthy bucket lies wholly in
-// [from, to): proof that what was in force from `from` did no harm alone.
-func (a *attributor) healthyWithin(from, to float64) bool {
+// calmWithin says whether a judged bucket free of damage d lies wholly in
+// [from, to): proof that what was in force from `from` did not do d alone.
+func (a *attributor) calmWithin(d damage, from, to float64) bool {
 	i := min(max(int(math.Ceil(from/a.bs-1e-9)), 0), len(a.series))
 	j := a.at(to)
-	return j > i && a.healthy[j] > a.healthy[i]
+	return j > i && a.calm[d][j] > a.calm[d][i]
 }
 
 // owners are the faults that explain the damage of bucket i, among those
@@ -187,8 +199,9 @@ func (a *attributor) healthyWithin(from, to float64) bool {
 //
 //  1. Failures are not charged to a fault that can only slow payments
 //     while one that can fail them is in force.
-//  2. A fault that was in force with a healthy bucket before a later fault
-//     began did no harm alone: the later one explains the damage.
+//  2. A fault that was in force for a bucket free of this damage (healthy,
+//     or for failures at least not failing) before a later fault began did
+//     not do it alone: the later one explains the damage.
 //
 // More than one owner means the damage is shared.
 func (a *attributor) owners(i int) []int {
@@ -203,14 +216,15 @@ func (a *attributor) owners(i int) []int {
 		c = append(c, j)
 		failerInForce = failerInForce || f.canFail && f.end > lo
 	}
-	if a.h.damage(b) == failing && failerInForce {
+	d := a.h.damage(b)
+	if d == failing && failerInForce {
 		c = slices.DeleteFunc(c, func(j int) bool { return !a.faults[j].canFail })
 	}
 	out := c[:0:0]
 	for _, x := range c {
 		fx := a.faults[x]
 		if !slices.ContainsFunc(c, func(y int) bool {
-			return a.faults[y].start > fx.start && a.healthyWithin(fx.start, a.faults[y].start)
+			return a.faults[y].start > fx.start && a.calmWithin(d, fx.start, a.faults[y].start)
 		}) {
 			out = append(out, x)
 		}

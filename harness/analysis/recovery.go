@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Health decides whether a bucket of the series is healthy: its failure
@@ -106,6 +107,9 @@ func (a *attributor) judge(k int) Recovery {
 	if bad < 0 {
 		zero := 0.0
 		r.State, r.Recovered, r.TimeToRecoverS = StateNoImpact, true, &zero
+		if pre == slow {
+			r.Note = strings.TrimSuffix("the service was already slow when the fault began, so only failures would count as its impact; "+r.Note, "; ")
+		}
 		return r
 	}
 	if r.State == "" {
@@ -154,12 +158,15 @@ func (a *attributor) judge(k int) Recovery {
 			r.Note = "the damage of " + listed(hidden) + " hid the recovery"
 		}
 	}
+	if !r.Recovered && r.Note == "" && rec < 0 && a.healthyTail(bad) {
+		r.Note = "the run ended before a recovery could be seen"
+	}
 	switch {
 	case r.State != "":
 	case len(r.SharedWith) > 0:
 		r.State = StateShared
 		if r.Note == "" {
-			r.Note = "the damage began while " + listed(r.SharedWith) + " was in force too: it cannot be told apart"
+			r.Note = "the damage began while " + were(r.SharedWith) + " in force too: it cannot be told apart"
 		}
 	case r.Recovered:
 		r.State = StateImpactRecovered
@@ -195,6 +202,17 @@ func (a *attributor) stretch(from int) (int, int) {
 		}
 	}
 	return -1, len(s)
+}
+
+// healthyTail says whether the series ends healthy after bucket i: in a
+// healthy stretch too short to count as a recovery.
+func (a *attributor) healthyTail(i int) bool {
+	for j := len(a.series) - 1; j > i; j-- {
+		if judged(a.series[j]) {
+			return a.h.healthy(a.series[j])
+		}
+	}
+	return false
 }
 
 // offered is the mean offered load per bucket of buckets [i, j).
