@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -77,7 +78,7 @@ func judgeFaults(events []faultEvent, series []Bucket, bucketS, duration, recove
 		r := a.judge(i)
 		switch {
 		case r.State == StateSkipped:
-			r.Note = e.SkipReason
+			r.Note = cmp.Or(e.SkipReason, "never injected")
 		case r.State == StateNoImpact && e.InjectError != "":
 			r.State = StateInjectFailed
 		case !r.Recovered && r.Note == "":

@@ -65,15 +65,6 @@ type Recovery struct {
 	Note string `json:"note,omitempty"`
 }
 
-// recovery judges one fault, alone on the timeline, in force from start to
-// end (seconds since the base time) against the series. Impact is looked
-// for from start until horizon; a recovery needs recoveredAfter seconds of
-// judged, healthy buckets after end.
-func recovery(series []Bucket, bucketS, start, end, horizon, recoveredAfter float64, h Health) Recovery {
-	a := newAttributor(series, bucketS, recoveredAfter, h, []suspect{{name: "f", start: start, end: end, horizon: horizon, injected: true, canFail: true}})
-	return a.judge(0)
-}
-
 // judge says how fault k hurt and how the service came back: onset, the
 // faults it shares or yields its damage to, recovery, and its state.
 func (a *attributor) judge(k int) Recovery {
