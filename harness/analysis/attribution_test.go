@@ -98,6 +98,15 @@ func TestAttribution(t *testing.T) {
 		{"later fault after a healthy stretch", failingIn(60, 25, 30, 1),
 			[]faultEvent{ev("pause", "pause", "service", 10, 40, nil), ev("kill", "kill", "service", 25, 30, nil)},
 			[]want{{state: StateNoImpact, ttr: f(0), attributed: []string{"kill"}}, {state: StateImpactRecovered, tti: f(0), ttr: f(0)}}},
+		// The smoke run: a slow database keeps p99 high from 10 s to 30 s,
+		// a pause comes and goes, then maintenance sheds payments at 25 s.
+		// The shedding is maintenance's alone: the others had buckets
+		// without failures in force before it began, slow as those were.
+		{"failures after a slow stretch", slowIn(failingIn(60, 25, 27, 1), 10, 30),
+			[]faultEvent{ev("slow-db", "latency", "db", 10, 20, mild), ev("freeze", "pause", "service", 20, 22, nil), ev("maint", "maintenance", "service", 25, 26, nil)},
+			[]want{{state: StateImpactRecovered, tti: f(0), ttr: f(10), note: "the damage of fault maint came before this recovery"},
+				{state: StateNoImpact, ttr: f(0), attributed: []string{"maint"}, note: "already slow"},
+				{state: StateImpactRecovered, tti: f(0), ttr: f(4)}}},
 		// Healthy again only once the load fell from 100 to 1 per second.
 		{"recovery at lower load", func() []Bucket {
 			s := failingIn(60, 10, 20, 1)
