@@ -76,8 +76,10 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 		judged = judged || r.Name == "time_to_recover_s"
 	}
 	for _, f := range s.Faults {
-		impact, rec := recoveryText(f)
-		text := fmt.Sprintf("%s on %s: impact %s, recover %s", f.Kind, f.Target, impact, rec)
+		text := fmt.Sprintf("%s on %s: %s, time to impact %s, to recover %s", f.Kind, f.Target, f.State, opt(f.TimeToImpactS, " s"), opt(f.TimeToRecoverS, " s"))
+		if f.Note != "" {
+			text += " (" + f.Note + ")"
+		}
 		fail := ""
 		if judged && f.State != "skipped" && !f.Recovered {
 			fail = text

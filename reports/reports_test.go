@@ -159,3 +159,34 @@ func TestWarningsReachEveryReport(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoveryTextSaysTheState: each fault state reads as itself in the
+// tables, never as "impact 0 s" or a plain recovery it was not.
+func TestRecoveryTextSaysTheState(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	tests := []struct {
+		name         string
+		fs           analysis.FaultStats
+		impact, recv string
+	}{
+		// Never injected: the run was stopping.
+		{"skipped", analysis.FaultStats{Recovery: analysis.Recovery{State: analysis.StateSkipped}}, "skipped", "-"},
+		// Injected into a failing service: no impact time to give.
+		{"already unhealthy", analysis.FaultStats{Recovery: analysis.Recovery{State: analysis.StateAlreadyUnhealthy, Recovered: true, TimeToRecoverS: f(4)}}, "already unhealthy", "4 s"},
+		// Healthy again only once the load had fallen.
+		{"lower load", analysis.FaultStats{Recovery: analysis.Recovery{State: analysis.StateLowerLoad, Impact: true, TimeToImpactS: f(0)}}, "0 s", "only at lower load"},
+		// Damage that cannot be told apart names the other fault.
+		{"shared", analysis.FaultStats{Recovery: analysis.Recovery{State: analysis.StateShared, Impact: true, TimeToImpactS: f(1), Recovered: true, TimeToRecoverS: f(2), SharedWith: []string{"db-blackhole"}}}, "1 s (shared with db-blackhole)", "2 s"},
+		// Its window's damage went to another fault.
+		{"no impact", analysis.FaultStats{Recovery: analysis.Recovery{State: analysis.StateNoImpact, Recovered: true, TimeToRecoverS: f(0), AttributedTo: []string{"db-blackhole"}}}, "no impact", "-"},
+		// Hurt and never came back.
+		{"did not recover", analysis.FaultStats{Recovery: analysis.Recovery{State: analysis.StateDidNotRecover, Impact: true, TimeToImpactS: f(0.5)}}, "0.5 s", "did not recover"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if i, r := recoveryText(tt.fs); i != tt.impact || r != tt.recv {
+				t.Errorf("%q %q; want %q %q", i, r, tt.impact, tt.recv)
+			}
+		})
+	}
+}

@@ -18,20 +18,30 @@ func opt(f *float64, unit string) string {
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
 
-// recoveryText says how a fault went in words: "no impact", "did not
-// recover", or the two times.
+// recoveryText says how a fault went in two short cells, from its state:
+// "no impact", "skipped", "already unhealthy", a shared impact, "did not
+// recover", "only at lower load", or the two times. The note says why.
 func recoveryText(f analysis.FaultStats) (impact, recover string) {
-	switch {
-	case f.State == "skipped":
-		return "skipped", "-"
-	case !f.Impact:
-		return "no impact", "-"
-	case !f.Recovered && f.Note != "":
-		return opt(f.TimeToImpactS, " s"), "did not recover (" + f.Note + ")"
-	case !f.Recovered:
-		return opt(f.TimeToImpactS, " s"), "did not recover"
+	tti, rec := opt(f.TimeToImpactS, " s"), opt(f.TimeToRecoverS, " s")
+	if !f.Recovered {
+		rec = "did not recover"
 	}
-	return opt(f.TimeToImpactS, " s"), opt(f.TimeToRecoverS, " s")
+	switch f.State {
+	case analysis.StateSkipped:
+		return "skipped", "-"
+	case analysis.StateInjectFailed:
+		return "inject failed", "-"
+	case analysis.StateAlreadyUnhealthy:
+		return "already unhealthy", rec
+	case analysis.StateLowerLoad:
+		return tti, "only at lower load"
+	case analysis.StateShared:
+		return tti + " (shared with " + strings.Join(f.SharedWith, ", ") + ")", rec
+	}
+	if !f.Impact {
+		return "no impact", "-"
+	}
+	return tti, rec
 }
 
 // Terminal prints the end-of-run summary.
@@ -51,6 +61,9 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	for _, f := range s.Faults {
 		impact, rec := recoveryText(f)
 		fmt.Fprintf(w, "  fault %-16s %-15s impact %-10s recover %-16s failed during %s\n", f.Name, f.Kind, impact, rec, pct(f.During.FailureRatio))
+		if f.Note != "" {
+			fmt.Fprintf(w, "        %s\n", f.Note)
+		}
 	}
 	for _, r := range s.SLO {
 		mark := "pass"
@@ -165,12 +178,12 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	}
 	if len(s.Faults) > 0 {
 		p("\n## Faults\n\nHealthy means failure ratio at most %s and p99 at most %.0f ms (%s).\n\n", pct(s.Health.MaxFailureRatio), s.Health.MaxP99MS, s.Health.Rule)
-		p("| fault | kind | target | in force | time to impact | time to recover | unhealthy | failed before / during / after | p99 ms before / during / after |\n|---|---|---|---|---|---|---|---|---|\n")
+		p("| fault | kind | target | in force | state | time to impact | time to recover | unhealthy | failed before / during / after | p99 ms before / during / after | note |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, f := range s.Faults {
 			impact, rec := recoveryText(f)
-			p("| %s | %s | %s | %.2f-%.2f s | %s | %s | %.1f s | %s / %s / %s | %.0f / %.0f / %.0f |\n", f.Name, f.Kind, f.Target, f.StartS, f.EndS,
-				impact, rec, f.UnhealthyS, pct(f.Before.FailureRatio), pct(f.During.FailureRatio), pct(f.After.FailureRatio),
-				f.Before.Latency.P99, f.During.Latency.P99, f.After.Latency.P99)
+			p("| %s | %s | %s | %.2f-%.2f s | %s | %s | %s | %.1f s | %s / %s / %s | %.0f / %.0f / %.0f | %s |\n", f.Name, f.Kind, f.Target, f.StartS, f.EndS,
+				f.State, impact, rec, f.UnhealthyS, pct(f.Before.FailureRatio), pct(f.During.FailureRatio), pct(f.After.FailureRatio),
+				f.Before.Latency.P99, f.During.Latency.P99, f.After.Latency.P99, f.Note)
 		}
 	}
 	c := s.ErrorClarity

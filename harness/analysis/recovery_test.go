@@ -15,6 +15,15 @@ func series(fr ...float64) []Bucket {
 	return out
 }
 
+// recovery judges one fault, alone on the timeline, in force from start to
+// end (seconds since the base time) against the series. Impact is looked
+// for from start until horizon; a recovery needs recoveredAfter seconds of
+// judged, healthy buckets after end.
+func recovery(series []Bucket, bucketS, start, end, horizon, recoveredAfter float64, h Health) Recovery {
+	a := newAttributor(series, bucketS, recoveredAfter, h, []suspect{{name: "f", start: start, end: end, horizon: horizon, injected: true, canFail: true}})
+	return a.judge(0)
+}
+
 var sloHealth = Health{Rule: "slo", MaxFailureRatio: 0.01, MaxP99MS: 500}
 
 func TestRecovery(t *testing.T) {

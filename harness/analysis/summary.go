@@ -96,14 +96,16 @@ type PhaseStats struct {
 
 // FaultStats is one fault: when it was in force, and its effect.
 type FaultStats struct {
-	Name        string  `json:"name"`
-	Kind        string  `json:"kind"`
-	Family      string  `json:"family"`
-	Target      string  `json:"target,omitempty"`
-	State       string  `json:"state"`
-	InjectError string  `json:"inject_error,omitempty"`
-	StartS      float64 `json:"start_s"`
-	EndS        float64 `json:"end_s"`
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Family string `json:"family"`
+	Target string `json:"target,omitempty"`
+	// TimelineState is the timeline's word (reverted, failed, skipped);
+	// Recovery.State says how the fault went.
+	TimelineState string  `json:"timeline_state"`
+	InjectError   string  `json:"inject_error,omitempty"`
+	StartS        float64 `json:"start_s"`
+	EndS          float64 `json:"end_s"`
 	Recovery
 	// Before, During and After are the payments scheduled in the fault's
 	// length before it, while it was in force, and its length after it.
@@ -187,19 +189,13 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		sloP99 = &v
 	}
 	s.Health = baseline(p.series, firstFault, bs, slo.FailureRatio, sloP99)
+	recs := judgeFaults(events, p.series, bs, r.Plan.Duration().Seconds(), slo.RecoveredAfter.D().Seconds(),
+		r.Scenario.Requests.Client.Timeout.D().Seconds(), s.Health)
 	for i, e := range events {
 		start, end := faultSpan(e)
-		fs := FaultStats{Name: e.Name, Kind: e.Kind, Family: e.Family, Target: e.Target, State: e.State,
-			InjectError: e.InjectError, StartS: round(start, 3), EndS: round(end, 3),
-			Before: fws[i].before.acc.stats(), During: fws[i].during.acc.stats(), After: fws[i].after.acc.stats()}
-		if e.State != "skipped" && e.State != "planned" {
-			horizon := math.Min(r.Plan.Duration().Seconds(), end+math.Max(10, end-start))
-			fs.Recovery = recovery(p.series, bs, start, end, horizon, slo.RecoveredAfter.D().Seconds(), s.Health)
-			if !fs.Recovered {
-				fs.Note = nextFault(events, e, end, slo.RecoveredAfter.D().Seconds())
-			}
-		}
-		s.Faults = append(s.Faults, fs)
+		s.Faults = append(s.Faults, FaultStats{Name: e.Name, Kind: e.Kind, Family: e.Family, Target: e.Target, TimelineState: e.State,
+			InjectError: e.InjectError, StartS: round(start, 3), EndS: round(end, 3), Recovery: recs[i],
+			Before: fws[i].before.acc.stats(), During: fws[i].during.acc.stats(), After: fws[i].after.acc.stats()})
 	}
 	s.Generator = generator(r, p)
 	if s.Audit, err = runAudit(r); err != nil {

@@ -29,8 +29,10 @@ type Event struct {
 	RevertS   *float64 `json:"revert_s,omitempty"`
 	RevertedS *float64 `json:"reverted_s,omitempty"`
 	// State is planned, active, reverted, failed (inject error, reverted
-	// anyway) or skipped (the run ended first).
-	State       string `json:"state"`
+	// anyway) or skipped (the run was stopping or had ended first).
+	State string `json:"state"`
+	// SkipReason says why a skipped fault was never injected.
+	SkipReason  string `json:"skip_reason,omitempty"`
 	InjectError string `json:"inject_error,omitempty"`
 	RevertError string `json:"revert_error,omitempty"`
 	Details     any    `json:"details,omitempty"`
@@ -44,6 +46,12 @@ type entry struct {
 	at     time.Duration
 	dur    time.Duration
 	revert sync.Once
+	// injected is closed when the inject call has returned, so that a
+	// revert never overtakes it.
+	injected chan struct{}
+	// reverted is closed by finish, so that the fault's goroutine stops
+	// waiting for its end.
+	reverted chan struct{}
 }
 
 // Timeline runs a scenario's faults against the run's base time and makes
@@ -53,6 +61,11 @@ type Timeline struct {
 	began   time.Time
 	log     io.Writer
 	wg      sync.WaitGroup
+	// mu orders Stop against injections: a fault whose inject begins after
+	// Stop is skipped, never injected.
+	mu       sync.Mutex
+	stopping string
+	stop     chan struct{}
 }
 
 // RevertTimeout bounds one revert call.
@@ -61,7 +74,7 @@ const RevertTimeout = 30 * time.Second
 // NewTimeline builds every fault of the scenario against env, checking all of
 // them before any is created.
 func NewTimeline(faults []scenario.Fault, env Env, log io.Writer) (*Timeline, error) {
-	t := &Timeline{log: log}
+	t := &Timeline{log: log, stop: make(chan struct{})}
 	for i, f := range faults {
 		k, ok := Lookup(f.Kind)
 		if !ok {
@@ -72,7 +85,7 @@ func NewTimeline(faults []scenario.Fault, env Env, log io.Writer) (*Timeline, er
 		if err != nil {
 			return nil, fmt.Errorf("fault %s (%s): %w", f.Name, f.Kind, err)
 		}
-		t.entries = append(t.entries, &entry{fault: flt, at: f.At.D(), dur: f.Duration.D(), ev: Event{
+		t.entries = append(t.entries, &entry{fault: flt, injected: make(chan struct{}), reverted: make(chan struct{}), at: f.At.D(), dur: f.Duration.D(), ev: Event{
 			ID: spec.ID, Name: f.Name, Kind: f.Kind, Family: k.Family, Target: f.Target, Params: f.Params,
 			PlannedStartS: f.At.D().Seconds(), PlannedEndS: (f.At.D() + f.Duration.D()).Seconds(), State: "planned"}})
 	}
@@ -98,19 +111,34 @@ func (t *Timeline) Start(ctx context.Context, began time.Time) {
 	}
 }
 
+// Stop tells the timeline that the run is stopping: from now on no fault is
+// injected, and those not yet injected are skipped with reason. Faults in
+// force stay until their end or RevertAll. Safe to call more than once; the
+// first reason counts.
+func (t *Timeline) Stop(reason string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopping == "" {
+		t.stopping = reason
+		close(t.stop)
+	}
+}
+
 func (t *Timeline) run(ctx context.Context, e *entry) {
-	if !sleepUntil(ctx, t.began.Add(e.at)) {
-		e.mu.Lock()
-		e.ev.State = "skipped"
-		e.mu.Unlock()
+	woke := sleepUntil(ctx, t.stop, t.began.Add(e.at))
+	t.mu.Lock()
+	if !woke || t.stopping != "" {
+		t.mu.Unlock()
+		t.skip(ctx, e)
 		return
 	}
 	e.mu.Lock()
 	e.ev.InjectS = t.now()
 	e.ev.State = "injecting"
 	e.mu.Unlock()
+	t.mu.Unlock()
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RevertTimeout)
-	err := e.fault.Inject(ictx)
+	err := func() error { defer close(e.injected); return e.fault.Inject(ictx) }()
 	cancel()
 	e.mu.Lock()
 	e.ev.ActiveS = t.now()
@@ -125,14 +153,35 @@ func (t *Timeline) run(ctx context.Context, e *entry) {
 		t.logf("fault %s (%s %s) injected", e.ev.Name, e.ev.Kind, e.ev.Target)
 	}
 	e.mu.Unlock()
-	sleepUntil(ctx, t.began.Add(e.at+e.dur))
+	sleepUntil(ctx, e.reverted, t.began.Add(e.at+e.dur))
 	t.finish(e, nil)
+}
+
+// skip records e as never injected, with why: the run was stopping, or its
+// context ended first.
+func (t *Timeline) skip(ctx context.Context, e *entry) {
+	t.mu.Lock()
+	reason := t.stopping
+	t.mu.Unlock()
+	if reason == "" {
+		reason = "the run ended before its start"
+		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+			reason += " (" + cause.Error() + ")"
+		}
+	} else {
+		reason = "the run was stopping: " + reason
+	}
+	e.mu.Lock()
+	e.ev.State, e.ev.SkipReason = "skipped", reason
+	e.mu.Unlock()
+	t.logf("fault %s skipped: %s", e.ev.Name, reason)
 }
 
 // finish reverts e once, whatever happened before: after a failed inject, on
 // abort, after a panic.
 func (t *Timeline) finish(e *entry, cause error) {
 	e.revert.Do(func() {
+		defer close(e.reverted)
 		e.mu.Lock()
 		injected := e.ev.InjectS != nil
 		if cause != nil {
@@ -140,11 +189,14 @@ func (t *Timeline) finish(e *entry, cause error) {
 		}
 		if !injected {
 			if e.ev.State == "planned" {
-				e.ev.State = "skipped"
+				e.ev.State, e.ev.SkipReason = "skipped", "the run ended before its start"
 			}
 			e.mu.Unlock()
 			return
 		}
+		e.mu.Unlock()
+		<-e.injected // bounded: the inject call has its own timeout
+		e.mu.Lock()
 		e.ev.RevertS = t.now()
 		e.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), RevertTimeout)
@@ -173,10 +225,12 @@ func (t *Timeline) finish(e *entry, cause error) {
 	})
 }
 
-// RevertAll reverts every fault that was injected and not yet reverted, and
-// waits for the timeline's goroutines. Safe to call more than once, and from
-// a deferred call on any way out of the run.
+// RevertAll stops the timeline (no fault is injected after it), reverts
+// every fault that was injected and not yet reverted, and waits for the
+// timeline's goroutines. Safe to call more than once, and from a deferred
+// call on any way out of the run.
 func (t *Timeline) RevertAll() {
+	t.Stop("faults were being reverted")
 	var wg sync.WaitGroup
 	for _, e := range t.entries {
 		wg.Add(1)
@@ -223,14 +277,17 @@ func (t *Timeline) logf(format string, args ...any) {
 	}
 }
 
-// sleepUntil waits for deadline; false if ctx ended first.
-func sleepUntil(ctx context.Context, deadline time.Time) bool {
+// sleepUntil waits for deadline; false if ctx ended or stop closed first
+// (a nil stop never does).
+func sleepUntil(ctx context.Context, stop <-chan struct{}, deadline time.Time) bool {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
 	case <-timer.C:
 		return true
 	case <-ctx.Done():
+		return false
+	case <-stop:
 		return false
 	}
 }

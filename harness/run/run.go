@@ -172,14 +172,16 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	var stopOnce sync.Once
 	var atk *load.Attack
 	var stopped time.Time
+	var tl *fault.Timeline
 	halt := func(status, reason string) {
 		stopOnce.Do(func() {
 			meta.Status, meta.Reason, stopped = status, reason, time.Now()
 			fmt.Fprintf(o.Log, "\nstopping: %s\n", reason)
+			tl.Stop(reason) // first: no fault goes in while the load drains
 			atk.Stop()
 		})
 	}
-	tl, err := fault.NewTimeline(s.Faults, tgt.faultEnv(s, seed, o.AllowRemote), o.Log)
+	tl, err = fault.NewTimeline(s.Faults, tgt.faultEnv(s, seed, o.AllowRemote), o.Log)
 	if err != nil {
 		w.Close()
 		return exitcode.New(exitcode.Invalid, err, "")
@@ -234,6 +236,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	}()
 	r := atk.Run()
 	stopOnce.Do(func() {}) // no halt after this point; and one that ran is visible here
+	tl.Stop("the load ended")
 	<-started
 	if !stopped.IsZero() {
 		meta.StoppedS = stopped.Sub(time.Unix(0, meta.BaseUnixNano)).Seconds()
