@@ -64,28 +64,36 @@ type Result struct {
 
 // Load reads a scenario and checks its faults: every problem at once.
 func Load(path string) (*scenario.Scenario, error) {
+	s, _, err := loadScenario(path)
+	return s, err
+}
+
+func loadScenario(path string) (*scenario.Scenario, *scenario.Source, error) {
 	s, src, err := scenario.Load(path)
 	if err != nil {
-		return nil, exitcode.New(exitcode.Invalid, err, "")
+		return nil, nil, exitcode.New(exitcode.Invalid, err, "")
 	}
 	if probs := fault.Check(s, src); len(probs) > 0 {
-		return nil, exitcode.New(exitcode.Invalid, probs, "")
+		return nil, nil, exitcode.New(exitcode.Invalid, probs, "")
 	}
-	return s, nil
+	return s, src, nil
 }
 
 // Run carries out a scenario. The error is for the harness only: a run that
 // a stop condition or an interrupt ended returns its Result with the status
 // in Meta and an exit-code-4 error.
 func Run(ctx context.Context, o Options) (res *Result, err error) {
-	s, err := Load(o.Scenario)
+	s, src, err := loadScenario(o.Scenario)
 	if err != nil {
 		return nil, err
 	}
-	if o.DurationScale <= 0 {
+	if !(o.DurationScale > 0) {
 		o.DurationScale = 1
 	}
 	s.Scale(o.DurationScale)
+	if probs := s.CheckLimits(src); len(probs) > 0 { // a scale can push a valid file past them
+		return nil, exitcode.New(exitcode.Invalid, probs, fmt.Sprintf("--duration-scale %g makes the scenario too long", o.DurationScale))
+	}
 	seed := o.Seed
 	if seed == 0 {
 		seed = s.Seed

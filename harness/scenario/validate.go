@@ -86,6 +86,7 @@ func (s *Scenario) Validate(src *Source) Problems {
 			v.share(p+".failure_ratio", *c.FailureRatio)
 		}
 	}
+	s.validateLimits(v)
 	return v.probs
 }
 
