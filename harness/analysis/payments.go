@@ -9,6 +9,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/run"
 )
 
 // Bucket is one slot of the time series. Payments belong to the bucket of
@@ -36,7 +37,6 @@ func newWindow(from, to time.Duration) *window { return &window{from: from, to: 
 
 // pass is what one read of the attempts file yields.
 type pass struct {
-	buckets   []*acc
 	series    []Bucket
 	total     *acc
 	service   *hdrhistogram.Histogram // per attempt, from the actual send
@@ -51,21 +51,14 @@ type pass struct {
 // read streams the attempts once, filling the series (bucket wide) and the
 // windows.
 func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
-	n := int(r.Plan.Duration()/bucket) + 1
+	bs := newBuckets(r.Plan, bucket)
 	generic := map[string]bool{"": true}
 	for _, g := range r.Scenario.Target.Response.Generic {
 		generic[strings.ToLower(g)] = true
 	}
-	p := &pass{buckets: make([]*acc, n), series: make([]Bucket, n), total: newAcc(), declines: map[string]int{},
+	p := &pass{total: newAcc(), declines: map[string]int{},
 		clarity: ErrorClarity{ByReason: map[string]int{}},
 		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3)}
-	for i := range p.series {
-		from, to := time.Duration(i)*bucket, time.Duration(i+1)*bucket
-		p.buckets[i] = newAcc()
-		p.series[i].T = round(from.Seconds(), 3)
-		p.series[i].Offered = round(r.Plan.Hits(to)-r.Plan.Hits(from), 3)
-	}
-	idx := func(d time.Duration) int { return min(max(int(d/bucket), 0), n-1) }
 	first := map[uint64]time.Duration{}
 	err := record.Read(filepath.Join(r.Dir, record.File), func(a *record.Attempt) error {
 		p.attempts.add(a.Outcome)
@@ -74,7 +67,8 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 			first[a.Seq] = a.Scheduled
 			lag := max(a.Sent-a.Scheduled, 0)
 			p.lag.RecordValue(min(max(lag.Microseconds(), 1), maxLatencyUS))
-			b := &p.series[idx(a.Sent)]
+			i := bs.index(a.Sent) // grows bs.rows: index first
+			b := &bs.rows[i]
 			b.Sent++
 			b.SendLagMS = max(b.SendLagMS, round(float64(lag.Microseconds())/1000, 3))
 			for _, w := range windows {
@@ -95,7 +89,7 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		delete(first, a.Seq)
 		latency := a.End() - sched
 		p.total.add(a.Outcome, latency, a.Code)
-		p.buckets[idx(sched)].add(a.Outcome, latency, a.Code)
+		bs.acc(bs.index(sched)).add(a.Outcome, latency, a.Code)
 		for _, w := range windows {
 			if sched >= w.from && sched < w.to {
 				w.acc.add(a.Outcome, latency, a.Code)
@@ -112,10 +106,6 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 	if errors.Is(err, record.ErrTruncated) {
 		p.truncated, err = true, nil
 	}
-	for i, a := range p.buckets {
-		st := a.stats()
-		b := &p.series[i]
-		b.Payments, b.Outcomes, b.FailureRatio, b.Latency = st.Payments, st.Outcomes, st.FailureRatio, st.Latency
-	}
+	p.series = bs.close(r.Meta.Status == run.StatusCompleted)
 	return p, err
 }

@@ -74,6 +74,7 @@ type acc struct {
 	o        Outcomes
 	hist     *hdrhistogram.Histogram
 	declines map[string]int
+	packed   []valueCount // the histogram's counts while it is packed (buckets.go)
 }
 
 // maxLatencyUS is the largest latency recorded exactly (10 minutes).
