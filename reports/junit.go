@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/authquake/authquake/harness/analysis"
 )
@@ -46,6 +47,9 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 	}
 	if s.Status != "completed" {
 		add("run", "run completed", fmt.Sprintf("run %s: %s", s.Status, s.Reason))
+	}
+	if len(s.Damaged) > 0 {
+		add("run", "record readable", "partial numbers: "+strings.Join(s.Damaged, "; "))
 	}
 	for _, r := range s.SLO {
 		fail := ""

@@ -37,6 +37,9 @@ func recoveryText(f analysis.FaultStats) (impact, recover string) {
 // Terminal prints the end-of-run summary.
 func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	fmt.Fprintf(w, "\n%s  %s  (seed %d, %s)\n", strings.ToUpper(s.Verdict), s.Scenario, s.Seed, s.Status)
+	for _, d := range s.Damaged {
+		fmt.Fprintf(w, "  PARTIAL: the numbers below cover only what could be read: %s\n", d)
+	}
 	q := s.Requests
 	fmt.Fprintf(w, "  payments %d of %d planned: %d approved, %d declined, %d rejected, %d shed, %d error, %d timeout, %d conn_error\n",
 		q.Payments, q.Planned, q.Approved, q.Declined, q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError)
@@ -97,6 +100,9 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 		p("%s\n\n", s.Description)
 	}
 	p("Seed %d, run %s, status %s, target %s, %.0f s of load.\n\n", s.Seed, s.RunID, s.Status, s.Target.Kind, s.DurationS)
+	for _, d := range s.Damaged {
+		p("**Partial: the numbers below cover only what could be read:** %s.\n\n", d)
+	}
 	if !s.Generator.Trustworthy {
 		p("**Warning: these numbers describe the load generator, not the service:** %s.\n\n", strings.Join(s.Generator.Reasons, "; "))
 	}

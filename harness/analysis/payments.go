@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"time"
@@ -37,15 +36,15 @@ func newWindow(from, to time.Duration) *window { return &window{from: from, to: 
 
 // pass is what one read of the attempts file yields.
 type pass struct {
-	series    []Bucket
-	total     *acc
-	service   *hdrhistogram.Histogram // per attempt, from the actual send
-	lag       *hdrhistogram.Histogram // first attempts: actual minus scheduled send
-	attempts  Outcomes
-	retries   int
-	clarity   ErrorClarity
-	declines  map[string]int
-	truncated bool
+	series   []Bucket
+	total    *acc
+	service  *hdrhistogram.Histogram // per attempt, from the actual send
+	lag      *hdrhistogram.Histogram // first attempts: actual minus scheduled send
+	attempts Outcomes
+	retries  int
+	clarity  ErrorClarity
+	declines map[string]int
+	damage   string // how the attempts file was damaged, and how far it was read
 }
 
 // read streams the attempts once, filling the series (bucket wide) and the
@@ -103,8 +102,8 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		}
 		return nil
 	})
-	if errors.Is(err, record.ErrTruncated) {
-		p.truncated, err = true, nil
+	if err != nil { // fn never fails: the file is cut, corrupt or missing
+		p.damage, err = err.Error(), nil
 	}
 	p.series = bs.close(r.Meta.Status == run.StatusCompleted)
 	return p, err

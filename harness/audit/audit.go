@@ -112,12 +112,13 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, record.ErrTruncated) {
+	var damaged *record.DamagedError
+	if err != nil && !errors.As(err, &damaged) {
 		return Result{}, err
 	}
 	res := Result{Checked: true, Keys: len(a.keys), LedgerRecords: l.Records}
-	if errors.Is(err, record.ErrTruncated) {
-		res.Note = "the attempts file was cut short: keys sent after the cut are unknown to the audit"
+	if damaged != nil {
+		res.Note = damaged.Error() + ": keys sent after it are unknown to the audit"
 	}
 	a.perKey(l, &res)
 	a.phantoms(l)
