@@ -103,6 +103,9 @@ type valueCount struct{ value, count int64 }
 
 // pack keeps only the histogram's non-empty counts.
 func (a *acc) pack() {
+	if a.hist == nil {
+		return
+	}
 	for _, bar := range a.hist.Distribution() {
 		if bar.Count > 0 {
 			a.packed = append(a.packed, valueCount{bar.From, bar.Count})

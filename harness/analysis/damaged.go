@@ -11,6 +11,7 @@ import (
 
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/scenario"
 )
 
 // VerdictDamaged: a file of the run directory (attempts, timeline,
@@ -19,9 +20,8 @@ import (
 // and how far it was read.
 const VerdictDamaged = "record_damaged"
 
-// maxEvents is the most timeline events read: one inject and one revert per
-// fault of the longest timeline, with room to spare.
-const maxEvents = 10 * 1000
+// maxEvents is the most timeline events read: one per fault.
+const maxEvents = scenario.MaxFaults
 
 // judgeDamage makes a run whose record is damaged inconclusive: whatever
 // the partial numbers say, they are not a verdict. An aborted run stays

@@ -53,6 +53,12 @@ func TestLimits(t *testing.T) {
 		{"Inf share", limitScenario(phase("10s", "1/s"), "accounts: {hot_share: .inf}\n"), 5, "number"},
 		{"NaN size", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, authsim: {memory: NaNMiB}}\n"), 5, "not a size"},
 		{"huge size", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, authsim: {memory: 1e30GiB}}\n"), 5, "not a size"},
+		// Request templates that could render without bound in time or size.
+		{"range in a body", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{range 1000000000000}}x{{end}}'}}\n"), 5, "range is not allowed"},
+		{"recursive template", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{define \"a\"}}{{template \"a\"}}{{end}}'}}\n"), 5, "not allowed"},
+		{"printf width", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{printf \"%0999999999d\" 1}}'}}\n"), 5, "width or precision"},
+		{"printf star width", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{printf \"%[1]*d\" 99999999 1}}'}}\n"), 5, "width or precision"},
+		{"printf within bounds", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{printf \"%08.2f\" 1.5}}'}}\n"), 0, ""},
 		// A step phase whose pieces would not fit in memory.
 		{"too many steps", limitScenario("    - {duration: 10s, shape: step, from: 1/s, to: 2/s, steps: 1000000}\n", ""), 3, "linear pieces"},
 		{"sine period too short", limitScenario("    - {duration: 720h, shape: sine, mean: 2/s, amplitude: 1/s, period: 1s}\n", ""), 3, "linear pieces"},
