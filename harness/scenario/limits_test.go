@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,27 @@ func TestCheckLimitsAfterScale(t *testing.T) {
 	s.Scale(10)
 	if probs := s.CheckLimits(src); len(probs) == 0 || probs[0].Line != 4 {
 		t.Errorf("1000h passed the limits: %v", probs)
+	}
+}
+
+// TestREADMEQuotesTheLimits: the README's limits table says what the
+// constants are.
+func TestREADMEQuotesTheLimits(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comma := func(n int) string {
+		s := fmt.Sprint(n)
+		for i := len(s) - 3; i > 0; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+		return s
+	}
+	for _, want := range []string{"| " + comma(MaxRate) + "/s |", "| " + MaxDuration.String()[:len(MaxDuration.String())-4] + " (30 days) |",
+		"| " + comma(MaxPayments) + " |", "| " + comma(MaxFaults) + " |", comma(MaxPlanPieces), "| " + comma(MaxAccounts) + " |"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md's limits table lacks %q", want)
+		}
 	}
 }
