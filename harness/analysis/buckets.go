@@ -45,6 +45,24 @@ func (b *buckets) index(d time.Duration) int {
 	return i
 }
 
+// maxSendLag is how far behind its schedule a send may land in the series:
+// a later one counts in the bucket this far on, so a corrupt send time
+// cannot size the series. The send lag histogram's range is the same.
+const maxSendLag = maxLatencyUS * time.Microsecond
+
+// sentIndex returns the bucket of a first attempt sent at sent for a
+// payment scheduled at sched (within the plan), growing the series to hold
+// it.
+func (b *buckets) sentIndex(sent, sched time.Duration) int {
+	i := b.index(sched)
+	j := i
+	if sent > sched {
+		j = int(min(sent/b.width, sched/b.width+maxSendLag/b.width))
+	}
+	b.grow(j + 1)
+	return min(j, len(b.rows)-1)
+}
+
 // grow extends the series to n buckets.
 func (b *buckets) grow(n int) {
 	for i := len(b.rows); i < min(n, b.limit); i++ {

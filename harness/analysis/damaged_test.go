@@ -58,6 +58,14 @@ func TestADamagedRecordIsInconclusive(t *testing.T) {
 			lines[1001] = strings.Replace(lines[1001], ",", ",x", 2)
 			return strings.Join(lines, "\n")
 		}), "attempts.csv.gz: damaged at line 1002: read 1000 attempts", 1000},
+		// A payment scheduled long after the plan's end: the file is corrupt.
+		{"attempts outside the plan", record.File, regzip(func(s string) string {
+			lines := strings.Split(s, "\n")
+			f := strings.Split(lines[1001], ",")
+			f[2] = "9000000000000000000"
+			lines[1001] = strings.Join(f, ",")
+			return strings.Join(lines, "\n")
+		}), "attempts.csv.gz: damaged after 1000 attempts: payment 1000 scheduled at 2500000h0m0s, outside the plan", 1000},
 		// Not gzip at all.
 		{"attempts not gzip", record.File, func([]byte) []byte { return []byte("seq,attempt\n") }, "attempts.csv.gz: damaged at line 1: read 0 attempts", 0},
 		// timeline.json cut inside its first event.

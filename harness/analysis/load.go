@@ -35,11 +35,17 @@ func Load(dir string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a run directory: %w", dir, err)
 	}
-	s, _, err := scenario.Load(filepath.Join(dir, run.ScenarioFile))
+	s, src, err := scenario.Load(filepath.Join(dir, run.ScenarioFile))
 	if err != nil {
 		return nil, fmt.Errorf("scenario copy: %w", err)
 	}
+	if !(meta.DurationScale > 0 && meta.DurationScale <= 100) && meta.DurationScale != 0 { // NaN fails too
+		return nil, fmt.Errorf("%s: duration_scale %g is not from 0 to 100", run.MetaFile, meta.DurationScale)
+	}
 	s.Scale(meta.DurationScale)
+	if probs := s.CheckLimits(src); len(probs) > 0 {
+		return nil, fmt.Errorf("scenario copy scaled by %g: %w", meta.DurationScale, probs)
+	}
 	s.Seed = meta.Seed
 	r := &Run{Dir: dir, Meta: meta, Scenario: s, Plan: traffic.NewPlan(s.Traffic.Phases)}
 	var damage [2]string

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,20 @@ func interrupted(t *testing.T, yaml string, ran time.Duration) string {
 	return dir
 }
 
+// analyzeSeries loads and analyses a run directory with 1 s buckets.
+func analyzeSeries(t *testing.T, dir string) (*Summary, []Bucket) {
+	t.Helper()
+	r, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, series, err := Analyze(r, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, series
+}
+
 // TestWhatRanDecidesTheMemory: a long plan interrupted after 10 s is
 // analysed in memory sized by its 10 s, and its partial report says
 // aborted (exit 4). Before, the series was sized from the plan: 72 h
@@ -56,14 +71,7 @@ func TestWhatRanDecidesTheMemory(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		r, err := Load(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, series, err := Analyze(r, time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, series := analyzeSeries(t, dir)
 		runtime.ReadMemStats(&after)
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 40<<20 {
 			t.Errorf("%s: analysing 10 s allocated %d MB, want under 40 MB", tt.name, alloc>>20)
@@ -74,5 +82,26 @@ func TestWhatRanDecidesTheMemory(t *testing.T) {
 		if s.ExitCode != 4 || s.Verdict != VerdictAborted || s.Requests.Payments == 0 {
 			t.Errorf("%s: verdict %s exit %d, %d payments; want aborted, 4, the partial count", tt.name, s.Verdict, s.ExitCode, s.Requests.Payments)
 		}
+	}
+}
+
+// TestACorruptSendTimeCannotSizeTheSeries: a send time far past the plan
+// counts in a bucket at most the send lag's range (10 min) past its
+// schedule; before, it grew the series to the whole plan (720 h).
+func TestACorruptSendTimeCannotSizeTheSeries(t *testing.T) {
+	dir := interrupted(t, "name: long\ntraffic: {phases: [{name: long, duration: 720h, shape: constant, rate: 10/s}]}\n", 10*time.Second)
+	rewrite(t, dir, record.File, regzip(func(s string) string {
+		lines := strings.Split(s, "\n")
+		f := strings.Split(lines[2], ",")
+		f[3] = "9000000000000000000" // sent_ns
+		lines[2] = strings.Join(f, ",")
+		return strings.Join(lines, "\n")
+	}))
+	s, series := analyzeSeries(t, dir)
+	if want := 11 + int(maxSendLag/time.Second); len(series) > want {
+		t.Errorf("%d buckets, want at most %d", len(series), want)
+	}
+	if s.Requests.Payments != 100 {
+		t.Errorf("%d payments, want all 100", s.Requests.Payments)
 	}
 }

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -59,14 +60,20 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		clarity: ErrorClarity{ByReason: map[string]int{}},
 		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3)}
 	first := map[uint64]time.Duration{}
-	err := record.Read(filepath.Join(r.Dir, record.File), func(a *record.Attempt) error {
+	path := filepath.Join(r.Dir, record.File)
+	err := record.Read(path, func(a *record.Attempt) error {
+		_, seen := first[a.Seq]
+		if (a.Attempt == 1 || !seen) && (a.Scheduled < 0 || a.Scheduled > r.Plan.Duration()) { // the plan scheduled it
+			return fmt.Errorf("%s: damaged after %d attempts: payment %d scheduled at %s, outside the plan (0 to %s)",
+				path, p.attempts.Total(), a.Seq, a.Scheduled, r.Plan.Duration())
+		}
 		p.attempts.add(a.Outcome)
 		p.service.RecordValue(min(max(a.Latency.Microseconds(), 1), maxLatencyUS))
 		if a.Attempt == 1 {
 			first[a.Seq] = a.Scheduled
 			lag := max(a.Sent-a.Scheduled, 0)
 			p.lag.RecordValue(min(max(lag.Microseconds(), 1), maxLatencyUS))
-			i := bs.index(a.Sent) // grows bs.rows: index first
+			i := bs.sentIndex(a.Sent, a.Scheduled) // grows bs.rows: index first
 			b := &bs.rows[i]
 			b.Sent++
 			b.SendLagMS = max(b.SendLagMS, round(float64(lag.Microseconds())/1000, 3))
@@ -102,7 +109,7 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		}
 		return nil
 	})
-	if err != nil { // fn never fails: the file is cut, corrupt or missing
+	if err != nil { // the file is cut, corrupt or missing
 		p.damage, err = err.Error(), nil
 	}
 	p.series = bs.close(r.Meta.Status == run.StatusCompleted)
