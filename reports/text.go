@@ -47,6 +47,9 @@ func recoveryText(f analysis.FaultStats) (impact, recover string) {
 // Terminal prints the end-of-run summary.
 func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	fmt.Fprintf(w, "\n%s  %s  (seed %d, %s)\n", strings.ToUpper(s.Verdict), s.Scenario, s.Seed, s.Status)
+	for _, d := range s.Damaged {
+		fmt.Fprintf(w, "  PARTIAL: the numbers below cover only what could be read: %s\n", d)
+	}
 	for _, line := range validityLines(s) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
@@ -138,6 +141,9 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 		p("%s\n\n", s.Description)
 	}
 	p("Seed %d, run %s, status %s, target %s, %.0f s of load.\n\n", s.Seed, s.RunID, s.Status, s.Target.Kind, s.DurationS)
+	for _, d := range s.Damaged {
+		p("**Partial: the numbers below cover only what could be read:** %s.\n\n", d)
+	}
 	for _, line := range validityLines(s) {
 		p("**%s**\n\n", line)
 	}

@@ -228,6 +228,19 @@ func bench(args []string) error {
 	if rep.acc, err = accuracy(self, vegetaBin, url, dir, *quick); err != nil {
 		return err
 	}
+	long := time.Hour
+	if *quick {
+		long = time.Minute
+	}
+	fmt.Printf("5. memory of the analysis of a recorded %s at %.0f/s\n", long, c.cpuRate)
+	adir := filepath.Join(dir, "analysis")
+	if err := os.Mkdir(adir, 0o755); err != nil {
+		return err
+	}
+	if rep.analysis, err = analyseLong(long, c.cpuRate, adir); err != nil {
+		return err
+	}
+	fmt.Println("  " + rep.analysis.line())
 	rep.took = time.Since(start)
 	return rep.write()
 }

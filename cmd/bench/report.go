@@ -14,13 +14,14 @@ import (
 
 // report is what one make bench measured.
 type report struct {
-	cfg     config
-	maxRate [2]float64
-	cpu     [2]time.Duration
-	cpuRSS  [2]uint64
-	soak    run
-	acc     accuracyResult
-	took    time.Duration
+	cfg      config
+	maxRate  [2]float64
+	cpu      [2]time.Duration
+	cpuRSS   [2]uint64
+	soak     run
+	acc      accuracyResult
+	analysis analysisResult
+	took     time.Duration
 }
 
 func ratio(a, b float64) string {
@@ -67,6 +68,7 @@ func (r *report) write() error {
 		r.acc.activeS, r.acc.revertS)
 	p("reported time to impact %s and time to recover %s; the truth is 0 and 0, to within one bucket (%g s).\n",
 		optS(r.acc.tti), optS(r.acc.ttr), r.acc.bucketS)
+	p("\n%s\n", r.analysis.line())
 	os.Stdout.WriteString("\n" + b.String())
 	return os.WriteFile(r.cfg.out, []byte(b.String()), 0o644)
 }

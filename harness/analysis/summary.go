@@ -69,6 +69,9 @@ type Summary struct {
 	// Audit is the audit of money invariants; nil when the target gave no
 	// ledger to audit.
 	Audit *audit.Result `json:"audit"`
+	// Damaged names each run file that was cut short or corrupt, and how
+	// far it was read: the numbers above are partial (verdict record_damaged).
+	Damaged []string `json:"damaged,omitempty"`
 }
 
 // Requests counts payments by final outcome, with the load's totals.
@@ -209,6 +212,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 	}
 	s.Validity.Reasons, s.Validity.Warnings, s.Validity.Unconfirmed = invalidReasons(s), warnings(s), unconfirmed(s)
 	s.Verdict, s.ExitCode = verdict(s)
+	judgeDamage(s, damaged(r, p))
 	return s, p.series, nil
 }
 
@@ -303,9 +307,6 @@ func generator(r *Run, p *pass) Generator {
 	}
 	if n > 0 && saturated*10 > n {
 		reasons = append(reasons, fmt.Sprintf("the generator's CPU was saturated in %d of %d seconds", saturated, n))
-	}
-	if p.truncated {
-		reasons = append(reasons, "the attempts file was cut short")
 	}
 	if r.Meta.Status == run.StatusCompleted && r.Meta.Sent < r.Meta.Planned {
 		reasons = append(reasons, fmt.Sprintf("sent %d of %d planned payments", r.Meta.Sent, r.Meta.Planned))

@@ -130,13 +130,14 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, record.ErrTruncated) {
+	var damaged *record.DamagedError
+	if err != nil && !errors.As(err, &damaged) {
 		return Result{}, err
 	}
 	res := Result{Checked: true, Keys: len(a.keys), LedgerRecords: l.Records, Source: l.Source.Kind, Coverage: coverage(l)}
 	var notes []string
-	if errors.Is(err, record.ErrTruncated) {
-		notes = append(notes, "the attempts file was cut short: keys sent after the cut are unknown to the audit")
+	if damaged != nil {
+		notes = append(notes, damaged.Error()+": keys sent after it are unknown to the audit")
 	}
 	if l.UnknownAccounts > 0 {
 		notes = append(notes, fmt.Sprintf("%d ledger entries name an account the provisioning did not create", l.UnknownAccounts))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -34,6 +35,9 @@ var compareCommand = command{
 			var caps [2]map[float64]float64
 			for i, dir := range args {
 				s, err := summaryOf(dir)
+				if exitcode.Of(err) == exitcode.SLOBreached {
+					return err // a damaged summary: inconclusive
+				}
 				if err != nil {
 					return exitcode.Invalidf("give directories that authquake run or capacity wrote", "compare: %s: %v", dir, err)
 				}
@@ -58,9 +62,19 @@ var compareCommand = command{
 // summaryOf reads a run's summary.json, computing it if it is missing; nil
 // for a capacity directory.
 func summaryOf(dir string) (*analysis.Summary, error) {
-	if b, err := os.ReadFile(filepath.Join(dir, reports.SummaryFile)); err == nil {
+	path := filepath.Join(dir, reports.SummaryFile)
+	if b, err := os.ReadFile(path); err == nil {
 		var s analysis.Summary
-		return &s, json.Unmarshal(b, &s)
+		if err := json.Unmarshal(b, &s); err != nil {
+			read := int64(0)
+			var serr *json.SyntaxError
+			if errors.As(err, &serr) {
+				read = serr.Offset
+			}
+			return nil, exitcode.New(exitcode.SLOBreached, fmt.Errorf("compare: %s is damaged: read %d of %d bytes: %v", path, read, len(b), err),
+				"authquake report "+dir+" recomputes it")
+		}
+		return &s, nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "capacity.json")); err == nil {
 		return nil, nil

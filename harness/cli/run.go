@@ -36,7 +36,7 @@ var runCommand = command{
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake run SCENARIO.yaml", "run: want one scenario file, got %d arguments", len(args))
 			}
-			if *scale <= 0 || *scale > 100 {
+			if !(*scale > 0 && *scale <= 100) { // NaN fails too
 				return exitcode.Invalidf("e.g. --duration-scale 0.1", "run: --duration-scale must be more than 0 and at most 100")
 			}
 			tty := isTerminal(os.Stdout)

@@ -1,12 +1,12 @@
 package load
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"text/template"
 	"text/template/parse"
 
+	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -28,7 +28,7 @@ type part struct {
 var fields = map[string]bool{"AccountID": true, "AccountRef": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true}
 
 func compile(name, src string) (*text, error) {
-	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	t, err := scenario.ParseTemplate(name, src)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
@@ -69,6 +69,23 @@ func simpleField(n *parse.ActionNode) (string, bool) {
 	return f.Ident[0], true
 }
 
+// capped is a buffer that refuses to grow past max: a write past it stops
+// the template.
+type capped struct {
+	b   []byte
+	max int
+}
+
+var errTooLong = fmt.Errorf("the request template renders more than %d bytes", scenario.MaxRequestBytes)
+
+func (c *capped) Write(p []byte) (int, error) {
+	if len(c.b)+len(p) > c.max {
+		return 0, errTooLong
+	}
+	c.b = append(c.b, p...)
+	return len(p), nil
+}
+
 // view is what templates see. A field added here is allowed in templates at
 // once: CheckTemplates lists the fields from this type.
 type view struct {
@@ -84,9 +101,9 @@ func viewOf(p *traffic.Payment) view {
 // render appends the template for payment p to b.
 func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) {
 	if c.parts == nil {
-		var buf bytes.Buffer
+		buf := capped{max: scenario.MaxRequestBytes}
 		err := c.tmpl.Execute(&buf, viewOf(p))
-		return append(b, buf.Bytes()...), err
+		return append(b, buf.b...), err
 	}
 	for _, pt := range c.parts {
 		switch pt.field {

@@ -73,31 +73,39 @@ type Result struct {
 // Load reads a scenario and checks its faults and its request templates
 // (rendered for sample payments): every problem at once.
 func Load(path string) (*scenario.Scenario, error) {
+	s, _, err := loadScenario(path)
+	return s, err
+}
+
+func loadScenario(path string) (*scenario.Scenario, *scenario.Source, error) {
 	s, src, err := scenario.Load(path)
 	if err != nil {
-		return nil, exitcode.New(exitcode.Invalid, err, "")
+		return nil, nil, exitcode.New(exitcode.Invalid, err, "")
 	}
 	probs := append(fault.Check(s, src), load.CheckTemplates(s, src)...)
 	if len(probs) > 0 {
 		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
-		return nil, exitcode.New(exitcode.Invalid, probs, "")
+		return nil, nil, exitcode.New(exitcode.Invalid, probs, "")
 	}
-	return s, nil
+	return s, src, nil
 }
 
 // Run carries out a scenario. The error is for the harness only: a run that
 // a stop condition or an interrupt ended returns its Result with the status
 // in Meta and an exit-code-4 error.
 func Run(ctx context.Context, o Options) (res *Result, err error) {
-	s, err := Load(o.Scenario)
+	s, src, err := loadScenario(o.Scenario)
 	if err != nil {
 		return nil, err
 	}
-	if o.DurationScale <= 0 {
+	if !(o.DurationScale > 0) {
 		o.DurationScale = 1
 	}
 	unscaled, planned := s.Accounts, traffic.NewPlan(s.Traffic.Phases).Total()
 	s.Scale(o.DurationScale)
+	if probs := s.CheckLimits(src); len(probs) > 0 { // a scale can push a valid file past them
+		return nil, exitcode.New(exitcode.Invalid, probs, fmt.Sprintf("--duration-scale %g makes the scenario too long", o.DurationScale))
+	}
 	var warnings []string
 	if w := s.ScaleWarning(unscaled, float64(planned), float64(traffic.NewPlan(s.Traffic.Phases).Total()), o.DurationScale); w != "" {
 		warnings = append(warnings, w)

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"text/template"
 
 	"github.com/authquake/authquake/targets/authsim/ledger"
 )
@@ -92,6 +91,7 @@ func (s *Scenario) Validate(src *Source) Problems {
 			v.share(p+".failure_ratio", *c.FailureRatio)
 		}
 	}
+	s.validateLimits(v)
 	return v.probs
 }
 
@@ -164,12 +164,12 @@ func (s *Scenario) validateTarget(v *validator) {
 		v.errf("$.target.request.path", "", "must start with /")
 	}
 	for name, text := range map[string]string{"path": rq.Path, "body": rq.Body} {
-		if _, err := template.New(name).Parse(text); err != nil {
+		if _, err := ParseTemplate(name, text); err != nil {
 			v.errf("$.target.request."+name, "fields: .AccountID .AmountMinor .Currency .MerchantID .IdempotencyKey", "bad template: %v", err)
 		}
 	}
 	for k, text := range rq.Headers {
-		if _, err := template.New(k).Parse(text); err != nil {
+		if _, err := ParseTemplate(k, text); err != nil {
 			v.errf("$.target.request.headers."+k, "", "bad template: %v", err)
 		}
 	}
