@@ -218,10 +218,11 @@ func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Atte
 		}
 	}
 	resp, err := s.inner.RoundTrip(req)
-	var answer []byte
+	var answer *[]byte
 	if err == nil {
-		answer, err = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		answer, err = readAnswer(resp.Body)
 		resp.Body.Close()
+		defer answers.Put(answer)
 	}
 	a.Latency = time.Since(start)
 	if err != nil {
@@ -229,9 +230,39 @@ func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Atte
 		return nil // a failed request is data, not a harness error
 	}
 	a.Status = resp.StatusCode
-	a.Outcome, a.Code, a.Reason = s.classify.Answer(resp.StatusCode, answer)
+	a.Outcome, a.Code, a.Reason = s.classify.Answer(resp.StatusCode, *answer)
 	a.RetryAfter = resp.Header.Get("Retry-After")
 	return nil
+}
+
+// maxAnswer is the most of an answer that is read: classification needs the
+// head of a small JSON body, never megabytes.
+const maxAnswer = 64 << 10
+
+// answers are reusable buffers for answers: classification copies what it
+// keeps (code, reason), so the buffer goes back once the attempt is judged.
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// readAnswer reads up to maxAnswer bytes of body into a pooled buffer.
+func readAnswer(body io.Reader) (*[]byte, error) {
+	bp := answers.Get().(*[]byte)
+	b := (*bp)[:0]
+	for len(b) < maxAnswer {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow
+		}
+		n, err := body.Read(b[len(b):min(cap(b), maxAnswer)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*bp = b
+			return bp, err
+		}
+	}
+	*bp = b
+	return bp, nil
 }
 
 func (s *sender) retryable(a *record.Attempt) bool {
