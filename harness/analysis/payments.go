@@ -47,6 +47,7 @@ type pass struct {
 	declines  map[string]int
 	validity  Validity
 	truncated bool
+	flows     flowsAcc // captures, voids, reversals: kept apart from the payments
 }
 
 // read streams the attempts once, filling the series (bucket wide) and the
@@ -58,7 +59,7 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		generic[strings.ToLower(g)] = true
 	}
 	p := &pass{buckets: make([]*acc, n), series: make([]Bucket, n), total: newAcc(), declines: map[string]int{},
-		clarity: ErrorClarity{ByReason: map[string]int{}},
+		clarity: ErrorClarity{ByReason: map[string]int{}}, flows: flowsAcc{},
 		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3)}
 	for i := range p.series {
 		from, to := time.Duration(i)*bucket, time.Duration(i+1)*bucket
@@ -69,6 +70,10 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 	idx := func(d time.Duration) int { return min(max(int(d/bucket), 0), n-1) }
 	first := map[uint64]time.Duration{}
 	err := record.Read(filepath.Join(r.Dir, record.File), func(a *record.Attempt) error {
+		if a.FollowUp() {
+			p.flows.add(a)
+			return nil
+		}
 		p.attempts.add(a.Outcome)
 		p.validity.add(a)
 		p.service.RecordValue(min(max(a.Latency.Microseconds(), 1), maxLatencyUS))
