@@ -14,6 +14,7 @@ var pageSrc string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"pct": pct, "auditLine": auditLine, "coverageLine": coverageLine, "opt": func(f *float64) string { return opt(f, " s") },
+	"refused":  refused,
 	"recovery": func(f analysis.FaultStats) []string { i, r := recoveryText(f); return []string{i, r} },
 }).Parse(pageSrc))
 

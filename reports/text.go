@@ -75,6 +75,9 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 		}
 		fmt.Fprintf(w, "  SLO %-18s %s  value %s  limit %g %s\n", r.Name, mark, opt(r.Value, ""), r.Limit, r.Note)
 	}
+	for _, f := range s.Flows {
+		fmt.Fprintf(w, "  %s\n", flowLine(f))
+	}
 	fmt.Fprintf(w, "  errors with a specific reason: %s of %d failures\n", pct(s.ErrorClarity.SpecificShare), s.ErrorClarity.Failed)
 	fmt.Fprintf(w, "  %s\n", auditLine(s))
 	if c := coverageLine(s); c != "" {
@@ -212,6 +215,7 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	}
 	table("failure (code reason)", c.ByReason)
 	table("decline (code reason)", s.Declines)
+	flowsMarkdown(w, s)
 	p("## Money audit\n\n%s.\n\n", auditLine(s))
 	if c := coverageLine(s); c != "" {
 		p("%s.\n\n", strings.ToUpper(c[:1])+c[1:])

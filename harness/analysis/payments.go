@@ -46,7 +46,8 @@ type pass struct {
 	clarity  ErrorClarity
 	declines map[string]int
 	validity Validity
-	damage   string // how the attempts file was damaged, and how far it was read
+	damage   string   // how the attempts file was damaged, and how far it was read
+	flows    flowsAcc // captures, voids, reversals: kept apart from the payments
 }
 
 // read streams the attempts once, filling the series (bucket wide) and the
@@ -58,11 +59,15 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		generic[strings.ToLower(g)] = true
 	}
 	p := &pass{total: newAcc(), declines: map[string]int{},
-		clarity: ErrorClarity{ByReason: map[string]int{}},
+		clarity: ErrorClarity{ByReason: map[string]int{}}, flows: flowsAcc{},
 		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3)}
 	first := map[uint64]time.Duration{}
 	path := filepath.Join(r.Dir, record.File)
 	err := record.Read(path, func(a *record.Attempt) error {
+		if a.FollowUp() { // scheduled after its payment: not on the plan's clock
+			p.flows.add(a)
+			return nil
+		}
 		_, seen := first[a.Seq]
 		if (a.Attempt == 1 || !seen) && (a.Scheduled < 0 || a.Scheduled > r.Plan.Duration()) { // the plan scheduled it
 			return fmt.Errorf("%s: damaged after %d attempts: payment %d scheduled at %s, outside the plan (0 to %s)",

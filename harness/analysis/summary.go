@@ -72,6 +72,9 @@ type Summary struct {
 	// Damaged names each run file that was cut short or corrupt, and how
 	// far it was read: the numbers above are partial (verdict record_damaged).
 	Damaged []string `json:"damaged,omitempty"`
+	// Flows are the payments' follow-up calls (capture, void, reverse), per
+	// call; absent when the scenario has no flow.
+	Flows []FlowStats `json:"flows,omitempty"`
 }
 
 // Requests counts payments by final outcome, with the load's totals.
@@ -168,7 +171,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		BucketS: bs, FailureRatio: total.FailureRatio, Latency: total.Latency, ServiceLatency: percentiles(p.service),
 		Requests: Requests{Planned: m.Planned, Sent: m.Sent, Attempts: p.attempts.Total(), Retries: p.retries,
 			Payments: total.Payments, Outcomes: total.Outcomes},
-		ErrorClarity: p.clarity, Declines: p.declines}
+		ErrorClarity: p.clarity, Declines: p.declines, Flows: p.flows.stats()}
 	s.ErrorClarity.close()
 	for i, sp := range r.Plan.Spans() {
 		w := windows[i]

@@ -70,10 +70,13 @@ var names = map[string]string{
 	"I10": "captured more than the authorised amount",
 	"I11": "open hold after a voided or reversed payment",
 	"I12": "held plus posted over the account's limit",
+	"I13": "lost capture: a capture the client saw acknowledged is not captured in the ledger",
+	"I14": "void or reversal acknowledged, but the ledger still holds (or captured) the money",
+	"I15": "captured amount differs from the amount the capture asked for",
 }
 
 // Invariants lists the invariant ids in order.
-var Invariants = []string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12"}
+var Invariants = []string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12", "I13", "I14", "I15"}
 
 // Name returns an invariant's description.
 func Name(inv string) string { return names[inv] }
@@ -86,6 +89,9 @@ type told struct {
 	declined  bool
 	answers   map[string]bool // distinct definitive answers, "outcome code"
 	ambiguous bool            // some attempt may have reached the service without an answer
+	// Follow-ups the service acknowledged, and the amount the capture asked for.
+	captured, voided, reversed bool
+	captureAmount              int64
 }
 
 type auditor struct {
@@ -115,6 +121,10 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 		if t == nil {
 			t = &told{account: at.Account, amount: at.Amount, answers: map[string]bool{}}
 			a.keys[at.Key] = t
+		}
+		if at.FollowUp() {
+			t.followUp(at)
+			return nil
 		}
 		switch {
 		case at.Outcome == record.Approved:
@@ -147,6 +157,7 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 	a.phantoms(l)
 	a.accounts(l, timeline, base)
 	a.holds(l)
+	a.flows(l)
 	a.unchecked(res.Coverage)
 	if res.Indeterminate.Unknown > 0 {
 		res.Inconclusive = true
@@ -237,6 +248,14 @@ func toldText(t *told) string {
 	sort.Strings(parts)
 	if t.ambiguous {
 		parts = append(parts, "no answer")
+	}
+	for _, f := range []struct {
+		ack  bool
+		text string
+	}{{t.captured, "capture acknowledged"}, {t.voided, "void acknowledged"}, {t.reversed, "reversal acknowledged"}} {
+		if f.ack {
+			parts = append(parts, f.text)
+		}
 	}
 	if len(parts) == 0 {
 		return "nothing definite"

@@ -32,7 +32,7 @@ func FuzzRequestTemplate(f *testing.F) {
 			return
 		}
 		var want bytes.Buffer
-		if err := c.tmpl.Execute(&want, viewOf(p)); err != nil {
+		if err := c.tmpl.Execute(&want, viewOf(p, "")); err != nil {
 			t.Fatalf("the fast path rendered what text/template refuses: %v", err)
 		}
 		if !bytes.Equal(out, want.Bytes()) {

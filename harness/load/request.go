@@ -25,7 +25,7 @@ type part struct {
 
 // fields are the view's fields that render by concatenation (the fast path
 // of render); a template may refer to any field of view (see viewFields).
-var fields = map[string]bool{"AccountID": true, "AccountRef": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true}
+var fields = map[string]bool{"AccountID": true, "AccountRef": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true, "AuthID": true}
 
 func compile(name, src string) (*text, error) {
 	t, err := scenario.ParseTemplate(name, src)
@@ -91,18 +91,25 @@ func (c *capped) Write(p []byte) (int, error) {
 type view struct {
 	AccountID, AccountRef, Currency, MerchantID, IdempotencyKey string
 	AmountMinor                                                 int64
+	// AuthID is the service's id of the authorisation, in capture and void
+	// requests (empty in the authorisation itself).
+	AuthID string
 }
 
-func viewOf(p *traffic.Payment) view {
+func viewOf(p *traffic.Payment, authID string) view {
 	return view{AccountID: p.AccountID, AccountRef: p.AccountRef, Currency: p.Currency, MerchantID: p.MerchantID, IdempotencyKey: p.IdempotencyKey,
-		AmountMinor: p.AmountMinor}
+		AmountMinor: p.AmountMinor, AuthID: authID}
 }
 
 // render appends the template for payment p to b.
-func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) {
+func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) { return c.renderFor(b, p, "") }
+
+// renderFor appends the template for a call of payment p's flow, about the
+// authorisation authID, to b.
+func (c *text) renderFor(b []byte, p *traffic.Payment, authID string) ([]byte, error) {
 	if c.parts == nil {
 		buf := capped{max: scenario.MaxRequestBytes}
-		err := c.tmpl.Execute(&buf, viewOf(p))
+		err := c.tmpl.Execute(&buf, viewOf(p, authID))
 		return append(b, buf.b...), err
 	}
 	for _, pt := range c.parts {
@@ -121,6 +128,8 @@ func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) {
 			b = append(b, p.MerchantID...)
 		case "IdempotencyKey":
 			b = append(b, p.IdempotencyKey...)
+		case "AuthID":
+			b = append(b, authID...)
 		}
 	}
 	return b, nil

@@ -66,7 +66,7 @@ func Read(path string, fn func(*Attempt) error) error {
 		return damaged(1, err)
 	}
 	switch strings.Join(head, ",") {
-	case strings.Join(Columns, ","), strings.Join(Columns[:v1Columns], ","):
+	case strings.Join(Columns, ","), strings.Join(Columns[:v2Columns], ","), strings.Join(Columns[:v1Columns], ","):
 	default:
 		return damaged(1, fmt.Errorf("unknown columns %.200q", strings.Join(head, ",")))
 	}
@@ -106,9 +106,12 @@ func parse(rec []string, a *Attempt) error {
 	a.Code, a.Reason, a.Error, a.Key, a.Account = rec[7], rec[8], rec[9], rec[10], rec[11]
 	a.Merchant = rec[13]
 	a.Duplicate, a.Final = rec[14] == "1", rec[15] == "1"
-	a.RetryAfter = ""
+	a.RetryAfter, a.Call, a.AuthID = "", Authorize, ""
 	if len(rec) > v1Columns {
 		a.RetryAfter = rec[16]
+	}
+	if len(rec) > v2Columns {
+		a.Call, a.AuthID = call(rec[17]), rec[18]
 	}
 	return nil
 }
@@ -136,4 +139,14 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 		return 0, errLineTooLong
 	}
 	return n, err
+}
+
+// call returns the constant for a call's name (no string kept per line).
+func call(s string) Call {
+	for _, c := range Calls {
+		if string(c) == s {
+			return c
+		}
+	}
+	return Call(s)
 }

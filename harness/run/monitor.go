@@ -76,7 +76,7 @@ func (m *monitor) Sent(at time.Duration) {
 // Record counts a payment when its final attempt ends (load.Sink): its
 // outcome is what the user saw, its latency runs from its first schedule.
 func (m *monitor) Record(a *record.Attempt) {
-	if !a.Final {
+	if !a.Final || a.FollowUp() { // captures, voids, reversals are not payments
 		return
 	}
 	m.mu.Lock()

@@ -44,6 +44,7 @@ func (s *Scenario) Validate(src *Source) Problems {
 	s.validateRequests(v)
 	s.validateSetup(v)
 	s.validateLedger(v)
+	s.validateFlow(v)
 	a := s.Accounts
 	if a.Count < 1 {
 		v.errf("$.accounts.count", "", "must be at least 1")
