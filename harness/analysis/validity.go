@@ -121,10 +121,15 @@ func collision(v Validity) string {
 
 // warnings are what the reader should know that does not change the verdict.
 func warnings(s *Summary) []string {
+	var out []string
 	if v := s.Validity; v.FirstDuplicates > 0 && 2*v.FirstDuplicates <= v.FirstAttempts {
-		return []string{collision(v)}
+		out = append(out, collision(v))
 	}
-	return nil
+	if q := s.Requests; q.Approved == 0 && q.Declined > 0 && q.Declined*2 > q.Payments {
+		out = append(out, fmt.Sprintf("no payment was approved (%d of %d declined): the approval path was not tested; "+
+			"check that the accounts exist in the service (setup) and have credit", q.Declined, q.Payments))
+	}
+	return out
 }
 
 // unconfirmed says why outcomes are unconfirmed: some payments were accepted

@@ -135,6 +135,20 @@ func TestFewCollisionsWarn(t *testing.T) {
 	}
 }
 
+// TestNoApprovalWarns: a run whose every answer was a decline (accounts that
+// do not exist in the service, say) never tested an approval: it says so.
+func TestNoApprovalWarns(t *testing.T) {
+	s := healthy()
+	s.Requests.Declined, s.Requests.Approved = s.Requests.Payments, 0
+	if w := warnings(s); len(w) != 1 || !strings.Contains(w[0], "no payment was approved") {
+		t.Errorf("warnings %q", w)
+	}
+	s.Requests.Approved, s.Requests.Declined = 1, s.Requests.Payments-1
+	if w := warnings(s); len(w) != 0 {
+		t.Errorf("warnings %q with one approval", w)
+	}
+}
+
 func TestValidityCounts(t *testing.T) {
 	tests := []struct {
 		a                            record.Attempt
