@@ -59,7 +59,7 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		generic[strings.ToLower(g)] = true
 	}
 	p := &pass{total: newAcc(), declines: map[string]int{},
-		clarity: ErrorClarity{ByReason: map[string]int{}}, flows: flowsAcc{},
+		clarity: ErrorClarity{ByReason: map[string]int{}}, flows: flowsAcc{}, validity: newValidity(r.Scenario.Target.Response),
 		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3)}
 	first := map[uint64]time.Duration{}
 	path := filepath.Join(r.Dir, record.File)

@@ -61,4 +61,3 @@ func TestSQLSteps(t *testing.T) {
 		t.Errorf("error %v, want step again, account acct-000001 and Postgres' duplicate key", err)
 	}
 }
-
