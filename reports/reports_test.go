@@ -98,6 +98,7 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Skip("chromium not installed")
 	}
 	dir := copyRun(t)
+	writeServiceScrapes(t, dir)
 	render(t, dir)
 	page := "file://" + filepath.Join(dir, HTMLFile)
 	args := []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"}
@@ -115,8 +116,14 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Errorf("console errors:\n%s", logs)
 	}
 	charts := regexp.MustCompile(`(?s)<svg class="chart" id="([a-z]+)".*?</svg>`).FindAllSubmatch(dom, -1)
-	if len(charts) != 5 {
-		t.Errorf("%d charts in the page, want 5 (rate, outcomes, latency, cpu, memory)", len(charts))
+	if len(charts) != 7 {
+		t.Errorf("%d charts in the page, want 7 (rate, outcomes, latency, service latency, service in flight, cpu, memory)", len(charts))
+	}
+	for _, want := range []string{`id="servicelatency"`, `<title>service p99</title>`, `<title>client p99</title>`, `id="serviceinflight"`,
+		"The service's own view", "by its own metrics"} {
+		if !strings.Contains(string(dom), want) {
+			t.Errorf("the page lacks %s: the service's metrics are not shown", want)
+		}
 	}
 	for _, c := range charts {
 		drawn := regexp.MustCompile(`<(polyline|polygon)[^>]* points="[0-9.]+,[0-9.]+ [0-9.]+,[0-9.]+`).Match(c[0])

@@ -16,6 +16,7 @@ import (
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/svcmetrics"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -27,6 +28,8 @@ type Run struct {
 	Plan     *traffic.Plan
 	Timeline []fault.Event
 	Samples  []run.Sample
+	// Service are the scrapes of the service's own metrics; nil when none were taken.
+	Service []svcmetrics.Scrape
 }
 
 // Load reads a run directory.
@@ -56,6 +59,9 @@ func Load(dir string) (*Run, error) {
 				r.Samples = append(r.Samples, s)
 			}
 		}
+	}
+	if r.Service, err = svcmetrics.Read(filepath.Join(dir, svcmetrics.File)); err != nil && !os.IsNotExist(err) {
+		return nil, fmt.Errorf("service metrics: %w", err)
 	}
 	return r, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/svcmetrics"
 )
 
 // SchemaVersion names the summary.json format (reports/SCHEMA.md).
@@ -69,6 +70,9 @@ type Summary struct {
 	// Audit is the audit of money invariants; nil when the target gave no
 	// ledger to audit.
 	Audit *audit.Result `json:"audit"`
+	// ServiceMetrics is the service's own view from its Prometheus metrics;
+	// nil when none were scraped.
+	ServiceMetrics *svcmetrics.Summary `json:"service_metrics,omitempty"`
 }
 
 // Requests counts payments by final outcome, with the load's totals.
@@ -198,6 +202,9 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 			Before: fws[i].before.acc.stats(), During: fws[i].during.acc.stats(), After: fws[i].after.acc.stats()})
 	}
 	s.Generator = generator(r, p)
+	if m := r.Scenario.Target.MetricsSource(); m != nil && len(r.Service) > 0 {
+		s.ServiceMetrics = svcmetrics.Summarize(r.Service, m.Latency, m.InFlight)
+	}
 	if s.Audit, err = runAudit(r); err != nil {
 		return nil, nil, fmt.Errorf("audit: %w", err)
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/svcmetrics"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -215,6 +216,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	defer cancel()
 	started, ticking := make(chan struct{}), make(chan struct{})
 	var smp *sampler
+	var svc *svcmetrics.Scraper
 	go func() {
 		defer close(ticking)
 		began := atk.Began()
@@ -227,6 +229,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 				smp.container(runCtx, tgt.docker, role, c.GetContainerID())
 			}
 		}
+		svc = scrapeService(runCtx, s, tgt, dir, began, o.AllowRemote, o.Log)
 		close(started)
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
@@ -273,6 +276,10 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	errs := []error{w.Close(), writeJSON(dir, TimelineFile, tl.Events())}
 	if smp != nil {
 		errs = append(errs, smp.close())
+	}
+	if svc != nil {
+		_, serr := svc.Close()
+		errs = append(errs, serr)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return exitcode.New(exitcode.Environment, fmt.Errorf("save results: %w", err), "")

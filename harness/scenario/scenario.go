@@ -54,6 +54,8 @@ type Target struct {
 	Request RequestTemplate `yaml:"request,omitempty" json:"request,omitempty"`
 	// Response says how to classify an answer; the defaults match authsim.
 	Response ResponseRules `yaml:"response,omitempty" json:"response,omitempty"`
+	// Metrics is where the service's Prometheus metrics are, scraped into the report; authsim's by default.
+	Metrics *ServiceMetrics `yaml:"metrics,omitempty" json:"metrics,omitempty"`
 }
 
 // AuthsimTarget configures the bundled reference service.
