@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"html/template"
 
 	"github.com/authquake/authquake/harness/analysis"
@@ -38,4 +39,19 @@ func serviceCharts(s *analysis.Summary, series []analysis.Bucket, xs []float64, 
 	inf := chart{id: "serviceinflight", title: "Requests in flight inside the service (" + m.InFlightMetric + ")", unit: "requests", xs: xs, spans: spans, marks: marks}
 	_, inf.lines = resample(inflight, xs, s.BucketS, []string{"#00838f"})
 	return []template.HTML{lat.svg(), inf.svg()}
+}
+
+// serviceLine sums up the service's own view for the terminal and the
+// Markdown report ("" when its metrics were not scraped).
+func serviceLine(s *analysis.Summary) string {
+	m := s.ServiceMetrics
+	if m == nil {
+		return ""
+	}
+	down := ""
+	if m.Failed > 0 {
+		down = fmt.Sprintf(", %d scrapes unanswered", m.Failed)
+	}
+	return fmt.Sprintf("service's own metrics: p50 %.1f ms, p99 %.1f ms (client p99 %.1f ms from the scheduled send), at most %.0f in flight; %d scrapes%s",
+		m.LatencyP50MS, m.LatencyP99MS, s.Latency.P99, m.InFlightMax, m.Scrapes, down)
 }

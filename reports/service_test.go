@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/authquake/authquake/harness/svcmetrics"
@@ -60,5 +61,9 @@ func TestServiceMetricsInSummary(t *testing.T) {
 	}
 	if p := m.Points[8]; p.P99MS <= 25 || p.MeanMS != 400 {
 		t.Errorf("during the spike: %+v", p)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, MarkdownFile))
+	if !strings.Contains(string(md), "## The service's own view") || !strings.Contains(string(md), "at most 20 in flight") {
+		t.Errorf("report.md does not show the service's view")
 	}
 }

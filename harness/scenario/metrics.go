@@ -48,7 +48,7 @@ func (t *Target) MetricsSource() *ServiceMetrics {
 	if t.Metrics != nil {
 		m = *t.Metrics
 	}
-	if m.Path == "" {
+	if m.Path == "" && m.URL == "" {
 		m.Path = DefaultMetricsPath
 	}
 	if m.Latency == "" {
