@@ -1,9 +1,13 @@
 package run
 
 import (
+	"net/http"
 	"path/filepath"
 	"testing"
 
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/authquake/authquake/harness/live"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/svcmetrics"
@@ -12,11 +16,35 @@ import (
 // TestAuthsimMetricsScraped runs authsim for five seconds with a slow
 // database in the middle: its own metrics were scraped every second, the
 // service counted at least the payments the client got an answer to while
-// it was scraped, and its latency rose while the database was slow.
+// it was scraped, and its latency rose while the database was slow. The
+// live endpoint, scraped after the run, counts what the run recorded.
 func TestAuthsimMetricsScraped(t *testing.T) {
-	res, err := runScenario(t, "service-metrics.yaml")
+	exp := live.New()
+	srv, err := live.Serve("127.0.0.1:0", false, exp)
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer srv.Close()
+	res, err := runScenario(t, "service-metrics.yaml", func(o *Options) { o.Live = exp })
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p expfmt.TextParser
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := 0.0
+	for _, m := range fams["authquake_attempts_total"].GetMetric() {
+		attempts += m.GetCounter().GetValue()
+	}
+	if sent := fams["authquake_payments_sent_total"].GetMetric()[0].GetCounter().GetValue(); sent != float64(res.Meta.Sent) || attempts != float64(res.Meta.Attempts) {
+		t.Errorf("live endpoint: %v sent, %v attempts; run.json: %d, %d", sent, attempts, res.Meta.Sent, res.Meta.Attempts)
 	}
 	scrapes, err := svcmetrics.Read(filepath.Join(res.Dir, svcmetrics.File))
 	if err != nil {
