@@ -42,6 +42,10 @@ var trendCommand = command{
 				if err != nil || s == nil {
 					return exitcode.Invalidf("give directories that authquake run wrote (not capacity runs)", "trend: %s: no summary: %v", dir, err)
 				}
+				if len(in) > 0 && s.Scenario != in[0].Summary.Scenario {
+					return exitcode.Invalidf("give the runs of one scenario, e.g. authquake trend results/promo_midnight-spike-*",
+						"trend: %s ran %s, %s ran %s: a trend compares runs of one scenario", in[0].Name, in[0].Summary.Scenario, dir, s.Scenario)
+				}
 				in = append(in, reports.TrendInput{Name: filepath.Base(filepath.Clean(dir)), Started: meta.Started, Summary: s})
 			}
 			t := reports.Trend(in, thresholds())

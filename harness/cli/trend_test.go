@@ -29,6 +29,11 @@ func TestTrendCommand(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+	// Runs of two scenarios: invalid input, exit 2.
+	if _, err := cmd("trend", runs[0], filepath.Join("..", "..", "reports", "testdata", "run")); exitcode.Of(err) != exitcode.Invalid ||
+		!strings.Contains(err.Error(), "one scenario") {
+		t.Errorf("trend over two scenarios: %v (exit %d), want exit 2 naming the mix", err, exitcode.Of(err))
+	}
 	// A directory that no run wrote: invalid input, exit 2.
 	if _, err := cmd("trend", runs[0], t.TempDir()); exitcode.Of(err) != exitcode.Invalid {
 		t.Errorf("trend over a non-run directory: exit %d, want 2", exitcode.Of(err))
