@@ -10,7 +10,7 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 # (about 12 minutes; writes BENCHMARKS.md), then the hot paths' Go benchmarks.
 bench:
 	$(GO) run ./cmd/bench
-	$(GO) test -run XXX -bench . -benchmem ./harness/traffic/ ./harness/load/ ./harness/record/ ./harness/analysis/
+	$(GO) test -run XXX -bench . -benchmem ./harness/traffic/ ./harness/load/ ./harness/record/ ./harness/analysis/ ./harness/live/
 
 # Capacity of authsim at three CPU limits against a promotion's peak.
 capacity: images

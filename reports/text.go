@@ -78,6 +78,9 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	for _, f := range s.Flows {
 		fmt.Fprintf(w, "  %s\n", flowLine(f))
 	}
+	if line := serviceLine(s); line != "" {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
 	fmt.Fprintf(w, "  errors with a specific reason: %s of %d failures\n", pct(s.ErrorClarity.SpecificShare), s.ErrorClarity.Failed)
 	fmt.Fprintf(w, "  %s\n", auditLine(s))
 	if c := coverageLine(s); c != "" {
@@ -232,6 +235,9 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 			}
 		}
 		p("\n")
+	}
+	if line := serviceLine(s); line != "" {
+		p("## The service's own view\n\n%s.\n\n", line)
 	}
 	g := s.Generator
 	p("## Load generator\n\nSend lag p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU at most %.0f%% of %d cores. Trustworthy: %v.\n",

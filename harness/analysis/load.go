@@ -7,12 +7,15 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/svcmetrics"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -27,6 +30,8 @@ type Run struct {
 	// Damaged names each file that was cut short or corrupt, and how far
 	// it was read; the analysis then cannot give a verdict.
 	Damaged []string
+	// Service are the scrapes of the service's own metrics; nil when none were taken.
+	Service []svcmetrics.Scrape
 }
 
 // Load reads a run directory.
@@ -55,6 +60,11 @@ func Load(dir string) (*Run, error) {
 		if d != "" {
 			r.Damaged = append(r.Damaged, d)
 		}
+	}
+	// The service's own metrics are beside the point of the verdict, but a
+	// damaged file is said, like any other.
+	if r.Service, err = svcmetrics.Read(filepath.Join(dir, svcmetrics.File)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		r.Damaged = append(r.Damaged, fmt.Sprintf("%s: %v", svcmetrics.File, err))
 	}
 	return r, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/svcmetrics"
 )
 
 // SchemaVersion names the summary.json format (reports/SCHEMA.md).
@@ -75,6 +76,9 @@ type Summary struct {
 	// Flows are the payments' follow-up calls (capture, void, reverse), per
 	// call; absent when the scenario has no flow.
 	Flows []FlowStats `json:"flows,omitempty"`
+	// ServiceMetrics is the service's own view from its Prometheus metrics;
+	// nil when none were scraped.
+	ServiceMetrics *svcmetrics.Summary `json:"service_metrics,omitempty"`
 }
 
 // Requests counts payments by final outcome, with the load's totals.
@@ -204,6 +208,9 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 			Before: fws[i].before.acc.stats(), During: fws[i].during.acc.stats(), After: fws[i].after.acc.stats()})
 	}
 	s.Generator = generator(r, p)
+	if m := r.Scenario.Target.MetricsSource(); m != nil && len(r.Service) > 0 {
+		s.ServiceMetrics = svcmetrics.Summarize(r.Service, m.Latency, m.InFlight)
+	}
 	if s.Audit, err = runAudit(r); err != nil {
 		return nil, nil, fmt.Errorf("audit: %w", err)
 	}

@@ -62,6 +62,8 @@ type Target struct {
 	// Reverse is the request that reverses an authorisation that got no answer (requests.flow.reverse_on_no_answer),
 	// sent with the same idempotency key; it has no {{.AuthID}}. No default.
 	Reverse *RequestTemplate `yaml:"reverse,omitempty" json:"reverse,omitempty"`
+	// Metrics is where the service's Prometheus metrics are, scraped into the report; authsim's by default.
+	Metrics *ServiceMetrics `yaml:"metrics,omitempty" json:"metrics,omitempty"`
 }
 
 // AuthsimTarget configures the bundled reference service.

@@ -40,6 +40,7 @@ func (s *Scenario) Validate(src *Source) Problems {
 		v.errf("$.name", "use lower case letters, digits and / _ . -", "%q is not a valid name", s.Name)
 	}
 	s.validateTarget(v)
+	s.validateMetrics(v)
 	s.validateTraffic(v)
 	s.validateRequests(v)
 	s.validateSetup(v)
