@@ -43,7 +43,7 @@ func Check(s *scenario.Scenario, src *scenario.Source, links, roles []string) sc
 		case k.Family == "container" && f.Target != "" && f.Target != "toxiproxy" && !slices.Contains(roles, f.Target):
 			hint := "containers of this target: " + strings.Join(roles, ", ")
 			if len(roles) == 0 {
-				hint = "a url target has no containers"
+				hint = "target kind " + s.Target.Kind + " has no containers"
 			}
 			probs = append(probs, src.Errorf(p+".target", hint, "no container %q", f.Target))
 		case k.Module != "" && k.Module != s.Target.Kind:

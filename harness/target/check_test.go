@@ -56,6 +56,9 @@ func TestModuleChecks(t *testing.T) {
 		{"dependency link", "{kind: containers, containers: {service: {image: 'mine:dev', port: 8080}, dependencies: [{name: redis, image: 'redis:7', port: 6379}]}}",
 			"  - {at: 1s, duration: 1s, kind: latency, target: redis, params: {latency: 10ms}}\n  - {at: 1s, duration: 1s, kind: latency, target: db, params: {latency: 10ms}}\n",
 			[]string{`faults[1].target: no link "db"`}},
+		// An endpoint already running has no container to pause.
+		{"pause on url", "{kind: url, url: 'http://127.0.0.1:8080'}", "  - {at: 1s, duration: 1s, kind: pause, target: service}\n",
+			[]string{`faults[0].target: no container "service" (hint: target kind url has no containers)`}},
 		// The containers module checks its block.
 		{"container port", "{kind: containers, containers: {service: {image: 'mine:dev', port: 0}}}", "",
 			[]string{"t.yaml:2:70: target.containers.service.port: must be from 1 to 65535"}},
