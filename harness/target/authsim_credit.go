@@ -69,18 +69,12 @@ func (f *creditFault) Revert(ctx context.Context) error {
 	return f.a.do(ctx, "POST", "/admin/accounts/restore", map[string]any{"accounts": restore}, nil)
 }
 
-// Details lists each changed account with its limit before and after.
+// Details lists each changed account with its limit and freeze before and
+// after, as the audit reads them (fault.LimitChanges).
 func (f *creditFault) Details() any {
-	type changed struct {
-		ID           string `json:"id"`
-		LimitBefore  int64  `json:"limit_before"`
-		LimitAfter   int64  `json:"limit_after"`
-		FrozenBefore bool   `json:"frozen_before"`
-		FrozenAfter  bool   `json:"frozen_after"`
-	}
-	out := make([]changed, len(f.before))
+	out := make([]fault.LimitChange, len(f.before))
 	for i, b := range f.before {
-		c := changed{ID: b.ID, LimitBefore: b.LimitMinor, LimitAfter: b.LimitMinor, FrozenBefore: b.Frozen, FrozenAfter: b.Frozen || f.p.Freeze}
+		c := fault.LimitChange{ID: b.ID, LimitBefore: b.LimitMinor, LimitAfter: b.LimitMinor, FrozenBefore: b.Frozen, FrozenAfter: b.Frozen || f.p.Freeze}
 		if f.p.Factor != nil {
 			c.LimitAfter = int64(math.Floor(float64(b.LimitMinor) * *f.p.Factor))
 		} else if f.p.Limit != nil {
@@ -88,11 +82,11 @@ func (f *creditFault) Details() any {
 		}
 		out[i] = c
 	}
-	field := "limit"
+	field := fault.LimitField
 	if f.p.Freeze {
-		field = "frozen"
+		field = fault.FrozenField
 	}
-	return map[string]any{"field": field, "accounts": out}
+	return fault.LimitChanges{Accounts: out, Field: field}
 }
 
 // pickAccounts chooses share of the accounts, the same ones for the same
