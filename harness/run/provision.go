@@ -14,8 +14,9 @@ import (
 )
 
 // Provision runs the scenario's setup steps, or its target module's when it
-// gives none (authsim: its seed call), against a running topology. A failed step is an
-// exit-5 error naming the step, the account and the service's answer.
+// gives none (authsim: its seed call), against a running topology. A failed
+// step is an exit-5 error naming the step, the account and the service's
+// answer.
 // Setup steps go through the guarded client: no redirect is followed and
 // nothing off this machine is reached unless allowRemote.
 func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenario, allowRemote bool, progress io.Writer, tty bool) (*setup.Result, error) {
