@@ -16,6 +16,7 @@ import (
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/svcmetrics"
+	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -40,7 +41,7 @@ func Load(dir string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a run directory: %w", dir, err)
 	}
-	s, src, err := scenario.Load(filepath.Join(dir, run.ScenarioFile))
+	s, src, err := target.Load(filepath.Join(dir, run.ScenarioFile)) // decoded as it ran
 	if err != nil {
 		return nil, fmt.Errorf("scenario copy: %w", err)
 	}

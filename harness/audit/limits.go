@@ -24,31 +24,23 @@ type change struct {
 	edgeTo      float64 // may be in force until (the revert call ended)
 }
 
-// changes reads credit_limit faults' details from the timeline.
+// changes reads the limit changes of faults from the timeline: the details
+// of any fault that records fault.LimitChanges (authsim's credit_limit).
 func changes(timeline []fault.Event) map[string][]change {
 	out := map[string][]change{}
 	for _, e := range timeline {
-		if e.Kind != "credit_limit" || e.Details == nil || e.InjectS == nil {
+		if e.Details == nil || e.InjectS == nil {
 			continue
 		}
 		b, _ := json.Marshal(e.Details)
-		var d struct {
-			Field    string `json:"field"`
-			Accounts []struct {
-				ID           string `json:"id"`
-				LimitBefore  int64  `json:"limit_before"`
-				LimitAfter   int64  `json:"limit_after"`
-				FrozenBefore bool   `json:"frozen_before"`
-				FrozenAfter  bool   `json:"frozen_after"`
-			} `json:"accounts"`
-		}
-		if json.Unmarshal(b, &d) != nil {
+		var d fault.LimitChanges
+		if json.Unmarshal(b, &d) != nil || d.Field != fault.LimitField && d.Field != fault.FrozenField {
 			continue
 		}
 		c := change{from: val(e.ActiveS, e.PlannedStartS), to: val(e.RevertS, 1e18), edgeFrom: *e.InjectS, edgeTo: val(e.RevertedS, 1e18)}
 		for _, acct := range d.Accounts {
 			cc := c
-			cc.freeze = d.Field == "frozen"
+			cc.freeze = d.Field == fault.FrozenField
 			cc.limit, cc.frozen, cc.before, cc.frozeBefore = acct.LimitAfter, acct.FrozenAfter, acct.LimitBefore, acct.FrozenBefore
 			out[acct.ID] = append(out[acct.ID], cc)
 		}

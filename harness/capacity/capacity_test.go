@@ -2,11 +2,30 @@ package capacity
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/authquake/authquake/harness/dockertest"
+	"github.com/authquake/authquake/harness/exitcode"
 )
+
+// TestNeedsACPULimiter: a target whose module cannot limit its service's
+// CPUs (here an endpoint already running) is invalid input, refused before
+// anything starts, and the error names the kinds that can.
+func TestNeedsACPULimiter(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "url.yaml")
+	os.WriteFile(path, []byte("name: t\ntarget: {kind: url, url: 'http://127.0.0.1:9'}\n"+
+		"traffic: {phases: [{duration: 1s, shape: constant, rate: 1/s}]}\n"), 0o644)
+	_, _, err := Run(context.Background(), Options{Scenario: path, Out: dir})
+	if exitcode.Of(err) != exitcode.Invalid || !strings.Contains(err.Error(), "target kind url cannot limit") ||
+		!strings.Contains(err.Error(), "(authsim)") {
+		t.Errorf("capacity on a url target: %v", err)
+	}
+}
 
 // TestMoreCPUsSustainMore: with short steps, the larger CPU limit sustains
 // a higher rate within the SLO.

@@ -11,24 +11,24 @@ import (
 	"strings"
 	"time"
 
-	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/exitcode"
-	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
-	"github.com/authquake/authquake/harness/topology"
+	"github.com/authquake/authquake/harness/target"
 )
 
 // Run searches every CPU limit and returns the result with a new directory
 // under o.Out for its reports (reports.WriteCapacity). Each limit gets a fresh
-// authsim topology whose service container has that many CPUs.
+// target whose service container has that many CPUs: the target's module
+// must be able to limit them (target.CPULimiter; authsim can).
 func Run(ctx context.Context, o Options) (*Result, string, error) {
 	s, err := run.Load(o.Scenario)
 	if err != nil {
 		return nil, "", err
 	}
-	if s.Target.Kind != scenario.TargetAuthsim {
-		return nil, "", exitcode.Invalidf("capacity limits the CPUs of authsim's container", "capacity: target kind %s: only authsim", s.Target.Kind)
+	if m, _ := target.Lookup(s.Target.Kind); !isCPULimiter(m) {
+		return nil, "", exitcode.Invalidf("capacity limits the CPUs of the service's container: use a target kind that can ("+strings.Join(cpuLimiters(), ", ")+")",
+			"capacity: target kind %s cannot limit its service's CPUs", s.Target.Kind)
 	}
 	defaults(&o, s)
 	if o.Log == nil {
@@ -46,23 +46,9 @@ func Run(ctx context.Context, o Options) (*Result, string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", exitcode.New(exitcode.Environment, err, "")
 	}
-	cli, err := docker.Connect(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	defer cli.Close()
-	docker.Reap(ctx, cli, docker.Selector{})
-	b, err := images.NewBuilder(cli, o.Log)
-	if err != nil {
-		return nil, "", exitcode.New(exitcode.Environment, err, "")
-	}
-	refs, err := b.All(ctx)
-	if err != nil {
-		return nil, "", exitcode.New(exitcode.Environment, err, "")
-	}
 	for i, cpus := range o.CPUs {
 		fmt.Fprintf(o.Log, "capacity at %g CPUs (SLO: failure ratio <= %g, p99 <= %.0f ms, steps of %s)\n", cpus, maxFail, maxP99, o.Step)
-		l, err := oneLimit(ctx, *s, refs, cpus, i, o, maxFail, maxP99)
+		l, err := oneLimit(ctx, *s, cpus, i, o, maxFail, maxP99)
 		if err != nil {
 			return res, dir, err
 		}
@@ -98,21 +84,16 @@ func defaults(o *Options, s *scenario.Scenario) {
 	}
 }
 
-func oneLimit(ctx context.Context, s scenario.Scenario, refs images.Refs, cpus float64, i int, o Options, maxFail, maxP99 float64) (Limit, error) {
-	a := s.Target.Authsim
-	topo, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: a.Bugs, Env: a.Env, CPUs: cpus, Memory: int64(a.Memory)})
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		topo.Close(cctx)
-	}()
+func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o Options, maxFail, maxP99 float64) (Limit, error) {
+	tgt, err := target.Start(ctx, &s, target.Options{CPUs: cpus, Log: o.Log})
+	defer tgt.Close(o.Log)
 	if err != nil {
-		return Limit{}, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim at %g CPUs: %w", cpus, err), "")
+		return Limit{}, fmt.Errorf("at %g CPUs: %w", cpus, err)
 	}
-	if _, err := run.Provision(ctx, topo, &s, false, nil, false); err != nil {
+	if _, err := run.Provision(ctx, tgt.Topo, &s, false, nil, false); err != nil {
 		return Limit{}, err
 	}
-	l := search(ctx, s, topo.Endpoints.Service, o, i, maxFail, maxP99, o.Log)
+	l := search(ctx, s, tgt.Topo.Endpoints.Service, o, i, maxFail, maxP99, o.Log)
 	l.CPUs = cpus
 	l.PerCore = math.Round(l.Sustainable / cpus)
 	return l, nil
@@ -137,4 +118,20 @@ func (r *Result) plan() {
 		r.CoresNeeded = math.Ceil(r.TargetRate/best*10) / 10
 		r.CoresWith30 = math.Ceil(1.3*r.TargetRate/best*10) / 10
 	}
+}
+
+func isCPULimiter(m target.Module) bool {
+	_, ok := m.(target.CPULimiter)
+	return ok
+}
+
+// cpuLimiters lists the target kinds whose modules can limit CPUs.
+func cpuLimiters() []string {
+	var kinds []string
+	for _, m := range target.List() {
+		if isCPULimiter(m) {
+			kinds = append(kinds, m.Kind())
+		}
+	}
+	return kinds
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/target"
 )
 
 var runCommand = command{
@@ -110,14 +111,24 @@ var listCommand = command{
 					family = k.Family
 					fmt.Fprintf(io.Out, "  %s\n", family)
 				}
-				fmt.Fprintf(io.Out, "    %-16s %s\n", k.Name, k.Summary)
+				only := ""
+				if k.Module != "" {
+					only = " (target kind " + k.Module + ")"
+				}
+				fmt.Fprintf(io.Out, "    %-16s %s%s\n", k.Name, k.Summary, only)
 				if len(k.Params) > 0 {
 					fmt.Fprintf(io.Out, "    %-16s params: %s\n", "", strings.Join(k.Params, "; "))
 				}
 			}
 			fmt.Fprintln(io.Out, "\nLoad shapes (traffic.phases[].shape): constant (rate), ramp (from, to), step (from, to, steps),")
 			fmt.Fprintln(io.Out, "  spike (baseline, peak, rise, hold), sine (mean, amplitude, period)")
-			fmt.Fprintln(io.Out, "\nTarget kinds: authsim (the bundled service on Postgres), url (an existing endpoint), containers (your images)")
+			fmt.Fprintln(io.Out, "\nTarget kinds (target.kind), one module each:")
+			for _, m := range target.List() {
+				fmt.Fprintf(io.Out, "  %-16s %s\n", m.Kind(), m.Summary())
+				if own := moduleAdds(m); own != "" {
+					fmt.Fprintf(io.Out, "  %-16s %s\n", "", own)
+				}
+			}
 			fmt.Fprintln(io.Out, "\nLedger sources (ledger.kind), read before teardown for the money audit: authsim (its admin API),")
 			fmt.Fprintln(io.Out, "  sql (queries with a column mapping), http (a paginated JSON endpoint), none (every invariant unchecked)")
 			files := bundledScenarios()
@@ -140,6 +151,26 @@ var listCommand = command{
 			return nil
 		}
 	},
+}
+
+// moduleAdds says what a target module brings of its own: fault kinds,
+// a ledger source, setup steps.
+func moduleAdds(m target.Module) string {
+	var own []string
+	if fa, ok := m.(target.FaultAdder); ok {
+		var names []string
+		for _, k := range fa.Faults() {
+			names = append(names, k.Name)
+		}
+		own = append(own, "faults: "+strings.Join(names, ", "))
+	}
+	if lk, ok := m.(target.LedgerKeeper); ok {
+		own = append(own, "ledger: "+lk.Ledger())
+	}
+	if _, ok := m.(target.Provisioner); ok {
+		own = append(own, "setup: its own, unless the scenario has one")
+	}
+	return strings.Join(own, "; ")
 }
 
 // failureMode is a description's leading FAILURE-MODES id, "S1. ".

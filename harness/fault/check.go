@@ -8,32 +8,12 @@ import (
 	"github.com/authquake/authquake/harness/scenario"
 )
 
-// Links and Roles are the links and containers a target kind has.
-func Links(t scenario.Target) (links, roles []string) {
-	switch t.Kind {
-	case scenario.TargetAuthsim:
-		return []string{"client", "db"}, []string{"service", "postgres"}
-	case scenario.TargetContainers:
-		links, roles = []string{"client"}, []string{"service"}
-		if t.Containers != nil {
-			if t.Containers.Postgres != nil {
-				links, roles = append(links, "db"), append(roles, "postgres")
-			}
-			for _, d := range t.Containers.Dependencies {
-				links, roles = append(links, d.Name), append(roles, d.Name)
-			}
-		}
-		return links, roles
-	}
-	return []string{"client"}, nil
-}
-
 // Check validates every fault of a scenario without touching anything: its
-// kind, its parameters, and its target against what the scenario's target
-// has. Problems are placed in the scenario file.
-func Check(s *scenario.Scenario, src *scenario.Source) scenario.Problems {
+// kind, whether the scenario's target kind has it, its parameters, and its
+// target against the links and container roles the target has (its module
+// says which: harness/target.Links). Problems are placed in the scenario file.
+func Check(s *scenario.Scenario, src *scenario.Source, links, roles []string) scenario.Problems {
 	var probs scenario.Problems
-	links, roles := Links(s.Target)
 	names := map[string]int{}
 	for i, f := range s.Faults {
 		p := fmt.Sprintf("$.faults[%d]", i)
@@ -63,11 +43,15 @@ func Check(s *scenario.Scenario, src *scenario.Source) scenario.Problems {
 		case k.Family == "container" && f.Target != "" && f.Target != "toxiproxy" && !slices.Contains(roles, f.Target):
 			hint := "containers of this target: " + strings.Join(roles, ", ")
 			if len(roles) == 0 {
-				hint = "a url target has no containers"
+				hint = "target kind " + s.Target.Kind + " has no containers"
 			}
 			probs = append(probs, src.Errorf(p+".target", hint, "no container %q", f.Target))
-		case k.Family == "service" && k.Name != "http" && s.Target.Kind != scenario.TargetAuthsim:
-			probs = append(probs, src.Errorf(p+".kind", "use kind http to call your service's own switch", "%s needs authsim's admin API", f.Kind))
+		case k.Module != "" && k.Module != s.Target.Kind:
+			hint := "authquake list shows the fault kinds"
+			if k.Family == "service" {
+				hint = "for your own service use kind http"
+			}
+			probs = append(probs, src.Errorf(p+".kind", hint, "%s needs target kind %s", f.Kind, k.Module))
 		}
 	}
 	return probs

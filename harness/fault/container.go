@@ -20,7 +20,7 @@ func containerKind[P any](name, summary string, params []string, check func(*P) 
 	build func(p *P, c containerRef) Fault) Kind {
 	parse := func(s Spec) (*P, []ParamError) {
 		p := new(P)
-		if errs := decode(s.Params, p); errs != nil {
+		if errs := Decode(s.Params, p); errs != nil {
 			return nil, errs
 		}
 		if check != nil {
@@ -39,7 +39,7 @@ func containerKind[P any](name, summary string, params []string, check func(*P) 
 		},
 		Build: func(s Spec, env Env) (Fault, error) {
 			p, errs := parse(s)
-			if err := joinParams(errs); err != nil {
+			if err := JoinParams(errs); err != nil {
 				return nil, err
 			}
 			id, ok := env.Containers[s.Target]

@@ -1,6 +1,8 @@
 // Package fault injects failures on a timeline while the load runs: network
 // faults as Toxiproxy toxics on any link, capacity and process faults through
-// the Docker API, and service-level faults through the target's admin API.
+// the Docker API, and the generic http fault that calls a service's own
+// switch. A target module (harness/target) adds the faults only its kind
+// has, such as authsim's maintenance switch, through Register.
 //
 // A fault is a small interface, registered by kind in one explicit list
 // (registry.go). Every fault runs inside a lifecycle that always reverts it:
@@ -49,7 +51,8 @@ type Env struct {
 	Containers map[string]string
 	// Network is the run's Docker network and Aliases each role's alias on it.
 	Network string
-	// Admin is authsim's admin API (service faults), with its token.
+	// Admin is the target's admin API with its token, for the faults its
+	// module adds (authsim's maintenance, risk_strictness, credit_limit).
 	Admin, AdminToken string
 	// Accounts are the ids the traffic uses (credit_limit picks from them).
 	AccountPrefix string
@@ -79,6 +82,10 @@ type Kind struct {
 	Params []string
 	// Target says what the target field names; empty if it takes none.
 	Target string
+	// Module is the target kind whose module adds this kind (Register
+	// sets it); "" for a kind every target has. Check refuses the kind
+	// on another target kind.
+	Module string
 	// Check validates a spec without touching anything: every problem, by
 	// parameter name ("" for the fault as a whole).
 	Check func(Spec) []ParamError
@@ -101,9 +108,9 @@ func (e ParamError) Error() string {
 
 var unknownParam = regexp.MustCompile(`unknown field "([^"]+)"`)
 
-// decode reads params strictly into p: an unknown parameter is an error
-// naming it; durations and sizes take units.
-func decode(params map[string]any, p any) []ParamError {
+// Decode reads params strictly into p: an unknown parameter is an error
+// naming it; durations and sizes take units. Modules' kinds decode with it.
+func Decode(params map[string]any, p any) []ParamError {
 	if len(params) == 0 {
 		return nil
 	}
@@ -148,6 +155,10 @@ func List() []Kind {
 	})
 	return out
 }
+
+// Register adds a kind of a target module (harness/target registers its
+// modules' kinds, with Module set); a duplicate name is a programming error.
+func Register(k Kind) { register(k) }
 
 // register adds a kind; a duplicate name is a programming error.
 func register(k Kind) {

@@ -20,9 +20,9 @@ func (failing) Revert(context.Context) error { return nil }
 
 func harnessKind(name, summary string, f Fault) Kind {
 	return Kind{Name: name, Family: "harness", Summary: summary,
-		Check: func(s Spec) []ParamError { return decode(s.Params, &struct{}{}) },
+		Check: func(s Spec) []ParamError { return Decode(s.Params, &struct{}{}) },
 		Build: func(s Spec, _ Env) (Fault, error) {
-			if err := joinParams(decode(s.Params, &struct{}{})); err != nil {
+			if err := JoinParams(Decode(s.Params, &struct{}{})); err != nil {
 				return nil, err
 			}
 			return f, nil

@@ -97,7 +97,7 @@ func toxic[P any, PP interface {
 }](name, typ, summary string, params ...string) Kind {
 	parse := func(s Spec) (PP, toxiclient.Attributes, []ParamError) {
 		p := PP(new(P))
-		if errs := decode(s.Params, p); errs != nil {
+		if errs := Decode(s.Params, p); errs != nil {
 			return nil, nil, errs
 		}
 		c := p.common()
@@ -120,7 +120,7 @@ func toxic[P any, PP interface {
 		},
 		Build: func(s Spec, env Env) (Fault, error) {
 			p, attrs, errs := parse(s)
-			if err := joinParams(errs); err != nil {
+			if err := JoinParams(errs); err != nil {
 				return nil, err
 			}
 			if err := env.link(s.Target); err != nil {
@@ -149,9 +149,9 @@ var (
 	limitDataKind = toxic[limitDataParams]("limit_data", "limit_data", "closes connections on a link after some bytes", "bytes: e.g. 1024")
 	downKind      = Kind{Name: "down", Family: "network", Summary: "takes a link down: connections are refused and existing ones closed",
 		Target: "a link: client, db, or a dependency's name",
-		Check:  func(s Spec) []ParamError { return append(decode(s.Params, &struct{}{}), needTarget(s)...) },
+		Check:  func(s Spec) []ParamError { return append(Decode(s.Params, &struct{}{}), needTarget(s)...) },
 		Build: func(s Spec, env Env) (Fault, error) {
-			if err := joinParams(decode(s.Params, &struct{}{})); err != nil {
+			if err := JoinParams(Decode(s.Params, &struct{}{})); err != nil {
 				return nil, err
 			}
 			if err := env.link(s.Target); err != nil {
@@ -226,7 +226,9 @@ func (env Env) link(name string) error {
 	return nil
 }
 
-func joinParams(errs []ParamError) error {
+// JoinParams is one error of every parameter problem, nil when there is none:
+// what a kind's Build returns for what its Check reports.
+func JoinParams(errs []ParamError) error {
 	if len(errs) == 0 {
 		return nil
 	}

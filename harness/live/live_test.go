@@ -8,7 +8,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync/atomic"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,14 +64,22 @@ next:
 }
 
 // TestLiveMetricsMatchTheSummary runs three seconds of load against a
-// service that sheds every fifth request, with a fault on the client link
+// service that sheds some requests for good and some once, with a fault on the client link
 // and a stop condition that does not fire, scrapes the endpoint while the
 // run goes, then once after the load, and checks the last scrape against
 // the run's own summary: the same payments, sends, attempts and outcomes.
 func TestLiveMetricsMatchTheSummary(t *testing.T) {
-	var n atomic.Int64
+	// Keys ending in 7 are always shed (the payment ends shed), keys ending
+	// in 3 only on their first attempt (the retry is approved).
+	var mu sync.Mutex
+	seen := map[string]int{}
 	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1)%5 == 0 {
+		key := r.Header.Get("Idempotency-Key")
+		mu.Lock()
+		seen[key]++
+		first := seen[key] == 1
+		mu.Unlock()
+		if strings.HasSuffix(key, "7") || strings.HasSuffix(key, "3") && first {
 			w.WriteHeader(503)
 			w.Write([]byte(`{"code":"overloaded","reason":"try later"}`))
 			return

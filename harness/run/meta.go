@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/setup"
+	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/topology"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -62,13 +63,8 @@ type Meta struct {
 	KeyPrefix string `json:"key_prefix,omitempty"`
 }
 
-// TargetInfo says what was loaded.
-type TargetInfo struct {
-	Kind      string   `json:"kind"`
-	Bugs      []string `json:"bugs,omitempty"`
-	StartupMS int64    `json:"startup_ms"`
-	Images    []string `json:"images,omitempty"`
-}
+// TargetInfo says what was loaded (its module says: harness/target).
+type TargetInfo = target.Info
 
 // GeneratorInfo describes the machine the load came from.
 type GeneratorInfo struct {

@@ -4,38 +4,25 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/setup"
+	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/topology"
 )
 
-// authsimSetup is the authsim module's provisioning when a scenario gives no
-// setup of its own: one call to its seed endpoint, which creates every
-// account with the limits the seed draws (the same as authquake's own,
-// harness/traffic.Accounts).
-func authsimSetup() *scenario.Setup {
-	return &scenario.Setup{Concurrency: 1, Timeout: scenario.Duration(60 * time.Second), Steps: []scenario.SetupStep{{
-		Name: "authsim-seed",
-		HTTP: &scenario.HTTPStep{Method: "POST", URL: "{{.Admin}}/admin/accounts/seed", Expect: []int{200},
-			Headers: map[string]string{"Authorization": "Bearer {{.AdminToken}}", "Content-Type": "application/json"},
-			Body: `{"count":{{.Count}},"prefix":"{{.Prefix}}","currency":"{{.Currency}}","limit_min_minor":{{.LimitMin}},` +
-				`"limit_max_minor":{{.LimitMax}},"distribution":"{{.Distribution}}","seed":{{.Seed}}}`},
-	}}}
-}
-
-// Provision runs the scenario's setup steps (authsim's seed call by default
-// for an authsim target) against a running topology. A failed step is an
-// exit-5 error naming the step, the account and the service's answer.
+// Provision runs the scenario's setup steps, or its target module's when it
+// gives none (authsim: its seed call), against a running topology. A failed
+// step is an exit-5 error naming the step, the account and the service's
+// answer.
 // Setup steps go through the guarded client: no redirect is followed and
 // nothing off this machine is reached unless allowRemote.
 func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenario, allowRemote bool, progress io.Writer, tty bool) (*setup.Result, error) {
 	sc := *s
-	if sc.Setup == nil && sc.Target.Kind == scenario.TargetAuthsim {
-		sc.Setup = authsimSetup()
+	if sc.Setup == nil {
+		sc.Setup = target.DefaultSetup(&sc)
 	}
 	svc := topo.Endpoints.ServiceDirect
 	if svc == "" {
@@ -52,8 +39,8 @@ func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenari
 
 // provision runs setup for a run, saves accounts.json and records the steps
 // and their time in run.json.
-func provision(ctx context.Context, tgt *target, s *scenario.Scenario, o Options, dir string, meta *Meta) error {
-	res, err := Provision(ctx, tgt.topo, s, o.AllowRemote, o.Progress, o.TTY)
+func provision(ctx context.Context, tgt *target.Target, s *scenario.Scenario, o Options, dir string, meta *Meta) error {
+	res, err := Provision(ctx, tgt.Topo, s, o.AllowRemote, o.Progress, o.TTY)
 	if res != nil {
 		meta.Setup = res
 		if serr := setup.Save(dir, res.Accounts); serr != nil && err == nil {

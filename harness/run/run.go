@@ -38,6 +38,7 @@ import (
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/svcmetrics"
+	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -76,19 +77,21 @@ type Result struct {
 	Meta *Meta
 }
 
-// Load reads a scenario and checks its faults and its request templates
-// (rendered for sample payments): every problem at once.
+// Load reads a scenario with its target module's checks (harness/target),
+// and checks its faults and its request templates (rendered for sample
+// payments): every problem at once.
 func Load(path string) (*scenario.Scenario, error) {
 	s, _, err := loadScenario(path)
 	return s, err
 }
 
 func loadScenario(path string) (*scenario.Scenario, *scenario.Source, error) {
-	s, src, err := scenario.Load(path)
+	s, src, err := target.Load(path)
 	if err != nil {
 		return nil, nil, exitcode.New(exitcode.Invalid, err, "")
 	}
-	probs := append(fault.Check(s, src), load.CheckTemplates(s, src)...)
+	links, roles := target.Links(s.Target)
+	probs := append(fault.Check(s, src, links, roles), load.CheckTemplates(s, src)...)
 	if len(probs) > 0 {
 		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 		return nil, nil, exitcode.New(exitcode.Invalid, probs, "")
@@ -154,18 +157,18 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 			err = werr
 		}
 	}()
-	tgt, err := startTarget(ctx, s, o)
+	tgt, err := target.Start(ctx, s, target.Options{AllowRemote: o.AllowRemote, Bugs: o.Bugs, Log: o.Log})
 	defer func() {
 		if o.Keep { // whatever the way out: a failed run is what one inspects
-			tgt.keep(o.Log)
+			tgt.Keep(o.Log)
 			return
 		}
-		tgt.close(o.Log)
+		tgt.Close(o.Log)
 	}()
-	if tgt.topo != nil {
-		meta.RunID, meta.Endpoints = tgt.topo.RunID, tgt.topo.Endpoints
+	if tgt.Topo != nil {
+		meta.RunID, meta.Endpoints = tgt.Topo.RunID, tgt.Topo.Endpoints
 	}
-	meta.Target = tgt.info
+	meta.Target = tgt.Info
 	if err == nil {
 		err = provision(ctx, tgt, s, o, dir, meta)
 	}
@@ -178,7 +181,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 }
 
 // execute drives the load and the faults and records everything.
-func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, dir string, tgt *target, meta *Meta) error {
+func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, dir string, tgt *target.Target, meta *Meta) error {
 	w, err := record.Create(filepath.Join(dir, record.File))
 	if err != nil {
 		return exitcode.New(exitcode.Environment, err, "")
@@ -197,7 +200,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 			atk.Stop()
 		})
 	}
-	tl, err = fault.NewTimeline(s.Faults, tgt.faultEnv(s, seed, o.AllowRemote), o.Log)
+	tl, err = fault.NewTimeline(s.Faults, tgt.FaultEnv(s, seed, o.AllowRemote), o.Log)
 	if err != nil {
 		w.Close()
 		return exitcode.New(exitcode.Invalid, err, "")
@@ -209,7 +212,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	if o.Live != nil {
 		sinks = append(sinks, o.Live)
 	}
-	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.topo.Endpoints.Service, Sinks: sinks,
+	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.Topo.Endpoints.Service, Sinks: sinks,
 		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: meta.Setup.Refs()})
 	if err != nil {
 		w.Close()
@@ -233,8 +236,8 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 		var serr error
 		if smp, serr = newSampler(filepath.Join(dir, SamplesFile), began); serr == nil {
 			smp.generator(runCtx)
-			for role, c := range tgt.topo.Containers {
-				smp.container(runCtx, tgt.docker, role, c.GetContainerID())
+			for role, c := range tgt.Topo.Containers {
+				smp.container(runCtx, tgt.Docker, role, c.GetContainerID())
 			}
 		}
 		svc = scrapeService(runCtx, s, tgt, dir, began, o.AllowRemote, o.Log)
@@ -276,7 +279,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	if o.TTY && o.Progress != nil {
 		fmt.Fprintln(o.Progress)
 	}
-	tgt.snapshot(ctx, s, dir, o.AllowRemote, o.Log)
+	snapshot(ctx, tgt, s, dir, o.AllowRemote, o.Log)
 	meta.Sent, meta.Attempts = r.Hits, w.Count()
 	if meta.Status == StatusError {
 		meta.Status = StatusCompleted

@@ -11,6 +11,7 @@ import (
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/svcmetrics"
+	"github.com/authquake/authquake/harness/target"
 )
 
 // scrapeService starts scraping the service's Prometheus metrics once a
@@ -18,14 +19,14 @@ import (
 // target's metrics block); nil otherwise. It reads the service's own port,
 // bypassing Toxiproxy, so a fault on the client link does not hide what the
 // service measured.
-func scrapeService(ctx context.Context, s *scenario.Scenario, tgt *target, dir string, began time.Time, allowRemote bool, log io.Writer) *svcmetrics.Scraper {
+func scrapeService(ctx context.Context, s *scenario.Scenario, tgt *target.Target, dir string, began time.Time, allowRemote bool, log io.Writer) *svcmetrics.Scraper {
 	m := s.Target.MetricsSource()
-	if m == nil || tgt.topo == nil {
+	if m == nil || tgt.Topo == nil {
 		return nil
 	}
 	where := m.URL
 	if where == "" {
-		u, err := url.Parse(tgt.topo.Endpoints.ServiceDirect)
+		u, err := url.Parse(tgt.Topo.Endpoints.ServiceDirect)
 		if err != nil || u.Host == "" {
 			return nil
 		}

@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/exitcode"
-	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/setup"
 )
 
@@ -146,29 +144,5 @@ traffic: {phases: [{duration: 1s, shape: constant, rate: 10/s}]}
 	}
 	if strings.Contains(res.Meta.Reason, "\n") {
 		t.Errorf("run.json reason spans lines: %q", res.Meta.Reason)
-	}
-}
-
-// TestImagesFor: a target builds only the images it runs.
-func TestImagesFor(t *testing.T) {
-	svc := scenario.ContainerSpec{Image: "mine:dev", Port: 8080}
-	for _, c := range []struct {
-		name   string
-		target scenario.Target
-		want   images.Need
-	}{
-		// The bundled topology runs all three.
-		{"authsim", scenario.Target{Kind: scenario.TargetAuthsim}, images.Need{Postgres: true, Toxiproxy: true, Authsim: true}},
-		// Your own image needs Toxiproxy for its links, not authsim.
-		{"containers", scenario.Target{Kind: scenario.TargetContainers, Containers: &scenario.ContainersTarget{Service: svc}},
-			images.Need{Toxiproxy: true}},
-		// Postgres only when the scenario asks for it.
-		{"containers with postgres", scenario.Target{Kind: scenario.TargetContainers,
-			Containers: &scenario.ContainersTarget{Service: svc, Postgres: &scenario.PostgresSpec{}}},
-			images.Need{Toxiproxy: true, Postgres: true}},
-	} {
-		if got := imagesFor(c.target); got != c.want {
-			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
-		}
 	}
 }

@@ -40,7 +40,7 @@ var (
 //	             columns: {key: reference, account: balance_id, amount: amount, state: status},
 //	             states: {APPLIED: captured, PENDING: held, VOIDED: voided, REJECTED: declined}}
 type Ledger struct {
-	// Kind is authsim, sql, http or none; the default is authsim for target kind authsim, none otherwise.
+	// Kind is authsim, sql, http or none; the default is the target module's (authsim for target kind authsim), none otherwise.
 	Kind string `yaml:"kind,omitempty" json:"kind,omitempty" jsonschema:"enum=authsim,enum=sql,enum=http,enum=none"`
 	// DSN is the database to query (kind sql); the default is the target's own Postgres.
 	DSN string `yaml:"dsn,omitempty" json:"dsn,omitempty"`
@@ -73,12 +73,10 @@ type LedgerTable struct {
 	States map[string]string `yaml:"states,omitempty" json:"states,omitempty"`
 }
 
-// ledgerDefaults picks the ledger kind and the page cap.
+// ledgerDefaults picks the ledger kind (none, unless the scenario or the
+// target's module has set one: Hooks.Defaults) and the page cap.
 func (s *Scenario) ledgerDefaults() {
 	l := &s.Ledger
-	if s.Target.Kind == TargetAuthsim {
-		def(&l.Kind, LedgerAuthsim)
-	}
 	def(&l.Kind, LedgerNone)
 	for _, t := range []*LedgerTable{l.Accounts, l.Payments} {
 		if t != nil && l.Kind == LedgerHTTP {

@@ -13,13 +13,26 @@ import (
 	"github.com/goccy/go-yaml/parser"
 )
 
-// Load reads, checks and defaults the scenario file at path.
-func Load(path string) (*Scenario, *Source, error) {
+// Load reads, checks and defaults the scenario file at path, with the checks
+// every target kind shares (harness/target.Load adds its module's).
+func Load(path string) (*Scenario, *Source, error) { return LoadWith(path, Hooks{}) }
+
+// LoadWith is Load with a target module's hooks.
+func LoadWith(path string, h Hooks) (*Scenario, *Source, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, Problems{{File: path, Line: 1, Column: 1, Msg: err.Error(), Hint: "check the path"}}
 	}
-	return Parse(path, data)
+	return ParseWith(path, data, h)
+}
+
+// Hooks add what the target kind's module knows to decoding (harness/target
+// gives them): Defaults runs before the shared defaults, so that a module's
+// default (its ledger source) wins over the shared one; Check validates the
+// module's own block, its problems reported with every other.
+type Hooks struct {
+	Defaults func(*Scenario)
+	Check    func(*Scenario, *Source) Problems
 }
 
 // Source locates paths of a parsed scenario in its file, for problems found
@@ -55,6 +68,11 @@ var yamlPos = regexp.MustCompile(`\[(\d+):(\d+)\]`)
 // (unknown fields, wrong types, impossible values), sorted by position; the
 // scenario is nil when there are any.
 func Parse(file string, data []byte) (*Scenario, *Source, error) {
+	return ParseWith(file, data, Hooks{})
+}
+
+// ParseWith is Parse with a target module's hooks.
+func ParseWith(file string, data []byte, h Hooks) (*Scenario, *Source, error) {
 	src := &Source{File: file, pos: map[string]Position{}}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
@@ -82,13 +100,17 @@ func Parse(file string, data []byte) (*Scenario, *Source, error) {
 	if err := yaml.NodeToValue(f.Docs[0].Body, &s); err != nil {
 		return nil, src, append(c.probs, Problem{File: file, Line: 1, Column: 1, Msg: firstLine(safeError(err))})
 	}
+	def(&s.Target.Kind, TargetAuthsim) // the module is the kind's
+	if h.Defaults != nil {
+		h.Defaults(&s)
+	}
 	s.Defaults()
 	probs := c.probs
 	reported := map[string]bool{}
 	for _, p := range probs {
 		reported[p.Path] = true
 	}
-	for _, p := range s.Validate(src) {
+	for _, p := range s.validate(src, h.Check) {
 		if !reported[p.Path] { // a value nulled for its type is not "missing" too
 			probs = append(probs, p)
 		}

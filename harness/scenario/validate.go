@@ -2,12 +2,9 @@ package scenario
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/authquake/authquake/targets/authsim/ledger"
 )
 
 var (
@@ -19,11 +16,18 @@ var (
 type validator struct {
 	src   *Source
 	probs Problems
+	// module checks the target module's own block (Hooks.Check); nil
+	// checks only what every kind shares.
+	module func(*Scenario, *Source) Problems
 }
 
 func (v *validator) errf(path, hint, format string, args ...any) {
 	v.probs = append(v.probs, v.src.Errorf(path, hint, format, args...))
 }
+
+// ValidName says whether name is a valid scenario or container name: lower
+// case letters, digits and / _ . -, starting with a letter or digit.
+func ValidName(name string) bool { return namePattern.MatchString(name) }
 
 func (v *validator) share(path string, x float64) {
 	if x < 0 || x > 1 {
@@ -31,9 +35,13 @@ func (v *validator) share(path string, x float64) {
 	}
 }
 
-// Validate checks values and their combinations after decoding and defaults.
-func (s *Scenario) Validate(src *Source) Problems {
-	v := &validator{src: src}
+// Validate checks values and their combinations after decoding and
+// defaults, as far as every target kind shares them; the target module's
+// own checks come with ParseWith.
+func (s *Scenario) Validate(src *Source) Problems { return s.validate(src, nil) }
+
+func (s *Scenario) validate(src *Source, module func(*Scenario, *Source) Problems) Problems {
+	v := &validator{src: src, module: module}
 	if s.Name == "" {
 		v.errf("$.name", "e.g. name: promo/midnight-spike", "is required")
 	} else if !namePattern.MatchString(s.Name) {
@@ -111,55 +119,8 @@ func (s *Scenario) validateTarget(v *validator) {
 	only(t.Authsim != nil, "authsim", TargetAuthsim)
 	only(t.Containers != nil, "containers", TargetContainers)
 	only(t.URL != "", "url", TargetURL)
-	if t.Kind == TargetAuthsim && t.Authsim != nil {
-		for i, b := range t.Authsim.Bugs {
-			if !slices.Contains(ledger.BugNames(), b) {
-				v.errf(fmt.Sprintf("$.target.authsim.bugs[%d]", i), "known bugs: "+strings.Join(ledger.BugNames(), ", "), "unknown bug %q", b)
-			}
-		}
-		if t.Authsim.CPUs < 0 {
-			v.errf("$.target.authsim.cpus", "", "must be 0 (no limit) or more")
-		}
-	}
-	if t.Kind == TargetContainers {
-		if t.Containers == nil {
-			v.errf("$.target", "add containers: {service: {image: ..., port: ...}}", "kind containers needs a containers block")
-		} else {
-			specs := append([]ContainerSpec{t.Containers.Service}, t.Containers.Dependencies...)
-			for i, c := range specs {
-				p := "$.target.containers.service"
-				if i > 0 {
-					p = fmt.Sprintf("$.target.containers.dependencies[%d]", i-1)
-					if !namePattern.MatchString(c.Name) {
-						v.errf(p+".name", "a dependency needs a name: its role and network alias", "%q is not a valid name", c.Name)
-					}
-				}
-				if c.Image == "" {
-					v.errf(p+".image", "a local image reference, e.g. myservice:dev", "is required")
-				}
-				if c.Port < 1 || c.Port > 65535 {
-					v.errf(p+".port", "the TCP port the container serves on", "must be from 1 to 65535")
-				}
-				if c.Ready != "" && !strings.HasPrefix(c.Ready, "/") {
-					v.errf(p+".ready", "an HTTP path such as /healthz; for a command use ready_cmd: [redis-cli, ping]; leave it out to wait for the port", "must be an HTTP path starting with /, not %q", c.Ready)
-				}
-				if c.Ready != "" && len(c.ReadyCmd) > 0 {
-					v.errf(p+".ready_cmd", "keep one of them", "ready and ready_cmd are two ways to say the same; give one")
-				}
-			}
-		}
-	}
-	if t.Kind == TargetURL {
-		u, err := url.Parse(t.URL)
-		switch {
-		case err == nil && u.Scheme == "https":
-			// The load goes through an in-process Toxiproxy, a TCP proxy
-			// that the harness talks plain HTTP to; TLS cannot pass it.
-			v.errf("$.target.url", "use the service's plain http:// port, e.g. url: http://127.0.0.1:8080, or front it with kind: containers",
-				"https is not supported: the client link's Toxiproxy carries plain HTTP")
-		case t.URL == "" || err != nil || u.Scheme != "http" || u.Host == "":
-			v.errf("$.target.url", "e.g. url: http://127.0.0.1:8080", "%q is not an http URL", t.URL)
-		}
+	if v.module != nil {
+		v.probs = append(v.probs, v.module(s, v.src)...)
 	}
 	rq := t.Request
 	if !strings.HasPrefix(rq.Path, "/") {

@@ -1,0 +1,113 @@
+package fault
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/authquake/authquake/harness/egress"
+)
+
+// faultTimeout bounds each call an http fault makes.
+const faultTimeout = 10 * time.Second
+
+type httpCall struct {
+	Method  string            `yaml:"method" json:"method"`
+	URL     string            `yaml:"url" json:"url"`
+	Body    string            `yaml:"body" json:"body,omitempty"`
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
+}
+
+type httpParams struct {
+	Inject httpCall  `yaml:"inject"`
+	Revert *httpCall `yaml:"revert"`
+}
+
+type httpFault struct {
+	p  httpParams
+	hc *http.Client // guarded by --allow-remote, follows no redirect
+}
+
+func (c httpCall) send(ctx context.Context, hc *http.Client) error {
+	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL, strings.NewReader(c.Body))
+	if err != nil {
+		return err
+	}
+	for k, v := range c.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", c.Method, c.URL, resp.StatusCode, strings.TrimSpace(string(data)))
+	}
+	return nil
+}
+
+func (f *httpFault) Inject(ctx context.Context) error { return f.p.Inject.send(ctx, f.hc) }
+
+func (f *httpFault) Revert(ctx context.Context) error {
+	if f.p.Revert == nil {
+		return nil
+	}
+	return f.p.Revert.send(ctx, f.hc)
+}
+
+func checkCall(param string, c *httpCall) []ParamError {
+	var errs []ParamError
+	if c.Method == "" {
+		c.Method = "POST"
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, ParamError{param + ".url", fmt.Sprintf("%q is not an http(s) URL", c.URL)})
+	}
+	return errs
+}
+
+// httpKind calls a service's own switch: the service fault of every target.
+var httpKind = Kind{Name: "http", Family: "service", Summary: "calls your service's own switch: one HTTP request to inject, another to revert",
+	Params: []string{"inject: {method (POST), url, body, headers}", "revert: the same, optional"},
+	Check: func(s Spec) []ParamError {
+		var p httpParams
+		if errs := Decode(s.Params, &p); errs != nil {
+			return errs
+		}
+		errs := checkCall("inject", &p.Inject)
+		if p.Revert != nil {
+			errs = append(errs, checkCall("revert", p.Revert)...)
+		}
+		return errs
+	},
+	Build: func(s Spec, env Env) (Fault, error) {
+		var p httpParams
+		errs := Decode(s.Params, &p)
+		if errs == nil {
+			errs = checkCall("inject", &p.Inject)
+			if p.Revert != nil {
+				errs = append(errs, checkCall("revert", p.Revert)...)
+			}
+		}
+		if err := JoinParams(errs); err != nil {
+			return nil, err
+		}
+		for _, c := range []*httpCall{&p.Inject, p.Revert} {
+			if c == nil {
+				continue
+			}
+			u, _ := url.Parse(c.URL) // checkCall has checked it
+			if err := egress.CheckHost(u.Hostname(), env.AllowRemote); err != nil {
+				return nil, fmt.Errorf("http fault %s: %w", c.URL, err)
+			}
+		}
+		guard := egress.Guard{AllowRemote: env.AllowRemote}
+		return &httpFault{p, guard.Client(egress.Timeout(faultTimeout))}, nil
+	}}

@@ -1,0 +1,103 @@
+package target
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/authquake/authquake/harness/fault"
+)
+
+// fakeAdmin is authsim's admin API as far as its faults use it: it records
+// each call as "METHOD PATH BODY" and answers the bulk change with the
+// accounts' state before it.
+func fakeAdmin(t *testing.T) (*httptest.Server, *[]string) {
+	var calls []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			w.WriteHeader(401)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		calls = append(calls, r.Method+" "+r.URL.Path+" "+strings.TrimSpace(string(b)))
+		switch r.URL.Path {
+		case "/admin/state":
+			w.Write([]byte(`{"strictness":1}`))
+		case "/admin/accounts/bulk":
+			var in struct{ IDs []string }
+			json.Unmarshal(b, &in)
+			before := make([]accountState, len(in.IDs))
+			for i, id := range in.IDs {
+				before[i] = accountState{ID: id, LimitMinor: 1000}
+			}
+			json.NewEncoder(w).Encode(map[string]any{"before": before})
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+// TestAuthsimFaults injects and reverts each of authsim's faults against a
+// fake admin API: each puts back what it changed, and only that.
+func TestAuthsimFaults(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		kind   string
+		params map[string]any
+		want   []string // the calls, in order
+	}{
+		// Maintenance on, with its Retry-After, then off.
+		{"maintenance", "maintenance", map[string]any{"retry_after": "5s"},
+			[]string{`PUT /admin/maintenance {"on":true,"retry_after_s":5}`, `PUT /admin/maintenance {"on":false}`}},
+		// Risk reads the level it replaces, and puts that back.
+		{"risk", "risk_strictness", map[string]any{"level": 3},
+			[]string{"GET /admin/state ", `PUT /admin/risk {"strictness":3}`, `PUT /admin/risk {"strictness":1}`}},
+		// A lowered limit restores the limit only, so that a freeze ending later is not undone.
+		{"credit limit", "credit_limit", map[string]any{"share": 0.5, "factor": 0.5},
+			[]string{`POST /admin/accounts/bulk {"ids":["acct-000004","acct-000003"],"limit_factor":0.5}`,
+				`POST /admin/accounts/restore {"accounts":[{"id":"acct-000004","limit_minor":1000},{"id":"acct-000003","limit_minor":1000}]}`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, calls := fakeAdmin(t)
+			k, _ := fault.Lookup(c.kind)
+			env := fault.Env{Admin: srv.URL, AdminToken: "tok", AccountPrefix: "acct-", AccountCount: 4, Seed: 7}
+			f, err := k.Build(fault.Spec{ID: "f0", Kind: c.kind, Params: c.params}, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Inject(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Revert(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(*calls, c.want) {
+				t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(*calls, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestAuthsimFaultNeedsAdmin: built without an admin API (another kind of
+// target), an authsim fault says what to use instead.
+func TestAuthsimFaultNeedsAdmin(t *testing.T) {
+	k, _ := fault.Lookup("maintenance")
+	if _, err := k.Build(fault.Spec{Kind: "maintenance"}, fault.Env{}); err == nil || !strings.Contains(err.Error(), "use kind http") {
+		t.Errorf("Build without admin: %v", err)
+	}
+}
+
+// TestPickAccounts: the same seed and fault pick the same accounts; another
+// fault picks its own.
+func TestPickAccounts(t *testing.T) {
+	env := fault.Env{AccountPrefix: "acct-", AccountCount: 100, Seed: 42}
+	a, b, other := pickAccounts(env, "f1", 0.1), pickAccounts(env, "f1", 0.1), pickAccounts(env, "f2", 0.1)
+	if len(a) != 10 || !slices.Equal(a, b) || slices.Equal(a, other) {
+		t.Errorf("f1 %v, again %v, f2 %v", a, b, other)
+	}
+}
