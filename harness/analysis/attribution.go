@@ -97,7 +97,7 @@ func judgeFaults(events []faultEvent, series []Bucket, bucketS, duration, recove
 // declines, which are not failures.
 func canFail(e faultEvent, clientTimeout float64) bool {
 	switch e.Kind {
-	case "risk", "credit_limit":
+	case "risk_strictness", "credit_limit":
 		return false
 	case "latency", "bandwidth", "slow_close":
 		if e.Target != "client" {

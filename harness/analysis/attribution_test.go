@@ -184,3 +184,29 @@ func TestOverlappingFaultsFromAttempts(t *testing.T) {
 		t.Errorf("timeline state %q", bh.TimelineState)
 	}
 }
+
+// TestCanFail: which faults can make payments fail rather than slow or
+// decline them, by their registered kind names.
+func TestCanFail(t *testing.T) {
+	for _, tt := range []struct {
+		e    faultEvent
+		want bool
+	}{
+		// Stricter risk rules decline; they fail nothing.
+		{faultEvent{Kind: "risk_strictness"}, false},
+		// Frozen or lowered credit lines decline too.
+		{faultEvent{Kind: "credit_limit"}, false},
+		// A little latency on the client link only slows answers.
+		{faultEvent{Kind: "latency", Target: "client", Params: map[string]any{"latency": "50ms"}}, false},
+		// Latency past the client's timeout fails them.
+		{faultEvent{Kind: "latency", Target: "client", Params: map[string]any{"latency": "3s"}}, true},
+		// Latency behind the service can make it fail.
+		{faultEvent{Kind: "latency", Target: "db", Params: map[string]any{"latency": "50ms"}}, true},
+		// A blackhole fails.
+		{faultEvent{Kind: "timeout", Target: "client"}, true},
+	} {
+		if got := canFail(tt.e, 2); got != tt.want {
+			t.Errorf("%s on %s: canFail %v, want %v", tt.e.Kind, tt.e.Target, got, tt.want)
+		}
+	}
+}
