@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -24,11 +25,13 @@ type change struct {
 	edgeTo      float64 // may be in force until (the revert call ended)
 }
 
-// changes reads credit_limit faults' details from the timeline.
+// changes reads the account changes of credit_limit faults, and those an
+// http fault declares (kind http: its limit before is unknown), from the
+// timeline.
 func changes(timeline []fault.Event) map[string][]change {
 	out := map[string][]change{}
 	for _, e := range timeline {
-		if e.Kind != "credit_limit" || e.Details == nil || e.InjectS == nil {
+		if e.Kind != "credit_limit" && e.Kind != "http" || e.Details == nil || e.InjectS == nil {
 			continue
 		}
 		b, _ := json.Marshal(e.Details)
@@ -36,7 +39,7 @@ func changes(timeline []fault.Event) map[string][]change {
 			Field    string `json:"field"`
 			Accounts []struct {
 				ID           string `json:"id"`
-				LimitBefore  int64  `json:"limit_before"`
+				LimitBefore  *int64 `json:"limit_before"` // nil: unknown
 				LimitAfter   int64  `json:"limit_after"`
 				FrozenBefore bool   `json:"frozen_before"`
 				FrozenAfter  bool   `json:"frozen_after"`
@@ -49,7 +52,11 @@ func changes(timeline []fault.Event) map[string][]change {
 		for _, acct := range d.Accounts {
 			cc := c
 			cc.freeze = d.Field == "frozen"
-			cc.limit, cc.frozen, cc.before, cc.frozeBefore = acct.LimitAfter, acct.FrozenAfter, acct.LimitBefore, acct.FrozenBefore
+			cc.limit, cc.frozen, cc.frozeBefore = acct.LimitAfter, acct.FrozenAfter, acct.FrozenBefore
+			cc.before = math.MaxInt64 // near the edges an unknown limit before is the lenient one
+			if acct.LimitBefore != nil {
+				cc.before = *acct.LimitBefore
+			}
 			out[acct.ID] = append(out[acct.ID], cc)
 		}
 	}
