@@ -1,13 +1,18 @@
 package yourservice_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/client"
+
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/dockertest"
+	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/runtest"
 	"github.com/authquake/authquake/harness/setup"
@@ -27,10 +32,25 @@ var caughtBy = map[string]string{
 // full-length run, and it keeps the test within a few minutes.
 const offScale = 0.4
 
-// runScenario runs a scenario file at a duration scale.
+// runScenario runs a scenario file at a duration scale, against authsim
+// built from this source tree.
 func runScenario(t *testing.T, file string, scale float64) (*analysis.Summary, string) {
 	t.Helper()
+	localAuthsim(t)
 	return runtest.Run(t, run.Options{Scenario: file, DurationScale: scale})
+}
+
+// localAuthsim tags the authsim image built from this tree as
+// authquake/authsim:local, the name the scenarios give, as `authquake
+// images` does: the test needs no earlier command and runs this tree's
+// authsim.
+func localAuthsim(t *testing.T) {
+	t.Helper()
+	cli, refs := dockertest.Client(t), dockertest.Images(t)
+	alias := images.LocalAlias(refs.Authsim)
+	if _, err := cli.ImageTag(context.Background(), client.ImageTagOptions{Source: refs.Authsim, Target: alias}); err != nil {
+		t.Fatalf("tag %s as %s: %v", refs.Authsim, alias, err)
+	}
 }
 
 // bugOff writes a copy of a bug's scenario with the bug switched off in the
