@@ -10,15 +10,26 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 # (about 12 minutes; writes BENCHMARKS.md), then the hot paths' Go benchmarks.
 bench:
 	$(GO) run ./cmd/bench
-	$(GO) test -run XXX -bench . -benchmem ./harness/traffic/ ./harness/load/ ./harness/record/ ./harness/analysis/
+	$(GO) test -run XXX -bench . -benchmem ./harness/traffic/ ./harness/load/ ./harness/record/ ./harness/analysis/ ./harness/live/
 
 # Capacity of authsim at three CPU limits against a promotion's peak.
 capacity: images
 	$(BIN) capacity scenarios/capacity/step-load.yaml --cpus 0.5,1,2 --target-rate 1500/s
 
-# Run the scenario decoder's fuzzer for a while; new finds land in testdata.
+# Every fuzz target, package:name: the scenario decoder, the rate and
+# duration parsers, the request templates, and the readers of a run
+# directory (attempts, run.json/timeline/samples, summary.json). -fuzz takes
+# one target per call; -fuzzminimizetime keeps minimising a new input short.
+FUZZ_TARGETS := harness/scenario:FuzzParse harness/scenario:FuzzParseRate harness/scenario:FuzzParseDuration \
+	harness/load:FuzzRequestTemplate harness/record:FuzzRead harness/analysis:FuzzRunDir harness/cli:FuzzSummary
+FUZZTIME ?= 1m
+fuzz-run = set -e; for t in $(FUZZ_TARGETS); do \
+	echo "fuzz $$t ($(1))"; $(GO) test -run XXX -fuzz "^$${t\#*:}\$$" -fuzztime $(1) -fuzzminimizetime 100x ./$${t%%:*}/; done
+
+# Run every fuzzer for FUZZTIME each (about 8 minutes); new finds land in
+# each package's testdata/fuzz.
 fuzz:
-	$(GO) test -run XXX -fuzz FuzzParse -fuzztime 5m ./harness/scenario/
+	@$(call fuzz-run,$(FUZZTIME))
 
 build:
 	$(GO) build -o $(BIN) ./cmd/authquake
@@ -46,6 +57,7 @@ vet:
 test: vet deps-test images
 	$(GO) test -race -p 1 -timeout 15m $$($(GO) list ./... | grep -v -e '/scenarios$$' -e '/examples/')
 	$(GO) test -p 1 -timeout 15m ./scenarios/ ./examples/...
+	@$(call fuzz-run,3s)
 
 # Unit tests only: no Docker needed.
 test-short: vet

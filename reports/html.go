@@ -14,6 +14,7 @@ var pageSrc string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"pct": pct, "auditLine": auditLine, "coverageLine": coverageLine, "opt": func(f *float64) string { return opt(f, " s") },
+	"refused":  refused,
 	"recovery": func(f analysis.FaultStats) []string { i, r := recoveryText(f); return []string{i, r} },
 }).Parse(pageSrc))
 
@@ -73,7 +74,7 @@ func charts(r *analysis.Run, s *analysis.Summary, series []analysis.Bucket) []te
 		lines: []line{{"p50", "#43a047", col(func(b analysis.Bucket) float64 { return b.Latency.P50 })},
 			{"p90", "#fb8c00", col(func(b analysis.Bucket) float64 { return b.Latency.P90 })},
 			{"p99", "#e53935", col(func(b analysis.Bucket) float64 { return b.Latency.P99 })}}}
-	out := []template.HTML{rate.svg(), mix.svg(), lat.svg()}
+	out := append([]template.HTML{rate.svg(), mix.svg(), lat.svg()}, serviceCharts(s, series, xs, spans, marks)...)
 	cpu := chart{id: "cpu", title: "CPU by container and of the load generator (100% = one core)", unit: "%", spans: spans}
 	mem := chart{id: "memory", title: "Memory by container", unit: "MiB", spans: spans}
 	roles := map[string][][2]float64{}

@@ -62,6 +62,9 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 	if s.Validity.Unconfirmed != "" {
 		add("run", "outcomes confirmed", s.Validity.Unconfirmed)
 	}
+	if len(s.Damaged) > 0 {
+		add("run", "record readable", "partial numbers: "+strings.Join(s.Damaged, "; "))
+	}
 	for _, r := range s.SLO {
 		fail := ""
 		if !r.Pass {

@@ -58,18 +58,24 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join("testdata", "golden", name)
-		if *update {
-			os.WriteFile(golden, got, 0o644)
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (go test -update creates it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s", name, golden)
-		}
+		checkGolden(t, name, got)
+	}
+}
+
+// checkGolden compares got with testdata/golden/name, or rewrites it with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", "golden", name)
+	if *update {
+		os.WriteFile(golden, got, 0o644)
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s", name, golden)
 	}
 }
 
@@ -98,6 +104,7 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Skip("chromium not installed")
 	}
 	dir := copyRun(t)
+	writeServiceScrapes(t, dir)
 	render(t, dir)
 	page := "file://" + filepath.Join(dir, HTMLFile)
 	args := []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"}
@@ -115,8 +122,14 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Errorf("console errors:\n%s", logs)
 	}
 	charts := regexp.MustCompile(`(?s)<svg class="chart" id="([a-z]+)".*?</svg>`).FindAllSubmatch(dom, -1)
-	if len(charts) != 5 {
-		t.Errorf("%d charts in the page, want 5 (rate, outcomes, latency, cpu, memory)", len(charts))
+	if len(charts) != 7 {
+		t.Errorf("%d charts in the page, want 7 (rate, outcomes, latency, service latency, service in flight, cpu, memory)", len(charts))
+	}
+	for _, want := range []string{`id="servicelatency"`, `<title>service p99</title>`, `<title>client p99</title>`, `id="serviceinflight"`,
+		"The service's own view", "by its own metrics"} {
+		if !strings.Contains(string(dom), want) {
+			t.Errorf("the page lacks %s: the service's metrics are not shown", want)
+		}
 	}
 	for _, c := range charts {
 		drawn := regexp.MustCompile(`<(polyline|polygon)[^>]* points="[0-9.]+,[0-9.]+ [0-9.]+,[0-9.]+`).Match(c[0])

@@ -35,6 +35,8 @@ type chart struct {
 	stacked         bool
 	spans           []span
 	marks           []mark
+	// xtick labels an x tick ("" for none); nil: seconds.
+	xtick func(x float64) string
 }
 
 const (
@@ -93,7 +95,11 @@ func (c chart) svg() template.HTML {
 	}
 	step := niceMax(xmax / 8)
 	for x := 0.0; x <= xmax; x += step {
-		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%ss</text>`, X(x), chartH-8, trimFloat(x))
+		label := trimFloat(x) + "s"
+		if c.xtick != nil {
+			label = c.xtick(x)
+		}
+		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, X(x), chartH-8, html.EscapeString(label))
 	}
 	base := make([]float64, len(c.xs))
 	for _, l := range c.lines {

@@ -47,6 +47,9 @@ func recoveryText(f analysis.FaultStats) (impact, recover string) {
 // Terminal prints the end-of-run summary.
 func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	fmt.Fprintf(w, "\n%s  %s  (seed %d, %s)\n", strings.ToUpper(s.Verdict), s.Scenario, s.Seed, s.Status)
+	for _, d := range s.Damaged {
+		fmt.Fprintf(w, "  PARTIAL: the numbers below cover only what could be read: %s\n", d)
+	}
 	for _, line := range validityLines(s) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
@@ -71,6 +74,12 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 			mark = "FAIL"
 		}
 		fmt.Fprintf(w, "  SLO %-18s %s  value %s  limit %g %s\n", r.Name, mark, opt(r.Value, ""), r.Limit, r.Note)
+	}
+	for _, f := range s.Flows {
+		fmt.Fprintf(w, "  %s\n", flowLine(f))
+	}
+	if line := serviceLine(s); line != "" {
+		fmt.Fprintf(w, "  %s\n", line)
 	}
 	fmt.Fprintf(w, "  errors with a specific reason: %s of %d failures\n", pct(s.ErrorClarity.SpecificShare), s.ErrorClarity.Failed)
 	fmt.Fprintf(w, "  %s\n", auditLine(s))
@@ -138,6 +147,9 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 		p("%s\n\n", s.Description)
 	}
 	p("Seed %d, run %s, status %s, target %s, %.0f s of load.\n\n", s.Seed, s.RunID, s.Status, s.Target.Kind, s.DurationS)
+	for _, d := range s.Damaged {
+		p("**Partial: the numbers below cover only what could be read:** %s.\n\n", d)
+	}
 	for _, line := range validityLines(s) {
 		p("**%s**\n\n", line)
 	}
@@ -206,6 +218,7 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	}
 	table("failure (code reason)", c.ByReason)
 	table("decline (code reason)", s.Declines)
+	flowsMarkdown(w, s)
 	p("## Money audit\n\n%s.\n\n", auditLine(s))
 	if c := coverageLine(s); c != "" {
 		p("%s.\n\n", strings.ToUpper(c[:1])+c[1:])
@@ -222,6 +235,9 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 			}
 		}
 		p("\n")
+	}
+	if line := serviceLine(s); line != "" {
+		p("## The service's own view\n\n%s.\n\n", line)
 	}
 	g := s.Generator
 	p("## Load generator\n\nSend lag p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU at most %.0f%% of %d cores. Trustworthy: %v.\n",

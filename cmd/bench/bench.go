@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +29,10 @@ type config struct {
 	probe, cpu, soak time.Duration
 	cpuRate          float64
 	out              string
+	// trials per rate of the ladder (a rate is sustained by a majority),
+	// confirm: trials of authquake at 1.3x vegeta's highest rate.
+	trials, confirm int
+	ladder          []float64
 }
 
 // gen is one load generator under test.
@@ -115,48 +120,16 @@ func (b *bins) server() (string, func(), error) {
 	return strings.TrimSpace(url), stop, nil
 }
 
-// maxRate doubles the rate until the generator cannot keep up, then bisects.
-func maxRate(b *bins, i int, c config) (float64, error) {
-	name := []string{"authquake", "vegeta"}[i]
-	lo, hi := 0.0, 0.0
-	for r := 2000.0; r <= 128000; r *= 2 {
-		res, err := measure(b, i, r, c.probe)
-		if err != nil {
-			return 0, err
-		}
-		ok := sustains(res, r, c.probe)
-		fmt.Printf("  %-9s %6.0f/s: sent %7d, lag p99 %8s  %v\n", name, r, res.sent, res.lagP99.Round(time.Microsecond), ok)
-		if !ok {
-			hi = r
-			break
-		}
-		lo = r
-	}
-	for k := 0; k < 3 && hi > 0; k++ {
-		mid := (lo + hi) / 2
-		res, err := measure(b, i, mid, c.probe)
-		if err != nil {
-			return 0, err
-		}
-		ok := sustains(res, mid, c.probe)
-		fmt.Printf("  %-9s %6.0f/s: sent %7d, lag p99 %8s  %v\n", name, mid, res.sent, res.lagP99.Round(time.Microsecond), ok)
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
-}
-
 func bench(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
 	quick := fs.Bool("quick", false, "short runs, to check the benchmark itself")
 	out := fs.String("o", "BENCHMARKS.md", "where to write the table")
 	fs.Parse(args)
-	c := config{probe: 10 * time.Second, cpu: 20 * time.Second, soak: 5 * time.Minute, cpuRate: 5000, out: *out}
+	c := config{probe: 10 * time.Second, cpu: 20 * time.Second, soak: 5 * time.Minute, cpuRate: 5000, out: *out,
+		trials: 3, confirm: 5, ladder: []float64{6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000, 28000, 32000}}
 	if *quick {
-		c = config{probe: 3 * time.Second, cpu: 5 * time.Second, soak: 20 * time.Second, cpuRate: 2000, out: *out}
+		c = config{probe: 3 * time.Second, cpu: 5 * time.Second, soak: 20 * time.Second, cpuRate: 2000, out: *out,
+			trials: 1, confirm: 1, ladder: []float64{2000, 4000}}
 	}
 	start := time.Now()
 	dir, err := os.MkdirTemp("", "authquake-bench-")
@@ -212,9 +185,16 @@ func bench(args []string) error {
 	}
 	rep.soak = soak
 	fmt.Printf("  peak %.1f MB, final %.1f MB, slope over the second half %+.2f MB/min\n", mb(soak.peakRSS), mb(last(soak.rss)), slope(soak.rss))
-	fmt.Println("3. highest sustained open-model rate")
-	for i := range 2 {
-		if rep.maxRate[i], err = maxRate(b, i, c); err != nil {
+	fmt.Printf("3. highest sustained open-model rate (%d alternating trials per rate, fresh server, TIME_WAIT drained)\n", c.trials)
+	if rep.rates, err = rateLadder(b, c); err != nil {
+		return err
+	}
+	rep.maxRate = rep.rates.highest(c.trials)
+	if rep.maxRate[1] > 0 {
+		target := math.Ceil(1.3*rep.maxRate[1]/500) * 500
+		fmt.Printf("   authquake at 1.3x vegeta's highest (%.0f/s), %d trials\n", target, c.confirm)
+		rep.confirm, err = confirm(b, c, target)
+		if err != nil {
 			return err
 		}
 	}
@@ -228,6 +208,19 @@ func bench(args []string) error {
 	if rep.acc, err = accuracy(self, vegetaBin, url, dir, *quick); err != nil {
 		return err
 	}
+	long := time.Hour
+	if *quick {
+		long = time.Minute
+	}
+	fmt.Printf("5. memory of the analysis of a recorded %s at %.0f/s\n", long, c.cpuRate)
+	adir := filepath.Join(dir, "analysis")
+	if err := os.Mkdir(adir, 0o755); err != nil {
+		return err
+	}
+	if rep.analysis, err = analyseLong(long, c.cpuRate, adir); err != nil {
+		return err
+	}
+	fmt.Println("  " + rep.analysis.line())
 	rep.took = time.Since(start)
 	return rep.write()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"time"
@@ -62,9 +63,14 @@ requests: {client: {timeout: 5s}}
 }
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400) // as cmd/authquake does
+	}
 	var err error
 	if len(os.Args) > 1 && os.Args[1] == "gen" {
 		err = generate(os.Args[2:])
+	} else if len(os.Args) > 1 && os.Args[1] == "analysis" {
+		err = analysisMain(os.Args[2:])
 	} else {
 		err = bench(os.Args[1:])
 	}

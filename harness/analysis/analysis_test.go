@@ -27,19 +27,7 @@ faults: [{name: f, at: 5s, duration: 5s, kind: noop}]
 // one fault in force from 5 s to 10 s.
 func synth(t *testing.T, yaml string, ans answer) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, run.ScenarioFile), []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, _, err := scenario.Parse("synth.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := traffic.NewPlan(s.Traffic.Phases)
-	w, err := record.Create(filepath.Join(dir, record.File))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, _, plan, w := newRunDir(t, yaml)
 	for n := uint64(0); n < plan.Total(); n++ {
 		at, _ := plan.At(n)
 		o, lat := ans(at)
@@ -69,6 +57,25 @@ func synth(t *testing.T, yaml string, ans answer) string {
 		os.WriteFile(filepath.Join(dir, name), b, 0o644)
 	}
 	return dir
+}
+
+// newRunDir starts a run directory with the scenario yaml: its copy, its
+// plan and an attempts file to write.
+func newRunDir(t *testing.T, yaml string) (string, *scenario.Scenario, *traffic.Plan, *record.Writer) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, run.ScenarioFile), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := scenario.Parse("synth.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := record.Create(filepath.Join(dir, record.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, s, traffic.NewPlan(s.Traffic.Phases), w
 }
 
 func analyze(t *testing.T, dir string) *Summary {

@@ -7,15 +7,15 @@
 package analysis
 
 import (
-	"bufio"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/svcmetrics"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -27,6 +27,11 @@ type Run struct {
 	Plan     *traffic.Plan
 	Timeline []fault.Event
 	Samples  []run.Sample
+	// Damaged names each file that was cut short or corrupt, and how far
+	// it was read; the analysis then cannot give a verdict.
+	Damaged []string
+	// Service are the scrapes of the service's own metrics; nil when none were taken.
+	Service []svcmetrics.Scrape
 }
 
 // Load reads a run directory.
@@ -35,27 +40,31 @@ func Load(dir string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a run directory: %w", dir, err)
 	}
-	s, _, err := scenario.Load(filepath.Join(dir, run.ScenarioFile))
+	s, src, err := scenario.Load(filepath.Join(dir, run.ScenarioFile))
 	if err != nil {
 		return nil, fmt.Errorf("scenario copy: %w", err)
 	}
+	if !(meta.DurationScale > 0 && meta.DurationScale <= 100) && meta.DurationScale != 0 { // NaN fails too
+		return nil, fmt.Errorf("%s: duration_scale %g is not from 0 to 100", run.MetaFile, meta.DurationScale)
+	}
 	s.Scale(meta.DurationScale)
+	if probs := s.CheckLimits(src); len(probs) > 0 {
+		return nil, fmt.Errorf("scenario copy scaled by %g: %w", meta.DurationScale, probs)
+	}
 	s.Seed = meta.Seed
 	r := &Run{Dir: dir, Meta: meta, Scenario: s, Plan: traffic.NewPlan(s.Traffic.Phases)}
-	if b, err := os.ReadFile(filepath.Join(dir, run.TimelineFile)); err == nil {
-		if err := json.Unmarshal(b, &r.Timeline); err != nil {
-			return nil, fmt.Errorf("timeline: %w", err)
+	var damage [2]string
+	r.Timeline, damage[0] = readTimeline(dir)
+	r.Samples, damage[1] = readSamples(dir)
+	for _, d := range damage {
+		if d != "" {
+			r.Damaged = append(r.Damaged, d)
 		}
 	}
-	if f, err := os.Open(filepath.Join(dir, run.SamplesFile)); err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			var s run.Sample
-			if json.Unmarshal(sc.Bytes(), &s) == nil {
-				r.Samples = append(r.Samples, s)
-			}
-		}
+	// The service's own metrics are beside the point of the verdict, but a
+	// damaged file is said, like any other.
+	if r.Service, err = svcmetrics.Read(filepath.Join(dir, svcmetrics.File)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		r.Damaged = append(r.Damaged, fmt.Sprintf("%s: %v", svcmetrics.File, err))
 	}
 	return r, nil
 }

@@ -1,7 +1,7 @@
 package analysis
 
 import (
-	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -9,6 +9,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/run"
 )
 
 // Bucket is one slot of the time series. Payments belong to the bucket of
@@ -36,39 +37,42 @@ func newWindow(from, to time.Duration) *window { return &window{from: from, to: 
 
 // pass is what one read of the attempts file yields.
 type pass struct {
-	buckets   []*acc
-	series    []Bucket
-	total     *acc
-	service   *hdrhistogram.Histogram // per attempt, from the actual send
-	lag       *hdrhistogram.Histogram // first attempts: actual minus scheduled send
-	attempts  Outcomes
-	retries   int
-	clarity   ErrorClarity
-	declines  map[string]int
-	validity  Validity
-	truncated bool
+	series   []Bucket
+	total    *acc
+	service  *hdrhistogram.Histogram // per attempt, from the actual send
+	lag      *hdrhistogram.Histogram // first attempts: actual minus scheduled send
+	attempts Outcomes
+	retries  int
+	clarity  ErrorClarity
+	declines map[string]int
+	validity Validity
+	damage   string   // how the attempts file was damaged, and how far it was read
+	flows    flowsAcc // captures, voids, reversals: kept apart from the payments
 }
 
 // read streams the attempts once, filling the series (bucket wide) and the
 // windows.
 func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
-	n := int(r.Plan.Duration()/bucket) + 1
+	bs := newBuckets(r.Plan, bucket)
 	generic := map[string]bool{"": true}
 	for _, g := range r.Scenario.Target.Response.Generic {
 		generic[strings.ToLower(g)] = true
 	}
-	p := &pass{buckets: make([]*acc, n), series: make([]Bucket, n), total: newAcc(), declines: map[string]int{},
-		clarity: ErrorClarity{ByReason: map[string]int{}},
+	p := &pass{total: newAcc(), declines: map[string]int{},
+		clarity: ErrorClarity{ByReason: map[string]int{}}, flows: flowsAcc{}, validity: newValidity(r.Scenario.Target.Response),
 		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3)}
-	for i := range p.series {
-		from, to := time.Duration(i)*bucket, time.Duration(i+1)*bucket
-		p.buckets[i] = newAcc()
-		p.series[i].T = round(from.Seconds(), 3)
-		p.series[i].Offered = round(r.Plan.Hits(to)-r.Plan.Hits(from), 3)
-	}
-	idx := func(d time.Duration) int { return min(max(int(d/bucket), 0), n-1) }
 	first := map[uint64]time.Duration{}
-	err := record.Read(filepath.Join(r.Dir, record.File), func(a *record.Attempt) error {
+	path := filepath.Join(r.Dir, record.File)
+	err := record.Read(path, func(a *record.Attempt) error {
+		if a.FollowUp() { // scheduled after its payment: not on the plan's clock
+			p.flows.add(a)
+			return nil
+		}
+		_, seen := first[a.Seq]
+		if (a.Attempt == 1 || !seen) && (a.Scheduled < 0 || a.Scheduled > r.Plan.Duration()) { // the plan scheduled it
+			return fmt.Errorf("%s: damaged after %d attempts: payment %d scheduled at %s, outside the plan (0 to %s)",
+				path, p.attempts.Total(), a.Seq, a.Scheduled, r.Plan.Duration())
+		}
 		p.attempts.add(a.Outcome)
 		p.validity.add(a)
 		p.service.RecordValue(min(max(a.Latency.Microseconds(), 1), maxLatencyUS))
@@ -76,7 +80,8 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 			first[a.Seq] = a.Scheduled
 			lag := max(a.Sent-a.Scheduled, 0)
 			p.lag.RecordValue(min(max(lag.Microseconds(), 1), maxLatencyUS))
-			b := &p.series[idx(a.Sent)]
+			i := bs.sentIndex(a.Sent, a.Scheduled) // grows bs.rows: index first
+			b := &bs.rows[i]
 			b.Sent++
 			b.SendLagMS = max(b.SendLagMS, round(float64(lag.Microseconds())/1000, 3))
 			for _, w := range windows {
@@ -97,7 +102,7 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		delete(first, a.Seq)
 		latency := a.End() - sched
 		p.total.add(a.Outcome, latency, a.Code)
-		p.buckets[idx(sched)].add(a.Outcome, latency, a.Code)
+		bs.acc(bs.index(sched)).add(a.Outcome, latency, a.Code)
 		for _, w := range windows {
 			if sched >= w.from && sched < w.to {
 				w.acc.add(a.Outcome, latency, a.Code)
@@ -111,13 +116,9 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		}
 		return nil
 	})
-	if errors.Is(err, record.ErrTruncated) {
-		p.truncated, err = true, nil
+	if err != nil { // the file is cut, corrupt or missing
+		p.damage, err = err.Error(), nil
 	}
-	for i, a := range p.buckets {
-		st := a.stats()
-		b := &p.series[i]
-		b.Payments, b.Outcomes, b.FailureRatio, b.Latency = st.Payments, st.Outcomes, st.FailureRatio, st.Latency
-	}
+	p.series = bs.close(r.Meta.Status == run.StatusCompleted)
 	return p, err
 }

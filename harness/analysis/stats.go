@@ -83,12 +83,15 @@ type acc struct {
 	o        Outcomes
 	hist     *hdrhistogram.Histogram
 	declines map[string]int
+	packed   []valueCount // the histogram's counts while it is packed (buckets.go)
 }
 
 // maxLatencyUS is the largest latency recorded exactly (10 minutes).
 const maxLatencyUS = 600_000_000
 
-func newAcc() *acc { return &acc{hist: hdrhistogram.New(1, maxLatencyUS, 3)} }
+// newAcc returns an empty accumulator; its histogram (about 170 KB) is
+// made with the first payment, so windows no payment falls in cost nothing.
+func newAcc() *acc { return &acc{} }
 
 func (a *acc) add(o record.Outcome, latency time.Duration, code string) {
 	a.o.add(o)
@@ -97,6 +100,9 @@ func (a *acc) add(o record.Outcome, latency time.Duration, code string) {
 			a.declines = map[string]int{}
 		}
 		a.declines[code]++
+	}
+	if a.hist == nil {
+		a.hist = hdrhistogram.New(1, maxLatencyUS, 3)
 	}
 	a.hist.RecordValue(min(max(latency.Microseconds(), 1), maxLatencyUS))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/svcmetrics"
 )
 
 // SchemaVersion names the summary.json format (reports/SCHEMA.md).
@@ -69,6 +70,15 @@ type Summary struct {
 	// Audit is the audit of money invariants; nil when the target gave no
 	// ledger to audit.
 	Audit *audit.Result `json:"audit"`
+	// Damaged names each run file that was cut short or corrupt, and how
+	// far it was read: the numbers above are partial (verdict record_damaged).
+	Damaged []string `json:"damaged,omitempty"`
+	// Flows are the payments' follow-up calls (capture, void, reverse), per
+	// call; absent when the scenario has no flow.
+	Flows []FlowStats `json:"flows,omitempty"`
+	// ServiceMetrics is the service's own view from its Prometheus metrics;
+	// nil when none were scraped.
+	ServiceMetrics *svcmetrics.Summary `json:"service_metrics,omitempty"`
 }
 
 // Requests counts payments by final outcome, with the load's totals.
@@ -165,7 +175,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		BucketS: bs, FailureRatio: total.FailureRatio, Latency: total.Latency, ServiceLatency: percentiles(p.service),
 		Requests: Requests{Planned: m.Planned, Sent: m.Sent, Attempts: p.attempts.Total(), Retries: p.retries,
 			Payments: total.Payments, Outcomes: total.Outcomes},
-		ErrorClarity: p.clarity, Declines: p.declines}
+		ErrorClarity: p.clarity, Declines: p.declines, Flows: p.flows.stats()}
 	s.ErrorClarity.close()
 	for i, sp := range r.Plan.Spans() {
 		w := windows[i]
@@ -198,6 +208,9 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 			Before: fws[i].before.acc.stats(), During: fws[i].during.acc.stats(), After: fws[i].after.acc.stats()})
 	}
 	s.Generator = generator(r, p)
+	if m := r.Scenario.Target.MetricsSource(); m != nil && len(r.Service) > 0 {
+		s.ServiceMetrics = svcmetrics.Summarize(r.Service, m.Latency, m.InFlight)
+	}
 	if s.Audit, err = runAudit(r); err != nil {
 		return nil, nil, fmt.Errorf("audit: %w", err)
 	}
@@ -209,6 +222,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 	}
 	s.Validity.Reasons, s.Validity.Warnings, s.Validity.Unconfirmed = invalidReasons(s), warnings(s), unconfirmed(s)
 	s.Verdict, s.ExitCode = verdict(s)
+	judgeDamage(s, damaged(r, p))
 	return s, p.series, nil
 }
 
@@ -303,9 +317,6 @@ func generator(r *Run, p *pass) Generator {
 	}
 	if n > 0 && saturated*10 > n {
 		reasons = append(reasons, fmt.Sprintf("the generator's CPU was saturated in %d of %d seconds", saturated, n))
-	}
-	if p.truncated {
-		reasons = append(reasons, "the attempts file was cut short")
 	}
 	if r.Meta.Status == run.StatusCompleted && r.Meta.Sent < r.Meta.Planned {
 		reasons = append(reasons, fmt.Sprintf("sent %d of %d planned payments", r.Meta.Sent, r.Meta.Planned))

@@ -3,12 +3,14 @@ package analysis
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/scenario"
 )
 
 // Validity says whether the run tested the service at all. A run that sent
@@ -41,6 +43,29 @@ type Validity struct {
 	Unconfirmed string `json:"unconfirmed,omitempty"`
 	// Warnings are worth reading but do not change the verdict.
 	Warnings []string `json:"warnings,omitempty"`
+
+	// confirmed are the statuses at which a decline was read from the body
+	// by a response rule (a JSON match): such a decline is the service's
+	// business answer, not a malformed request, whatever its status.
+	confirmed [600]bool
+}
+
+// newValidity trusts the declines that the scenario's response rules
+// confirm from the body: a service that declines with 400 and a message
+// (insufficient funds) is not a test whose requests were wrong.
+func newValidity(r scenario.ResponseRules) Validity {
+	var v Validity
+	for _, rule := range r.Rules {
+		if rule.JSON == nil || rule.Outcome != string(record.Declined) {
+			continue
+		}
+		for c := range v.confirmed {
+			if len(rule.Status) == 0 || slices.Contains(rule.Status, c) {
+				v.confirmed[c] = true
+			}
+		}
+	}
+	return v
 }
 
 // The limits of a valid test.
@@ -65,7 +90,8 @@ func (v *Validity) add(a *record.Attempt) {
 			v.FirstDuplicates++
 		}
 	}
-	if a.Final && (a.Outcome == record.Rejected || requestWrong[a.Status]) {
+	wrong := requestWrong[a.Status] && !(a.Outcome == record.Declined && a.Status < len(v.confirmed) && v.confirmed[a.Status])
+	if a.Final && (a.Outcome == record.Rejected || wrong) {
 		v.ClientErrors++
 		if v.ByStatus == nil {
 			v.ByStatus = map[int]int{}
@@ -121,10 +147,15 @@ func collision(v Validity) string {
 
 // warnings are what the reader should know that does not change the verdict.
 func warnings(s *Summary) []string {
+	var out []string
 	if v := s.Validity; v.FirstDuplicates > 0 && 2*v.FirstDuplicates <= v.FirstAttempts {
-		return []string{collision(v)}
+		out = append(out, collision(v))
 	}
-	return nil
+	if q := s.Requests; q.Approved == 0 && q.Declined > 0 && q.Declined*2 > q.Payments {
+		out = append(out, fmt.Sprintf("no payment was approved (%d of %d declined): the approval path was not tested; "+
+			"check that the accounts exist in the service (setup) and have credit", q.Declined, q.Payments))
+	}
+	return out
 }
 
 // unconfirmed says why outcomes are unconfirmed: some payments were accepted

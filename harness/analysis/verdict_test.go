@@ -8,6 +8,7 @@ import (
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/scenario"
 )
 
 // healthy is a completed run of 450 payments, all sent and approved, that
@@ -135,6 +136,20 @@ func TestFewCollisionsWarn(t *testing.T) {
 	}
 }
 
+// TestNoApprovalWarns: a run whose every answer was a decline (accounts that
+// do not exist in the service, say) never tested an approval: it says so.
+func TestNoApprovalWarns(t *testing.T) {
+	s := healthy()
+	s.Requests.Declined, s.Requests.Approved = s.Requests.Payments, 0
+	if w := warnings(s); len(w) != 1 || !strings.Contains(w[0], "no payment was approved") {
+		t.Errorf("warnings %q", w)
+	}
+	s.Requests.Approved, s.Requests.Declined = 1, s.Requests.Payments-1
+	if w := warnings(s); len(w) != 0 {
+		t.Errorf("warnings %q with one approval", w)
+	}
+}
+
 func TestValidityCounts(t *testing.T) {
 	tests := []struct {
 		a                            record.Attempt
@@ -150,7 +165,7 @@ func TestValidityCounts(t *testing.T) {
 		{record.Attempt{Attempt: 1, Status: 409, Outcome: record.Rejected, Duplicate: true, Final: true}, 0, 0, 1},
 		// A retry answered 409 is not a first attempt.
 		{record.Attempt{Attempt: 2, Status: 409, Outcome: record.Rejected, Final: true}, 0, 0, 1},
-		// A 400 the rules called a decline is still a client error.
+		// A 400 the rules called a decline by its status alone is still a client error.
 		{record.Attempt{Attempt: 1, Status: 400, Outcome: record.Declined, Final: true}, 1, 0, 1},
 		// A business decline is not.
 		{record.Attempt{Attempt: 1, Status: 402, Outcome: record.Declined, Final: true}, 1, 0, 0},
@@ -168,6 +183,25 @@ func TestValidityCounts(t *testing.T) {
 
 // TestDueWhenInterrupted: a run stopped at 5 s of a 100/s schedule had 500
 // payments due, not the 2000 of the whole plan; a completed one, the plan.
+// TestConfirmedDeclinesAreNotClientErrors: a service that declines with 400
+// and says why in its body (a response rule reads it) gave business
+// answers; a 400 only its status called a decline stays a client error.
+func TestConfirmedDeclinesAreNotClientErrors(t *testing.T) {
+	rules := scenario.ResponseRules{Declined: []int{400}, Rules: []scenario.ResponseRule{
+		{Status: scenario.Statuses{400}, JSON: &scenario.JSONMatch{Path: "error", In: []string{"insufficient funds"}}, Outcome: "declined"}}}
+	v := newValidity(rules)
+	v.add(&record.Attempt{Attempt: 1, Status: 400, Outcome: record.Declined, Final: true})
+	v.add(&record.Attempt{Attempt: 1, Status: 400, Outcome: record.Rejected, Final: true})
+	if v.ClientErrors != 1 {
+		t.Errorf("client errors %d, want 1 (the rejection only)", v.ClientErrors)
+	}
+	v = newValidity(scenario.ResponseRules{Declined: []int{400}})
+	v.add(&record.Attempt{Attempt: 1, Status: 400, Outcome: record.Declined, Final: true})
+	if v.ClientErrors != 1 {
+		t.Errorf("client errors %d, want 1: no rule read the body", v.ClientErrors)
+	}
+}
+
 func TestDueWhenInterrupted(t *testing.T) {
 	dir := synth(t, synthScenario, ok)
 	r, err := Load(dir)

@@ -70,10 +70,13 @@ var names = map[string]string{
 	"I10": "captured more than the authorised amount",
 	"I11": "open hold after a voided or reversed payment",
 	"I12": "held plus posted over the account's limit",
+	"I13": "lost capture: a capture the client saw acknowledged is not captured in the ledger",
+	"I14": "void or reversal acknowledged, but the ledger still holds (or captured) the money",
+	"I15": "captured amount differs from the amount the capture asked for",
 }
 
 // Invariants lists the invariant ids in order.
-var Invariants = []string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12"}
+var Invariants = []string{"I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "I9", "I10", "I11", "I12", "I13", "I14", "I15"}
 
 // Name returns an invariant's description.
 func Name(inv string) string { return names[inv] }
@@ -86,6 +89,9 @@ type told struct {
 	declined  bool
 	answers   map[string]bool // distinct definitive answers, "outcome code"
 	ambiguous bool            // some attempt may have reached the service without an answer
+	// Follow-ups the service acknowledged, and the amount the capture asked for.
+	captured, voided, reversed bool
+	captureAmount              int64
 }
 
 type auditor struct {
@@ -116,6 +122,10 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 			t = &told{account: at.Account, amount: at.Amount, answers: map[string]bool{}}
 			a.keys[at.Key] = t
 		}
+		if at.FollowUp() {
+			t.followUp(at)
+			return nil
+		}
 		switch {
 		case at.Outcome == record.Approved:
 			t.approved = true
@@ -130,13 +140,14 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, record.ErrTruncated) {
+	var damaged *record.DamagedError
+	if err != nil && !errors.As(err, &damaged) {
 		return Result{}, err
 	}
 	res := Result{Checked: true, Keys: len(a.keys), LedgerRecords: l.Records, Source: l.Source.Kind, Coverage: coverage(l)}
 	var notes []string
-	if errors.Is(err, record.ErrTruncated) {
-		notes = append(notes, "the attempts file was cut short: keys sent after the cut are unknown to the audit")
+	if damaged != nil {
+		notes = append(notes, damaged.Error()+": keys sent after it are unknown to the audit")
 	}
 	if l.UnknownAccounts > 0 {
 		notes = append(notes, fmt.Sprintf("%d ledger entries name an account the provisioning did not create", l.UnknownAccounts))
@@ -146,6 +157,7 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 	a.phantoms(l)
 	a.accounts(l, timeline, base)
 	a.holds(l)
+	a.flows(l)
 	a.unchecked(res.Coverage)
 	if res.Indeterminate.Unknown > 0 {
 		res.Inconclusive = true
@@ -236,6 +248,14 @@ func toldText(t *told) string {
 	sort.Strings(parts)
 	if t.ambiguous {
 		parts = append(parts, "no answer")
+	}
+	for _, f := range []struct {
+		ack  bool
+		text string
+	}{{t.captured, "capture acknowledged"}, {t.voided, "void acknowledged"}, {t.reversed, "reversal acknowledged"}} {
+		if f.ack {
+			parts = append(parts, f.text)
+		}
 	}
 	if len(parts) == 0 {
 		return "nothing definite"

@@ -17,6 +17,7 @@ type sent struct {
 	amount       int64
 	outcome      record.Outcome
 	code, err    string
+	call         record.Call // "" for the authorisation
 }
 
 func attemptsFile(t *testing.T, as []sent) string {
@@ -28,7 +29,7 @@ func attemptsFile(t *testing.T, as []sent) string {
 	}
 	for i, s := range as {
 		w.Record(&record.Attempt{Seq: uint64(i), Attempt: 1, Key: s.key, Account: s.account, Amount: s.amount,
-			Outcome: s.outcome, Code: s.code, Error: s.err, Final: true})
+			Outcome: s.outcome, Code: s.code, Error: s.err, Final: true, Call: s.call})
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

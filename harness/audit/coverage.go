@@ -23,6 +23,7 @@ var needs = map[string][]struct{ field, why string }{
 	"I10": {{FieldCaptured, "the ledger source gives no captured amounts"}},
 	"I11": {{FieldHold, "the ledger source gives no per-payment hold amounts"}},
 	"I12": {{FieldLimit, "the ledger source gives no account limits"}, {FieldPosted, "the ledger source gives no posted amounts"}},
+	"I15": {{FieldCaptured, "the ledger source gives no captured amounts"}},
 }
 
 // coverage is what a ledger from this source lets the audit check.

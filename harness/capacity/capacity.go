@@ -97,6 +97,9 @@ func newStepSink(warm time.Duration) *stepSink {
 }
 
 func (s *stepSink) Record(a *record.Attempt) {
+	if a.FollowUp() { // captures, voids, reversals are not payments
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a.Attempt == 1 && a.Scheduled >= s.warm {

@@ -32,10 +32,15 @@ var capacityCommand = command{
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake capacity scenarios/capacity/step-load.yaml --cpus 0.5,1", "capacity: want one scenario file")
 			}
+			for name, r := range map[string]float64{"start-rate": *start, "max-rate": *maxRate} {
+				if !(r > 0 && r <= scenario.MaxRate) { // NaN fails too
+					return exitcode.Invalidf("e.g. --"+name+" 100", "capacity: --%s must be more than 0 and at most %d", name, scenario.MaxRate)
+				}
+			}
 			o := capacity.Options{Scenario: args[0], Step: *stepLen, StartRate: *start, MaxRate: *maxRate, Out: *out, Seed: *seed, Log: io.Err}
 			for _, c := range strings.Split(*cpus, ",") {
 				v, err := strconv.ParseFloat(strings.TrimSpace(c), 64)
-				if err != nil || v <= 0 || v > 1024 {
+				if err != nil || !(v > 0 && v <= 1024) { // NaN fails too
 					return exitcode.Invalidf("e.g. --cpus 0.5,1,2", "capacity: --cpus: %q is not a number of cores", c)
 				}
 				o.CPUs = append(o.CPUs, v)

@@ -41,7 +41,7 @@ type IO struct {
 
 // commands lists every subcommand in the order --help shows them.
 var commands = []command{
-	runCommand, validateCommand, reportCommand, compareCommand, capacityCommand,
+	runCommand, validateCommand, reportCommand, compareCommand, trendCommand, capacityCommand,
 	exportCommand, upCommand, imagesCommand, cleanupCommand, listCommand, versionCommand,
 }
 

@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -61,6 +63,41 @@ func TestBadUsageExitsTwoNamingTheProblem(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: error %q does not name %s", tt.args, err, tt.want)
+		}
+	}
+}
+
+// TestValidateRefusesPastTheLimits: the scenarios (a rate that
+// overflowed the payment count, a NaN rate) exit 2 naming file:line, and
+// so do NaN flags.
+func TestValidateRefusesPastTheLimits(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		rate, duration string
+		want           string
+	}{
+		// 1e12/s for a million hours: the payment count overflowed.
+		{"1e12/s", "1000000h", "big.yaml:4:"},
+		// NaN/s validated, then run failed to write JSON.
+		{"NaN/s", "10s", "big.yaml:4:"},
+	}
+	for _, tt := range tests {
+		path := filepath.Join(dir, "big.yaml")
+		yaml := "name: big\ntraffic:\n  phases:\n    - {duration: " + tt.duration + ", shape: constant, rate: " + tt.rate + "}\n"
+		if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []string{"validate", "run"} {
+			_, err := cmd(c, path)
+			if exitcode.Of(err) != exitcode.Invalid || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s %s: exit %d, %v; want 2 naming %s", c, tt.rate, exitcode.Of(err), err, tt.want)
+			}
+		}
+	}
+	for _, args := range [][]string{{"run", "--duration-scale", "NaN", "x.yaml"}, {"capacity", "--max-rate", "NaN", "x.yaml"},
+		{"capacity", "--cpus", "NaN", "x.yaml"}} {
+		if _, err := cmd(args...); exitcode.Of(err) != exitcode.Invalid {
+			t.Errorf("%v: exit %d (%v), want 2", args, exitcode.Of(err), err)
 		}
 	}
 }

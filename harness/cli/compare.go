@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,20 +21,19 @@ var compareCommand = command{
 	summary: "Compare two runs (failure ratio, p99, recovery times, capacity) and exit 1 on a regression beyond the thresholds. " +
 		"Prints a Markdown table for the CI log.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
-		var t reports.Thresholds
-		fs.Float64Var(&t.FailureRatio, "max-failure-increase", 0.01, "allowed increase of the failure ratio, absolute")
-		fs.Float64Var(&t.P99, "max-p99-increase", 0.2, "allowed increase of p99 latency, relative")
-		recover := fs.Duration("max-recovery-increase", 2*time.Second, "allowed increase of a fault's time to recover")
-		fs.Float64Var(&t.Capacity, "max-capacity-drop", 0.1, "allowed drop of sustainable rate per CPU limit, relative")
+		thresholds := thresholdFlags(fs)
 		return func(_ context.Context, io IO, args []string) error {
 			if len(args) != 2 {
 				return exitcode.Invalidf("authquake compare results/BASE results/NEW", "compare: want two run directories")
 			}
-			t.RecoverS = recover.Seconds()
+			t := thresholds()
 			var sums [2]*analysis.Summary
 			var caps [2]map[float64]float64
 			for i, dir := range args {
 				s, err := summaryOf(dir)
+				if exitcode.Of(err) == exitcode.SLOBreached {
+					return err // a damaged summary: inconclusive
+				}
 				if err != nil {
 					return exitcode.Invalidf("give directories that authquake run or capacity wrote", "compare: %s: %v", dir, err)
 				}
@@ -55,12 +55,35 @@ var compareCommand = command{
 	},
 }
 
+// thresholdFlags are compare's thresholds, which trend uses too.
+func thresholdFlags(fs *pflag.FlagSet) func() reports.Thresholds {
+	var t reports.Thresholds
+	fs.Float64Var(&t.FailureRatio, "max-failure-increase", 0.01, "allowed increase of the failure ratio, absolute")
+	fs.Float64Var(&t.P99, "max-p99-increase", 0.2, "allowed increase of p99 latency, relative")
+	recover := fs.Duration("max-recovery-increase", 2*time.Second, "allowed increase of a fault's time to recover")
+	fs.Float64Var(&t.Capacity, "max-capacity-drop", 0.1, "allowed drop of sustainable rate per CPU limit, relative")
+	return func() reports.Thresholds {
+		t.RecoverS = recover.Seconds()
+		return t
+	}
+}
+
 // summaryOf reads a run's summary.json, computing it if it is missing; nil
 // for a capacity directory.
 func summaryOf(dir string) (*analysis.Summary, error) {
-	if b, err := os.ReadFile(filepath.Join(dir, reports.SummaryFile)); err == nil {
+	path := filepath.Join(dir, reports.SummaryFile)
+	if b, err := os.ReadFile(path); err == nil {
 		var s analysis.Summary
-		return &s, json.Unmarshal(b, &s)
+		if err := json.Unmarshal(b, &s); err != nil {
+			read := int64(0)
+			var serr *json.SyntaxError
+			if errors.As(err, &serr) {
+				read = serr.Offset
+			}
+			return nil, exitcode.New(exitcode.SLOBreached, fmt.Errorf("compare: %s is damaged: read %d of %d bytes: %v", path, read, len(b), err),
+				"authquake report "+dir+" recomputes it")
+		}
+		return &s, nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "capacity.json")); err == nil {
 		return nil, nil

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,7 +54,7 @@ var exportCommand = command{
 			}
 			url := meta.Endpoints.Service + scenario.DefaultPath
 			err = record.Vegeta(filepath.Join(args[0], record.File), time.Unix(0, meta.BaseUnixNano), url, meta.Scenario, enc)
-			if err == record.ErrTruncated {
+			if errors.Is(err, record.ErrTruncated) {
 				fmt.Fprintln(io.Err, "authquake: warning:", err)
 				return nil
 			}

@@ -33,7 +33,7 @@ func TestLedgerSources(t *testing.T) {
 		{"unreachable", `ledger: {kind: http, payments: {url: "http://127.0.0.1:1/recon", ` + columns + `}}`,
 			exitcode.SLOBreached, []string{"AUDIT_INCONCLUSIVE", "money audit: INCONCLUSIVE: no ledger snapshot", "connection refused"}},
 		// No source: the verdict can pass, but the audit says it checked nothing.
-		{"none", ``, exitcode.Pass, []string{"PASS", "money audit: NOT CHECKED (no ledger source configured): all 12 invariants unchecked"}},
+		{"none", ``, exitcode.Pass, []string{"PASS", "money audit: NOT CHECKED (no ledger source configured): all 15 invariants unchecked"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,10 @@ var reportCommand = command{
 // summary and returns the verdict's exit code as an error (nil for a pass).
 func report(w io.Writer, dir string, bucket time.Duration) error {
 	r, err := analysis.Load(dir)
+	var serr *json.SyntaxError
+	if errors.As(err, &serr) { // run.json was cut short or corrupt
+		return exitcode.New(exitcode.SLOBreached, fmt.Errorf("report: %v (damaged at byte %d): the run cannot be judged", err, serr.Offset), "")
+	}
 	if err != nil {
 		return exitcode.Invalidf("give a directory that authquake run wrote", "report: %v", err)
 	}

@@ -31,12 +31,14 @@ var runCommand = command{
 		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
 		remote := fs.Bool("allow-remote", false, "allow a url target that is not a loopback address")
 		keep := fs.Bool("keep", false, "leave the target running after the run, for inspection (authquake cleanup removes it)")
+		metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics of the run at http://ADDR/metrics while it lasts, e.g. 127.0.0.1:9464")
+		linger := fs.Duration("metrics-linger", 0, "keep serving --metrics-addr this long after the run, for a last scrape")
 		bugs := fs.StringSlice("bugs", nil, `authsim known bugs to switch on, replacing the scenario's ("" for none)`)
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake run SCENARIO.yaml", "run: want one scenario file, got %d arguments", len(args))
 			}
-			if *scale <= 0 || *scale > 100 {
+			if !(*scale > 0 && *scale <= 100) { // NaN fails too
 				return exitcode.Invalidf("e.g. --duration-scale 0.1", "run: --duration-scale must be more than 0 and at most 100")
 			}
 			tty := isTerminal(os.Stdout)
@@ -45,6 +47,13 @@ var runCommand = command{
 			if fs.Changed("bugs") {
 				b := slices.DeleteFunc(*bugs, func(s string) bool { return s == "" })
 				o.Bugs = &b
+			}
+			if *metricsAddr != "" {
+				srv, err := serveLive(ctx, io, &o, *metricsAddr, *linger)
+				if err != nil {
+					return err
+				}
+				defer srv()
 			}
 			res, err := run.Run(ctx, o)
 			if res == nil || res.Meta.BaseUnixNano == 0 {

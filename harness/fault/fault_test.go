@@ -34,7 +34,8 @@ func TestTimelineInjectsAndRevertsOnSchedule(t *testing.T) {
 	tl.Wait()
 	tl.RevertAll()
 	ev := tl.Events()
-	near := func(got *float64, want float64) bool { return got != nil && *got >= want && *got < want+0.05 }
+	// Never early; late only by scheduling (generous: the machine may be busy).
+	near := func(got *float64, want float64) bool { return got != nil && *got >= want && *got < want+0.25 }
 	if ev[0].State != "reverted" || !near(ev[0].InjectS, 0.1) || !near(ev[0].RevertedS, 0.3) {
 		t.Errorf("noop: %+v", ev[0])
 	}

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,10 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/moby/moby/api/types/container"
-	mnet "github.com/moby/moby/api/types/network"
-	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/dockertest"
@@ -23,26 +18,8 @@ import (
 // TestSQLSource reads a service's own tables in authquake's Postgres
 // through the column and state mapping (a container test).
 func TestSQLSource(t *testing.T) {
-	refs := dockertest.Images(t)
 	ctx := context.Background()
-	pg, err := testcontainers.Run(ctx, refs.Postgres,
-		testcontainers.WithEnv(map[string]string{"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "app", "POSTGRES_DB": "app"}),
-		testcontainers.WithExposedPorts("5432/tcp"),
-		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
-			hc.PortBindings = mnet.PortMap{mnet.MustParsePort("5432/tcp"): {{HostIP: netip.MustParseAddr("127.0.0.1")}}}
-		}),
-		testcontainers.WithConfigModifier(func(c *container.Config) { c.StopSignal = "SIGINT" }),
-		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute,
-			wait.ForLog("database system is ready to accept connections"), wait.ForListeningPort("5432/tcp")))
-	t.Cleanup(func() { testcontainers.TerminateContainer(pg) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := pg.MappedPort(ctx, "5432/tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dsn := "postgres://app:app@127.0.0.1:" + port.Port() + "/app?sslmode=disable"
+	dsn := dockertest.Postgres(t)
 	conn, err := connectRetry(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)

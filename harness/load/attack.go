@@ -88,7 +88,8 @@ type Result struct {
 }
 
 // Run sends the traffic and returns when every hit has finished: at the end
-// of the schedule, or after Stop.
+// of the schedule, or after Stop. With a flow, it returns once every
+// follow-up has been sent (or, after Stop, recorded as not sent).
 func (a *Attack) Run() Result {
 	r := Result{Planned: a.plan.Total()}
 	tr := func(t *vegeta.Target) error {
@@ -97,16 +98,20 @@ func (a *Attack) Run() Result {
 	}
 	// No duration: the pacer ends the attack after the schedule's last hit,
 	// so hits that fell behind are sent late, never dropped.
-	for range a.attacker.Attack(tr, a.pacer, 0, "authquake") {
+	for range a.attacker.Attack(tr, a.pacer, 0, "") { // no name: one header less per hit
 		r.Hits++
+	}
+	if a.sender.flows != nil { // captures, voids and reversals still due
+		a.sender.flows.wait()
 	}
 	a.sender.failOnce.Do(func() {}) // no fail after this point; one that ran is visible here
 	r.Err = a.sender.err
 	return r
 }
 
-// Stop ends the attack: no new hits, no new retries; attempts in flight
-// finish within the client's timeout and are recorded.
+// Stop ends the attack: no new hits, no new retries, no follow-up not yet
+// due (each is recorded as not sent); attempts in flight finish within the
+// client's timeout and are recorded.
 func (a *Attack) Stop() {
 	a.sender.stop()
 	a.attacker.Stop()

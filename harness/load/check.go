@@ -3,6 +3,7 @@ package load
 import (
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,28 +22,56 @@ const samples = 64
 // scenario invalid (exit 2) before anything starts, instead of a run that
 // sends nothing. Each problem is placed at its template in the file, with
 // the fields a template may use as the hint.
+//
+// The follow-up requests of a flow (target.capture, void, reverse) are
+// checked the same way; only capture and void may use {{.AuthID}}.
 func CheckTemplates(s *scenario.Scenario, src *scenario.Source) scenario.Problems {
-	rq := s.Target.Request
+	stream := traffic.NewStream(s, s.Seed)
+	all := viewFields()
+	var authorise []string // every field but .AuthID: an authorisation has no id yet
+	for _, f := range all {
+		if f != ".AuthID" {
+			authorise = append(authorise, f)
+		}
+	}
+	var probs scenario.Problems
+	for _, c := range []struct {
+		at     string
+		rq     *scenario.RequestTemplate
+		fields []string
+	}{{"request", &s.Target.Request, authorise}, {"capture", s.Target.Capture, all},
+		{"void", s.Target.Void, all}, {"reverse", s.Target.Reverse, authorise}} {
+		if c.rq != nil {
+			probs = append(probs, checkRequest(stream, src, "$.target."+c.at, c.rq, c.fields)...)
+		}
+	}
+	return probs
+}
+
+// checkRequest checks one request's templates (path, headers, body).
+func checkRequest(stream *traffic.Stream, src *scenario.Source, at string, rq *scenario.RequestTemplate, fields []string) scenario.Problems {
 	type tmpl struct{ path, name, text string }
-	all := []tmpl{{"$.target.request.path", "path", rq.Path}}
+	all := []tmpl{{at + ".path", "path", rq.Path}}
 	names := make([]string, 0, len(rq.Headers))
 	for k := range rq.Headers {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		all = append(all, tmpl{"$.target.request.headers." + k, "header " + k, rq.Headers[k]})
+		all = append(all, tmpl{at + ".headers." + k, "header " + k, rq.Headers[k]})
 	}
-	all = append(all, tmpl{"$.target.request.body", "body", rq.Body})
-	stream := traffic.NewStream(s, s.Seed)
-	fields := viewFields()
+	all = append(all, tmpl{at + ".body", "body", rq.Body})
 	hint := "a request template may use " + strings.Join(fields, " ")
 	var probs scenario.Problems
 	for _, t := range all {
+		if !slices.Contains(fields, ".AuthID") && strings.Contains(t.text, ".AuthID") {
+			probs = append(probs, src.Errorf(t.path, hint, "%s", "{{.AuthID}} is known only to capture and void requests, after an approval"))
+			continue
+		}
 		c, err := compile(t.name, t.text)
 		for seq := uint64(0); err == nil && seq < samples; seq++ {
 			p := stream.Payment(seq)
-			_, err = c.render(nil, &p)
+			_, err = c.renderFor(nil, &p, "auth_1")
 		}
 		if err != nil {
 			probs = append(probs, src.Errorf(t.path, hint, "%s", templateProblem(err, fields)))

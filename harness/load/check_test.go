@@ -86,3 +86,34 @@ target: {request: {body: '{{if gt .AmountMinor 45000}}{{.Nope}}{{end}}'}}
 		}
 	}
 }
+
+// TestCheckFollowUpTemplates: the follow-up requests are checked like the
+// authorisation, and {{.AuthID}} is refused where no id is known yet.
+func TestCheckFollowUpTemplates(t *testing.T) {
+	tests := []struct {
+		target string // the target block
+		want   string // "" for no problem
+	}{
+		// The default capture and void, and a reversal by key, render.
+		{`{reverse: {path: /r, body: '{{.IdempotencyKey}}'}}`, ""},
+		// A misspelt field in the capture body is placed at it, with the fix.
+		{`{capture: {path: '/c/{{.AuthID}}', body: '{{.AmountMinr}}'}, reverse: {path: /r}}`, "target.capture.body: a request has no field .AmountMinr: did you mean .AmountMinor?"},
+		// The authorisation has no id of its own yet.
+		{`{request: {path: '/a/{{.AuthID}}'}, reverse: {path: /r}}`, "target.request.path: {{.AuthID}} is known only to capture and void requests"},
+	}
+	for _, tt := range tests {
+		yaml := "name: t\ntraffic: {phases: [{duration: 1s, shape: constant, rate: 1/s}]}\n" +
+			"requests: {flow: {capture: {share: 0.5}, void: {share: 0.5}, reverse_on_no_answer: {}}}\ntarget: " + tt.target + "\n"
+		s, src, err := scenario.Parse("t.yaml", []byte(yaml))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.target, err)
+		}
+		probs := CheckTemplates(s, src)
+		switch {
+		case tt.want == "" && len(probs) > 0:
+			t.Errorf("%s: %v", tt.target, probs)
+		case tt.want != "" && (len(probs) != 1 || !strings.Contains(probs[0].String(), tt.want)):
+			t.Errorf("%s: %v, want one saying %q", tt.target, probs, tt.want)
+		}
+	}
+}

@@ -1,12 +1,12 @@
 package load
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"text/template"
 	"text/template/parse"
 
+	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -25,10 +25,10 @@ type part struct {
 
 // fields are the view's fields that render by concatenation (the fast path
 // of render); a template may refer to any field of view (see viewFields).
-var fields = map[string]bool{"AccountID": true, "AccountRef": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true}
+var fields = map[string]bool{"AccountID": true, "AccountRef": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true, "AuthID": true}
 
 func compile(name, src string) (*text, error) {
-	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	t, err := scenario.ParseTemplate(name, src)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
@@ -69,24 +69,48 @@ func simpleField(n *parse.ActionNode) (string, bool) {
 	return f.Ident[0], true
 }
 
+// capped is a buffer that refuses to grow past max: a write past it stops
+// the template.
+type capped struct {
+	b   []byte
+	max int
+}
+
+var errTooLong = fmt.Errorf("the request template renders more than %d bytes", scenario.MaxRequestBytes)
+
+func (c *capped) Write(p []byte) (int, error) {
+	if len(c.b)+len(p) > c.max {
+		return 0, errTooLong
+	}
+	c.b = append(c.b, p...)
+	return len(p), nil
+}
+
 // view is what templates see. A field added here is allowed in templates at
 // once: CheckTemplates lists the fields from this type.
 type view struct {
 	AccountID, AccountRef, Currency, MerchantID, IdempotencyKey string
 	AmountMinor                                                 int64
+	// AuthID is the service's id of the authorisation, in capture and void
+	// requests (empty in the authorisation itself).
+	AuthID string
 }
 
-func viewOf(p *traffic.Payment) view {
+func viewOf(p *traffic.Payment, authID string) view {
 	return view{AccountID: p.AccountID, AccountRef: p.AccountRef, Currency: p.Currency, MerchantID: p.MerchantID, IdempotencyKey: p.IdempotencyKey,
-		AmountMinor: p.AmountMinor}
+		AmountMinor: p.AmountMinor, AuthID: authID}
 }
 
 // render appends the template for payment p to b.
-func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) {
+func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) { return c.renderFor(b, p, "") }
+
+// renderFor appends the template for a call of payment p's flow, about the
+// authorisation authID, to b.
+func (c *text) renderFor(b []byte, p *traffic.Payment, authID string) ([]byte, error) {
 	if c.parts == nil {
-		var buf bytes.Buffer
-		err := c.tmpl.Execute(&buf, viewOf(p))
-		return append(b, buf.Bytes()...), err
+		buf := capped{max: scenario.MaxRequestBytes}
+		err := c.tmpl.Execute(&buf, viewOf(p, authID))
+		return append(b, buf.b...), err
 	}
 	for _, pt := range c.parts {
 		switch pt.field {
@@ -104,6 +128,8 @@ func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) {
 			b = append(b, p.MerchantID...)
 		case "IdempotencyKey":
 			b = append(b, p.IdempotencyKey...)
+		case "AuthID":
+			b = append(b, authID...)
 		}
 	}
 	return b, nil

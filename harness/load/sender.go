@@ -55,7 +55,8 @@ type sender struct {
 	stopOnce  sync.Once
 	halt      func() // stops the whole attack
 	failOnce  sync.Once
-	err       error // the first request that could not be built
+	err       error  // the first request that could not be built
+	flows     *flows // captures, voids and reversals; nil when the scenario has no flow
 }
 
 type header struct {
@@ -81,21 +82,8 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 			return nil, fmt.Errorf("target URL %s: %w", base+rq.Path, err)
 		}
 	}
-	names := make([]string, 0, len(rq.Headers))
-	for k := range rq.Headers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		t, err := compile("header "+k, rq.Headers[k])
-		if err != nil {
-			return nil, err
-		}
-		h := header{name: http.CanonicalHeaderKey(k), val: t}
-		if len(t.parts) == 1 && t.parts[0].field == "" {
-			h.fixed = []string{t.parts[0].lit}
-		}
-		sd.headers = append(sd.headers, h)
+	if sd.headers, err = compileHeaders(rq.Headers); err != nil {
+		return nil, err
 	}
 	for _, sink := range sinks {
 		if o, ok := sink.(SendObserver); ok {
@@ -109,6 +97,9 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 	// The guard's Control runs once per new connection, never per request.
 	dialer := guard.Dialer()
 	dialer.Timeout, dialer.KeepAlive = s.Requests.Client.Timeout.D(), 30*time.Second
+	if sd.flows, err = newFlows(s, sd); err != nil {
+		return nil, err
+	}
 	sd.inner = &http.Transport{ // a bare transport follows no redirect
 		DialContext:         dialer.DialContext,
 		MaxIdleConns:        0,
@@ -121,7 +112,14 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 }
 
 // stop ends retries: attempts in flight finish, none are started again.
-func (s *sender) stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
+func (s *sender) stop() {
+	s.stopOnce.Do(func() {
+		close(s.stopping)
+		if s.flows != nil {
+			s.flows.stop()
+		}
+	})
+}
 
 // fail keeps the first request that could not be built and stops the
 // attack: a run whose requests cannot be built must end as an error, never
@@ -166,6 +164,9 @@ func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
 		a.Final = last
 		for _, sink := range s.sinks {
 			sink.Record(&a)
+		}
+		if last && s.flows != nil {
+			s.flows.after(&p, &a, began)
 		}
 		if last {
 			return &http.Response{StatusCode: a.Status, Body: http.NoBody, Header: http.Header{},
@@ -217,21 +218,93 @@ func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Atte
 			o.Sent(a.Sent)
 		}
 	}
+	answer := s.exchange(req, a, start)
+	if s.flows != nil && a.Outcome == record.Approved && answer != nil {
+		a.AuthID = s.flows.authID(*answer)
+	}
+	release(answer)
+	return nil
+}
+
+// exchange sends req, sent at start, and fills a with the answer (or the
+// failure: a failed request is data, not a harness error). It returns the
+// answer's body in a pooled buffer (nil when none came): release it.
+func (s *sender) exchange(req *http.Request, a *record.Attempt, start time.Time) *[]byte {
 	resp, err := s.inner.RoundTrip(req)
-	var answer []byte
+	var answer *[]byte
 	if err == nil {
-		answer, err = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		answer, err = readAnswer(resp.Body)
 		resp.Body.Close()
 	}
 	a.Latency = time.Since(start)
 	if err != nil {
+		release(answer)
 		a.Outcome, a.Error = Failure(err)
-		return nil // a failed request is data, not a harness error
+		return nil
 	}
 	a.Status = resp.StatusCode
-	a.Outcome, a.Code, a.Reason = s.classify.Answer(resp.StatusCode, answer)
+	a.Outcome, a.Code, a.Reason = s.classify.Answer(resp.StatusCode, *answer)
 	a.RetryAfter = resp.Header.Get("Retry-After")
-	return nil
+	return answer
+}
+
+// compileHeaders compiles header templates in name order.
+func compileHeaders(src map[string]string) ([]header, error) {
+	names := make([]string, 0, len(src))
+	for k := range src {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []header
+	for _, k := range names {
+		t, err := compile("header "+k, src[k])
+		if err != nil {
+			return nil, err
+		}
+		h := header{name: http.CanonicalHeaderKey(k), val: t}
+		if len(t.parts) == 1 && t.parts[0].field == "" {
+			h.fixed = []string{t.parts[0].lit}
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// maxAnswer is the most of an answer that is read: classification needs the
+// head of a small JSON body, never megabytes.
+const maxAnswer = 64 << 10
+
+// answers are reusable buffers for answers: classification copies what it
+// keeps (code, reason), so the buffer goes back once the attempt is judged.
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// release gives an answer's buffer back to the pool.
+func release(b *[]byte) {
+	if b != nil {
+		answers.Put(b)
+	}
+}
+
+// readAnswer reads up to maxAnswer bytes of body into a pooled buffer.
+func readAnswer(body io.Reader) (*[]byte, error) {
+	bp := answers.Get().(*[]byte)
+	b := (*bp)[:0]
+	for len(b) < maxAnswer {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow
+		}
+		n, err := body.Read(b[len(b):min(cap(b), maxAnswer)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*bp = b
+			return bp, err
+		}
+	}
+	*bp = b
+	return bp, nil
 }
 
 func (s *sender) retryable(a *record.Attempt) bool {

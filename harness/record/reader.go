@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
@@ -13,31 +14,61 @@ import (
 )
 
 // ErrTruncated reports that the file ended mid-stream (the run was killed):
-// every attempt before the cut was read.
+// every attempt before the cut was read. Read returns it wrapped in a
+// *DamagedError that says how far the file was read.
 var ErrTruncated = errors.New("attempts file truncated: the run was cut short; what was read is complete up to the cut")
 
+// DamagedError is an attempts file that could not be read to its end: cut
+// short, or corrupt (bad gzip, a line that does not parse). The attempts
+// before it were read and handed on.
+type DamagedError struct {
+	Path     string
+	Attempts int   // how many attempts were read before the damage
+	Line     int   // the CSV line where reading stopped (1 is the header)
+	Err      error // ErrTruncated for a cut, else what was wrong
+}
+
+func (e *DamagedError) Error() string {
+	if e.Err == ErrTruncated {
+		return fmt.Sprintf("%s: cut short at line %d: read %d attempts", e.Path, e.Line, e.Attempts)
+	}
+	return fmt.Sprintf("%s: damaged at line %d: read %d attempts: %v", e.Path, e.Line, e.Attempts, e.Err)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
 // Read calls fn for every attempt in the file at path, in file order. A file
-// cut short by a killed run yields what it holds and then ErrTruncated.
+// cut short by a killed run, or corrupt, yields what it holds up to the
+// damage and then a *DamagedError (ErrTruncated for a cut); an error of fn
+// is returned as it is.
 func Read(path string, fn func(*Attempt) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	n := 0
+	damaged := func(line int, err error) error {
+		var perr *csv.ParseError
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.As(err, &perr) && errors.Is(perr.Err, csv.ErrFieldCount) {
+			err = ErrTruncated // a half-written last line
+		}
+		return &DamagedError{Path: path, Attempts: n, Line: line, Err: err}
+	}
 	gz, err := gzip.NewReader(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return damaged(1, err)
 	}
-	r := csv.NewReader(gz)
+	r := csv.NewReader(&lineLimit{r: gz})
 	r.ReuseRecord = true
 	head, err := r.Read()
 	if err != nil {
-		return truncated(path, err)
+		return damaged(1, err)
 	}
 	switch strings.Join(head, ",") {
-	case strings.Join(Columns, ","), strings.Join(Columns[:v1Columns], ","):
+	case strings.Join(Columns, ","), strings.Join(Columns[:v2Columns], ","), strings.Join(Columns[:v1Columns], ","):
 	default:
-		return fmt.Errorf("%s: unknown columns %v", path, head)
+		return damaged(1, fmt.Errorf("unknown columns %.200q", strings.Join(head, ",")))
 	}
 	r.FieldsPerRecord = len(head)
 	var a Attempt
@@ -47,26 +78,16 @@ func Read(path string, fn func(*Attempt) error) error {
 			return nil
 		}
 		if err != nil {
-			return truncated(path, err)
+			return damaged(line, err)
 		}
 		if err := parse(rec, &a); err != nil {
-			return fmt.Errorf("%s:%d: %w", path, line, err)
+			return damaged(line, err)
 		}
 		if err := fn(&a); err != nil {
 			return err
 		}
+		n++
 	}
-}
-
-func truncated(path string, err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return ErrTruncated
-	}
-	var perr *csv.ParseError
-	if errors.As(err, &perr) {
-		return ErrTruncated // a half-written last line
-	}
-	return fmt.Errorf("%s: %w", path, err)
 }
 
 func parse(rec []string, a *Attempt) error {
@@ -85,9 +106,47 @@ func parse(rec []string, a *Attempt) error {
 	a.Code, a.Reason, a.Error, a.Key, a.Account = rec[7], rec[8], rec[9], rec[10], rec[11]
 	a.Merchant = rec[13]
 	a.Duplicate, a.Final = rec[14] == "1", rec[15] == "1"
-	a.RetryAfter = ""
+	a.RetryAfter, a.Call, a.AuthID = "", Authorize, ""
 	if len(rec) > v1Columns {
 		a.RetryAfter = rec[16]
 	}
+	if len(rec) > v2Columns {
+		a.Call, a.AuthID = call(rec[17]), rec[18]
+	}
 	return nil
+}
+
+// MaxLineBytes is the longest line an attempts file may hold: a corrupt or
+// hostile file cannot make the reader hold more than this of one line.
+const MaxLineBytes = 1 << 20
+
+var errLineTooLong = fmt.Errorf("a line longer than %d bytes", MaxLineBytes)
+
+// lineLimit fails a read once a line grows past MaxLineBytes.
+type lineLimit struct {
+	r    io.Reader
+	line int // bytes since the last newline
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if i := bytes.LastIndexByte(p[:n], '\n'); i >= 0 {
+		l.line = n - 1 - i
+	} else {
+		l.line += n
+	}
+	if l.line > MaxLineBytes {
+		return 0, errLineTooLong
+	}
+	return n, err
+}
+
+// call returns the constant for a call's name (no string kept per line).
+func call(s string) Call {
+	for _, c := range Calls {
+		if string(c) == s {
+			return c
+		}
+	}
+	return Call(s)
 }

@@ -32,7 +32,25 @@ const (
 	ConnError Outcome = "conn_error" // refused, reset, EOF
 	Pending   Outcome = "pending"    // accepted for later processing: confirmed only by the ledger
 	Duplicate Outcome = "duplicate"  // the service already has this key (its duplicate-key contract is reject)
+	// NotSent is a follow-up (capture, void, reversal) that was scheduled
+	// but never sent because the run stopped first: recorded so that
+	// nothing is lost silently. Authorisations never have it.
+	NotSent Outcome = "not_sent"
 )
+
+// Call is which request of a payment's flow an attempt is.
+type Call string
+
+// The calls. An attempt file older than flows holds authorisations only.
+const (
+	Authorize Call = "authorize" // the payment itself
+	Capture   Call = "capture"   // capture of an approved authorisation
+	Void      Call = "void"      // void of an approved authorisation
+	Reverse   Call = "reverse"   // reversal of an authorisation that got no answer
+)
+
+// Calls lists the calls in the order reports show them.
+var Calls = []Call{Authorize, Capture, Void, Reverse}
 
 // Failure reports whether the outcome counts as a failed payment.
 func (o Outcome) Failure() bool {
@@ -70,18 +88,29 @@ type Attempt struct {
 	Final bool
 	// RetryAfter is the answer's Retry-After header, if any.
 	RetryAfter string
+	// Call is which request of the payment's flow this is; "" reads as
+	// Authorize. Every figure about payments counts authorisations only.
+	Call Call
+	// AuthID is the service's id of the authorisation: read from an
+	// approval when the flow captures or voids, and the id a capture or void
+	// was sent for.
+	AuthID string
 }
+
+// FollowUp reports whether the attempt is a capture, void or reversal
+// rather than the authorisation itself.
+func (a *Attempt) FollowUp() bool { return a.Call != "" && a.Call != Authorize }
 
 // End is when the attempt's answer (or failure) came, since the base time.
 func (a *Attempt) End() time.Duration { return a.Sent + a.Latency }
 
 // Columns is the CSV header of the attempts file.
 var Columns = []string{"seq", "attempt", "scheduled_ns", "sent_ns", "latency_ns", "status", "outcome", "code",
-	"reason", "error", "key", "account", "amount", "merchant", "duplicate", "final", "retry_after"}
+	"reason", "error", "key", "account", "amount", "merchant", "duplicate", "final", "retry_after", "call", "auth_id"}
 
-// v1Columns is the first version of the header, without retry_after; files
-// written with it are still read.
-var v1Columns = len(Columns) - 1
+// Earlier versions of the header, still read: v1 without retry_after, v2
+// without call and auth_id (every attempt an authorisation).
+var v1Columns, v2Columns = len(Columns) - 3, len(Columns) - 2
 
 // File is the attempts file's name in a run directory.
 const File = "attempts.csv.gz"

@@ -2,9 +2,11 @@ package record
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,11 +22,14 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	}
 	want := []Attempt{
 		{Seq: 0, Attempt: 1, Scheduled: 0, Sent: 120 * time.Microsecond, Latency: 3 * time.Millisecond, Status: 201,
-			Outcome: Approved, Code: "00", Key: "aq-1-0", Account: "acct-000001", Amount: 2500, Merchant: "mrc-0001", Final: true},
+			Outcome: Approved, Code: "00", Key: "aq-1-0", Account: "acct-000001", Amount: 2500, Merchant: "mrc-0001", Final: true, Call: Authorize, AuthID: "auth_1"},
 		// Commas, quotes and a line break in text fields survive.
-		{Seq: 2, Attempt: 1, Status: 503, Outcome: Shed, Code: "91", Reason: "maintenance", RetryAfter: "30"},
+		{Seq: 2, Attempt: 1, Status: 503, Outcome: Shed, Code: "91", Reason: "maintenance", RetryAfter: "30", Call: Authorize},
+		// A capture of an authorisation by its id, and a follow-up the run stopped before.
+		{Seq: 3, Attempt: 1, Status: 200, Outcome: Approved, Key: "aq-1-3", Amount: 700, Call: Capture, AuthID: "auth,3", Final: true},
+		{Seq: 4, Attempt: 1, Outcome: NotSent, Key: "aq-1-4", Call: Reverse, Final: true},
 		{Seq: 1, Attempt: 2, Scheduled: time.Second, Sent: time.Second + 5, Latency: 2 * time.Second, Outcome: Timeout,
-			Error: `read tcp: i/o timeout, "again"` + "\nx", Key: "k,1", Account: "a", Amount: 1, Merchant: "m", Duplicate: true},
+			Error: `read tcp: i/o timeout, "again"` + "\nx", Key: "k,1", Account: "a", Amount: 1, Merchant: "m", Duplicate: true, Call: Authorize},
 	}
 	var wg sync.WaitGroup
 	for i := range want {
@@ -121,5 +126,36 @@ func TestVegetaExport(t *testing.T) {
 	m.Close()
 	if m.Requests != 100 || m.Success != 0.9 {
 		t.Errorf("vegeta read %d requests, success %.2f; want 100 and 0.90", m.Requests, m.Success)
+	}
+}
+
+// TestOlderFilesRead: files written before retry_after (v1) and before call
+// and auth_id (v2) still read, every attempt an authorisation.
+func TestOlderFilesRead(t *testing.T) {
+	tests := []struct {
+		name, head, line string
+		retryAfter       string
+	}{
+		// v1: no retry_after.
+		{"v1", strings.Join(Columns[:v1Columns], ","), "0,1,0,5,7,201,approved,00,,,k,a,2500,m,0,1", ""},
+		// v2: retry_after, no call.
+		{"v2", strings.Join(Columns[:v2Columns], ","), "0,1,0,5,7,503,shed,91,,,k,a,2500,m,0,1,30", "30"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), File)
+			f, _ := os.Create(path)
+			gz := gzip.NewWriter(f)
+			gz.Write([]byte(tt.head + "\n" + tt.line + "\n"))
+			gz.Close()
+			f.Close()
+			var got []Attempt
+			if err := Read(path, func(a *Attempt) error { got = append(got, *a); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].Call != Authorize || got[0].FollowUp() || got[0].RetryAfter != tt.retryAfter || got[0].Amount != 2500 {
+				t.Errorf("read %+v", got)
+			}
+		})
 	}
 }

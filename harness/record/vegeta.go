@@ -16,6 +16,9 @@ import (
 func Vegeta(path string, base time.Time, url, name string, enc vegeta.Encoder) error {
 	var rs []vegeta.Result
 	err := Read(path, func(a *Attempt) error {
+		if a.Outcome == NotSent { // a follow-up the run stopped before: no request
+			return nil
+		}
 		r := vegeta.Result{Attack: name, Timestamp: base.Add(a.Sent), Latency: a.Latency, Code: uint16(a.Status),
 			Error: a.Error, Method: "POST", URL: url}
 		if a.Error == "" && a.Outcome != Approved && a.Outcome != Declined {

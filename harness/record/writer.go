@@ -67,6 +67,14 @@ func (w *Writer) Record(a *Attempt) {
 	b = appendBool(b, a.Final)
 	b = append(b, ',')
 	b = appendField(b, a.RetryAfter)
+	b = append(b, ',')
+	if a.Call == "" {
+		b = append(b, Authorize...)
+	} else {
+		b = append(b, a.Call...)
+	}
+	b = append(b, ',')
+	b = appendField(b, a.AuthID)
 	b = append(b, '\n')
 	w.line = b
 	if _, err := w.bw.Write(b); err != nil && w.err == nil {

@@ -48,6 +48,7 @@ type monitor struct {
 	active   func() []string
 	breach   func(reason string)
 	fired    bool
+	cond     int // 1 + the index of the stop condition that fired; 0: none
 	lastOut  time.Time
 }
 
@@ -76,7 +77,7 @@ func (m *monitor) Sent(at time.Duration) {
 // Record counts a payment when its final attempt ends (load.Sink): its
 // outcome is what the user saw, its latency runs from its first schedule.
 func (m *monitor) Record(a *record.Attempt) {
-	if !a.Final {
+	if !a.Final || a.FollowUp() { // captures, voids, reversals are not payments
 		return
 	}
 	m.mu.Lock()
@@ -141,7 +142,7 @@ func (m *monitor) tick(elapsed time.Duration) {
 // checkStop returns why the run must stop, if a condition held in every one
 // of its last For seconds.
 func (m *monitor) checkStop(last int64) string {
-	for _, c := range m.stop {
+	for ci, c := range m.stop {
 		n := int64(max(1, (c.For.D()+time.Second-1)/time.Second))
 		if last+1 < n || n > ring/2 {
 			continue
@@ -159,6 +160,7 @@ func (m *monitor) checkStop(last int64) string {
 			}
 		}
 		if held {
+			m.cond = ci + 1
 			if c.FailureRatio != nil {
 				return fmt.Sprintf("stop condition: failure ratio above %g for %s", *c.FailureRatio, c.For.D())
 			}
@@ -207,4 +209,12 @@ func (m *monitor) line(elapsed time.Duration, st status) string {
 	}
 	return fmt.Sprintf("%6.1fs/%.0fs %-12s offered %5.0f/s sent %5d/s  in flight %5d  last %ds: %s  faults %s",
 		elapsed.Seconds(), m.plan.Duration().Seconds(), phase, offered, st.sent, st.inflight, window, answers, faults)
+}
+
+// firedCondition is the index of the stop condition that stopped the run,
+// or -1 (the live metrics' stop state).
+func (m *monitor) firedCondition() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cond - 1
 }

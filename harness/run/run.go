@@ -27,14 +27,17 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/live"
 	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/svcmetrics"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -59,6 +62,9 @@ type Options struct {
 	TTY      bool
 	// Version is authquake's version, saved in run.json.
 	Version string
+	// Live, when set, receives the load and the run's state for the
+	// Prometheus endpoint (authquake run --metrics-addr).
+	Live *live.Exporter
 	// Keep leaves the target running after the run (its faults reverted,
 	// its ledger read) for inspection; authquake cleanup removes it.
 	Keep bool
@@ -73,31 +79,39 @@ type Result struct {
 // Load reads a scenario and checks its faults and its request templates
 // (rendered for sample payments): every problem at once.
 func Load(path string) (*scenario.Scenario, error) {
+	s, _, err := loadScenario(path)
+	return s, err
+}
+
+func loadScenario(path string) (*scenario.Scenario, *scenario.Source, error) {
 	s, src, err := scenario.Load(path)
 	if err != nil {
-		return nil, exitcode.New(exitcode.Invalid, err, "")
+		return nil, nil, exitcode.New(exitcode.Invalid, err, "")
 	}
 	probs := append(fault.Check(s, src), load.CheckTemplates(s, src)...)
 	if len(probs) > 0 {
 		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
-		return nil, exitcode.New(exitcode.Invalid, probs, "")
+		return nil, nil, exitcode.New(exitcode.Invalid, probs, "")
 	}
-	return s, nil
+	return s, src, nil
 }
 
 // Run carries out a scenario. The error is for the harness only: a run that
 // a stop condition or an interrupt ended returns its Result with the status
 // in Meta and an exit-code-4 error.
 func Run(ctx context.Context, o Options) (res *Result, err error) {
-	s, err := Load(o.Scenario)
+	s, src, err := loadScenario(o.Scenario)
 	if err != nil {
 		return nil, err
 	}
-	if o.DurationScale <= 0 {
+	if !(o.DurationScale > 0) {
 		o.DurationScale = 1
 	}
 	unscaled, planned := s.Accounts, traffic.NewPlan(s.Traffic.Phases).Total()
 	s.Scale(o.DurationScale)
+	if probs := s.CheckLimits(src); len(probs) > 0 { // a scale can push a valid file past them
+		return nil, exitcode.New(exitcode.Invalid, probs, fmt.Sprintf("--duration-scale %g makes the scenario too long", o.DurationScale))
+	}
 	var warnings []string
 	if w := s.ScaleWarning(unscaled, float64(planned), float64(traffic.NewPlan(s.Traffic.Phases).Total()), o.DurationScale); w != "" {
 		warnings = append(warnings, w)
@@ -173,8 +187,10 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	var atk *load.Attack
 	var stopped time.Time
 	var tl *fault.Timeline
+	var stopping atomic.Bool
 	halt := func(status, reason string) {
 		stopOnce.Do(func() {
+			stopping.Store(true)
 			meta.Status, meta.Reason, stopped = status, reason, time.Now()
 			fmt.Fprintf(o.Log, "\nstopping: %s\n", reason)
 			tl.Stop(reason) // first: no fault goes in while the load drains
@@ -189,13 +205,18 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	defer tl.RevertAll() // on every way out, panics included
 	mon := &monitor{stop: s.StopWhen, out: o.Progress, tty: o.TTY, active: tl.Active,
 		breach: func(reason string) { halt(StatusAborted, reason) }}
-	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.topo.Endpoints.Service, Sinks: []load.Sink{w, mon},
+	sinks := []load.Sink{w, mon}
+	if o.Live != nil {
+		sinks = append(sinks, o.Live)
+	}
+	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.topo.Endpoints.Service, Sinks: sinks,
 		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: meta.Setup.Refs()})
 	if err != nil {
 		w.Close()
 		return exitcode.New(exitcode.Invalid, err, "")
 	}
 	mon.plan = atk.Plan()
+	startLive(o.Live, s, tl, atk.Plan(), mon, &stopping)
 	meta.Phases, meta.DurationS, meta.Planned = atk.Plan().Spans(), atk.Plan().Duration().Seconds(), atk.Plan().Total()
 	fmt.Fprintf(o.Log, "load: %s\n", atk)
 
@@ -203,6 +224,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	defer cancel()
 	started, ticking := make(chan struct{}), make(chan struct{})
 	var smp *sampler
+	var svc *svcmetrics.Scraper
 	go func() {
 		defer close(ticking)
 		began := atk.Began()
@@ -215,6 +237,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 				smp.container(runCtx, tgt.docker, role, c.GetContainerID())
 			}
 		}
+		svc = scrapeService(runCtx, s, tgt, dir, began, o.AllowRemote, o.Log)
 		close(started)
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
@@ -224,6 +247,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 				return
 			case <-tick.C:
 				mon.tick(time.Since(began))
+				o.Live.Tick(time.Since(began))
 			}
 		}
 	}()
@@ -235,7 +259,8 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 		}
 	}()
 	r := atk.Run()
-	stopOnce.Do(func() {}) // no halt after this point; and one that ran is visible here
+	stopOnce.Do(func() {})               // no halt after this point; and one that ran is visible here
+	o.Live.Tick(time.Since(atk.Began())) // the schedule's last figures, once the load is done
 	tl.Stop("the load ended")
 	<-started
 	if !stopped.IsZero() {
@@ -259,6 +284,10 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	errs := []error{w.Close(), writeJSON(dir, TimelineFile, tl.Events())}
 	if smp != nil {
 		errs = append(errs, smp.close())
+	}
+	if svc != nil {
+		_, serr := svc.Close()
+		errs = append(errs, serr)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return exitcode.New(exitcode.Environment, fmt.Errorf("save results: %w", err), "")

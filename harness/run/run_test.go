@@ -24,11 +24,15 @@ func runImages(t *testing.T) images.Refs {
 	return dockertest.Images(t)
 }
 
-func runScenario(t *testing.T, file string) (*Result, error) {
+func runScenario(t *testing.T, file string, opts ...func(*Options)) (*Result, error) {
 	t.Helper()
 	cli := dockertest.Client(t)
 	dockertest.Images(t)
-	res, err := Run(context.Background(), Options{Scenario: filepath.Join("testdata", file), Out: t.TempDir(), Log: testLog{t}})
+	o := Options{Scenario: filepath.Join("testdata", file), Out: t.TempDir(), Log: testLog{t}}
+	for _, f := range opts {
+		f(&o)
+	}
+	res, err := Run(context.Background(), o)
 	if res != nil && res.Meta.RunID != "" {
 		if cs, ns := dockertest.RunResources(t, cli, res.Meta.RunID); len(cs)+len(ns) > 0 {
 			t.Errorf("run left containers %v networks %v", cs, ns)

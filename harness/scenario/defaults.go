@@ -72,6 +72,7 @@ func (s *Scenario) Defaults() {
 		s.Setup.defaults()
 	}
 	s.ledgerDefaults()
+	s.flowDefaults()
 	def(&s.SLO.RecoveredAfter, Duration(3*time.Second))
 	for i := range s.StopWhen {
 		def(&s.StopWhen[i].For, Duration(5*time.Second))

@@ -54,6 +54,16 @@ type Target struct {
 	Request RequestTemplate `yaml:"request,omitempty" json:"request,omitempty"`
 	// Response says how to classify an answer; the defaults match authsim.
 	Response ResponseRules `yaml:"response,omitempty" json:"response,omitempty"`
+	// Capture is the request that captures an approved authorisation (requests.flow.capture); templates may use {{.AuthID}} too.
+	// Default: POST /v1/authorizations/{{.AuthID}}/capture with {"amount_minor":{{.AmountMinor}}}.
+	Capture *RequestTemplate `yaml:"capture,omitempty" json:"capture,omitempty"`
+	// Void is the request that voids an approved authorisation (requests.flow.void). Default: POST /v1/authorizations/{{.AuthID}}/void.
+	Void *RequestTemplate `yaml:"void,omitempty" json:"void,omitempty"`
+	// Reverse is the request that reverses an authorisation that got no answer (requests.flow.reverse_on_no_answer),
+	// sent with the same idempotency key; it has no {{.AuthID}}. No default.
+	Reverse *RequestTemplate `yaml:"reverse,omitempty" json:"reverse,omitempty"`
+	// Metrics is where the service's Prometheus metrics are, scraped into the report; authsim's by default.
+	Metrics *ServiceMetrics `yaml:"metrics,omitempty" json:"metrics,omitempty"`
 }
 
 // AuthsimTarget configures the bundled reference service.
@@ -146,6 +156,9 @@ type ResponseRules struct {
 	// replay (the first answer again, the default) or reject (an answer such
 	// as 409 that a rule maps to outcome duplicate).
 	DuplicateKey string `yaml:"duplicate_key,omitempty" json:"duplicate_key,omitempty" jsonschema:"enum=replay,enum=reject"`
+	// AuthID is the JSON path of the authorisation's id in an approval, for {{.AuthID}} in capture and void requests.
+	// Default id, when the flow captures or voids.
+	AuthID string `yaml:"auth_id,omitempty" json:"auth_id,omitempty"`
 	// Generic lists codes or reasons that say nothing specific (for error clarity).
 	Generic []string `yaml:"generic,omitempty" json:"generic,omitempty"`
 }

@@ -48,6 +48,8 @@ type Requests struct {
 	KeyPrefix string `yaml:"key_prefix,omitempty" json:"key_prefix,omitempty"`
 	// Client is how the payment client behaves.
 	Client Client `yaml:"client,omitempty" json:"client,omitempty"`
+	// Flow is what follows an authorisation: capture, void, or a reversal when no answer came.
+	Flow *Flow `yaml:"flow,omitempty" json:"flow,omitempty"`
 }
 
 // AmountDist is a distribution of amounts in minor units.

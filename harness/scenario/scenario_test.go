@@ -170,29 +170,3 @@ func TestSchemaUpToDate(t *testing.T) {
 		t.Errorf("scenarios/schema.json is stale: run go generate ./harness/scenario (%v)", err)
 	}
 }
-
-// FuzzParse: no input makes the decoder panic, and every problem it reports
-// has a place in the file.
-func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.yaml")
-	for _, file := range files {
-		data, _ := os.ReadFile(file)
-		f.Add(data)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		s, _, err := Parse("fuzz.yaml", data)
-		if err == nil {
-			if s == nil {
-				t.Fatal("no scenario and no error")
-			}
-			return
-		}
-		if probs, ok := err.(Problems); ok {
-			for _, p := range probs {
-				if p.Line < 1 || p.Column < 0 {
-					t.Fatalf("problem without a place: %s", p)
-				}
-			}
-		}
-	})
-}

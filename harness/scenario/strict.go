@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -210,8 +211,10 @@ func (c *checker) scalar(n ast.Node, t reflect.Type, path string) bool {
 			err = fmt.Errorf("must be a whole number >= 0, not %q", text)
 		}
 	case reflect.Float64:
-		if _, perr := strconv.ParseFloat(text, 64); perr != nil {
+		if x, perr := strconv.ParseFloat(text, 64); perr != nil {
 			err = fmt.Errorf("must be a number, not %q", text)
+		} else if math.IsNaN(x) || math.IsInf(x, 0) {
+			err = fmt.Errorf("must be a finite number, not %q", text)
 		}
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,9 @@ func parseRate(s string) (float64, error) {
 	if n < 0 {
 		return 0, fmt.Errorf("rate %q is negative", s)
 	}
+	if math.IsNaN(n) || math.IsInf(n, 0) {
+		return 0, fmt.Errorf("rate %q is not a number of requests: write e.g. 500/s", s)
+	}
 	return n / per, nil
 }
 
@@ -107,7 +111,7 @@ func parseSize(s string) (int64, error) {
 	for _, u := range sizeUnits {
 		if num, ok := strings.CutSuffix(s, u.suffix); ok {
 			n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-			if err != nil || n < 0 {
+			if err != nil || !(n >= 0 && n*float64(u.mult) < 1<<62) { // NaN and Inf fail too
 				break
 			}
 			return int64(n * float64(u.mult)), nil

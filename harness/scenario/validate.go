@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"text/template"
 
 	"github.com/authquake/authquake/targets/authsim/ledger"
 )
@@ -41,10 +40,12 @@ func (s *Scenario) Validate(src *Source) Problems {
 		v.errf("$.name", "use lower case letters, digits and / _ . -", "%q is not a valid name", s.Name)
 	}
 	s.validateTarget(v)
+	s.validateMetrics(v)
 	s.validateTraffic(v)
 	s.validateRequests(v)
 	s.validateSetup(v)
 	s.validateLedger(v)
+	s.validateFlow(v)
 	a := s.Accounts
 	if a.Count < 1 {
 		v.errf("$.accounts.count", "", "must be at least 1")
@@ -92,6 +93,7 @@ func (s *Scenario) Validate(src *Source) Problems {
 			v.share(p+".failure_ratio", *c.FailureRatio)
 		}
 	}
+	s.validateLimits(v)
 	return v.probs
 }
 
@@ -164,12 +166,12 @@ func (s *Scenario) validateTarget(v *validator) {
 		v.errf("$.target.request.path", "", "must start with /")
 	}
 	for name, text := range map[string]string{"path": rq.Path, "body": rq.Body} {
-		if _, err := template.New(name).Parse(text); err != nil {
+		if _, err := ParseTemplate(name, text); err != nil {
 			v.errf("$.target.request."+name, "fields: .AccountID .AmountMinor .Currency .MerchantID .IdempotencyKey", "bad template: %v", err)
 		}
 	}
 	for k, text := range rq.Headers {
-		if _, err := template.New(k).Parse(text); err != nil {
+		if _, err := ParseTemplate(k, text); err != nil {
 			v.errf("$.target.request.headers."+k, "", "bad template: %v", err)
 		}
 	}

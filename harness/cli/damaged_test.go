@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/run"
+)
+
+// passingRun writes a completed run of 100 approved payments.
+func passingRun(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		run.ScenarioFile: "name: tiny\ntraffic: {phases: [{duration: 1s, shape: constant, rate: 100/s}]}\n",
+		run.MetaFile:     `{"version": 1, "scenario": "tiny", "seed": 1, "duration_scale": 1, "status": "completed", "planned": 100, "sent": 100}`,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := record.Create(filepath.Join(dir, record.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range 100 {
+		w.Record(&record.Attempt{Seq: uint64(n), Attempt: 1, Outcome: record.Approved, Status: 201, Final: true})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestDamagedRunsExitOne: report of a cut attempts file or run.json, and
+// compare of a cut summary.json, exit 1 naming the file; before, the cut
+// attempts file passed (exit 0) with a warning about the load generator.
+func TestDamagedRunsExitOne(t *testing.T) {
+	tests := []struct {
+		name, file string
+		args       func(dir string) []string
+		want       string
+	}{
+		// The issue's case.
+		{"attempts cut short", record.File, func(d string) []string { return []string{"report", d} }, "attempts.csv.gz: cut short"},
+		{"run.json cut short", run.MetaFile, func(d string) []string { return []string{"report", d} }, "damaged at byte"},
+		{"summary.json cut short", "summary.json", func(d string) []string { return []string{"compare", d, d} }, "summary.json is damaged: read"},
+	}
+	for _, tt := range tests {
+		dir := passingRun(t)
+		if _, err := cmd("report", dir); err != nil {
+			t.Fatalf("%s: the undamaged run: %v", tt.name, err)
+		}
+		path := filepath.Join(dir, tt.file)
+		b, _ := os.ReadFile(path)
+		os.WriteFile(path, b[:len(b)*2/3], 0o644)
+		out, err := cmd(tt.args(dir)...)
+		if exitcode.Of(err) != 1 || !strings.Contains(out+err.Error(), tt.want) {
+			t.Errorf("%s: exit %d, %v, output %q; want 1 naming %q", tt.name, exitcode.Of(err), err, out, tt.want)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"text/template"
+	"text/template/parse"
+)
+
+// MaxTemplateBytes is the longest request template (path, body or header),
+// and MaxRequestBytes the most one template may render.
+const (
+	MaxTemplateBytes = 64 << 10
+	MaxRequestBytes  = 1 << 20
+)
+
+// wideVerb is a printf verb with a width or precision of four digits or
+// more, or one taken from an argument: it could make a request of any size.
+var wideVerb = regexp.MustCompile(`%[^a-zA-Z%]*?(\*|[0-9]{4,})`)
+
+// ParseTemplate parses a request template and checks that it renders in
+// bounded time and space: no range (a range over a number loops that many
+// times), no template calls (they could recurse), no printf width or
+// precision past three digits. The load generator compiles only templates
+// that pass, and caps what one renders at MaxRequestBytes.
+func ParseTemplate(name, src string) (*template.Template, error) {
+	if len(src) > MaxTemplateBytes {
+		return nil, fmt.Errorf("longer than %d bytes", MaxTemplateBytes)
+	}
+	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Templates()) > 1 {
+		return nil, errors.New("define and block are not allowed in a request template")
+	}
+	if t.Tree != nil && t.Tree.Root != nil {
+		if err := boundedNode(t.Tree.Root); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// boundedNode walks a template's tree for what could render without bound.
+func boundedNode(n parse.Node) error {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if err := boundedNode(c); err != nil {
+				return err
+			}
+		}
+	case *parse.RangeNode:
+		return errors.New("range is not allowed in a request template: it could loop without bound")
+	case *parse.IfNode:
+		return errors.Join(boundedNode(n.Pipe), boundedNode(n.List), boundedNode(n.ElseList))
+	case *parse.WithNode:
+		return errors.Join(boundedNode(n.Pipe), boundedNode(n.List), boundedNode(n.ElseList))
+	case *parse.ActionNode:
+		return boundedNode(n.Pipe)
+	case *parse.TemplateNode:
+		return errors.New("template calls are not allowed in a request template: they could recurse without bound")
+	case *parse.PipeNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Cmds {
+			if err := boundedNode(c); err != nil {
+				return err
+			}
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			if s, ok := a.(*parse.StringNode); ok && wideVerb.MatchString(s.Text) {
+				return fmt.Errorf("%s: a width or precision past three digits could make a request of any size", s.Quoted)
+			}
+			if err := boundedNode(a); err != nil {
+				return err
+			}
+		}
+	case *parse.ChainNode:
+		return boundedNode(n.Node)
+	}
+	return nil
+}
