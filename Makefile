@@ -51,11 +51,12 @@ vet:
 # Unit tests and container tests, one package at a time (container tests
 # measure timing and must not share the two cores). Container tests need the
 # images; with CI=true they fail, not skip, when Docker is missing. The
-# scenario library runs whole scenarios at full rate: without the race
-# detector, whose slowdown would make the load generator the bottleneck.
+# scenario library and the your-service example run whole scenarios at full
+# rate: without the race detector, whose slowdown would make the load
+# generator the bottleneck.
 test: vet deps-test images
-	$(GO) test -race -p 1 -timeout 15m $$($(GO) list ./... | grep -v '/scenarios$$')
-	$(GO) test -p 1 -timeout 15m ./scenarios/
+	$(GO) test -race -p 1 -timeout 15m $$($(GO) list ./... | grep -v -e '/scenarios$$' -e '/examples/')
+	$(GO) test -p 1 -timeout 15m ./scenarios/ ./examples/...
 	@$(call fuzz-run,3s)
 
 # Unit tests only: no Docker needed.

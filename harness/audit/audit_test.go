@@ -109,6 +109,19 @@ func TestInvariants(t *testing.T) {
 			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 7)), []fault.Event{cut(3, 9, 500), freezeAt(4.5, 6)}, []string{"I6"}, Indeterminate{}, false},
 		{"overlap after", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
 			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 9.5)), []fault.Event{cut(3, 9, 500), freezeAt(4.5, 6)}, nil, Indeterminate{}, false},
+		// I6: an approval while an http fault's declared freeze was in force.
+		{"declared freeze", []sent{{key: "k1", account: "a", amount: 10, outcome: record.Approved, code: "00"}},
+			ledger(acct(10), rec("k1", "a", 10, "approved", 10, 5)), []fault.Event{declared(4, 4, 8, true, 0)}, []string{"I6"}, Indeterminate{}, false},
+		// I6: over a declared limit of 500 while it was surely in force.
+		{"declared limit", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 5)), []fault.Event{declared(3, 3.5, 8, false, 500)}, []string{"I6"}, Indeterminate{}, false},
+		// While the inject call was under way the limit before (unknown to
+		// authquake) may still have held: no violation.
+		{"declared limit edge", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 3.2)), []fault.Event{declared(3, 3.5, 8, false, 500)}, nil, Indeterminate{}, false},
+		// An http fault that declares nothing changes no limit.
+		{"http undeclared", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 5)), []fault.Event{{Kind: "http", InjectS: ptr(3.0), ActiveS: ptr(3.0)}}, nil, Indeterminate{}, false},
 		// I7: held does not match the holds.
 		{"held drift", []sent{{key: "k1", account: "a", amount: 100, outcome: record.Approved, code: "00"}},
 			ledger(acct(250), rec("k1", "a", 100, "approved", 100, 1)), nil, []string{"I7"}, Indeterminate{}, false},
@@ -171,4 +184,17 @@ func freezeAt(from, to float64) fault.Event {
 	e.Details.(map[string]any)["accounts"].([]map[string]any)[0]["limit_before"] = 500
 	e.Details.(map[string]any)["accounts"].([]map[string]any)[0]["limit_after"] = 500
 	return e
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// declared is an http fault's timeline event with its declared accounts
+// (as fault.httpFault's Details: no limit before).
+func declared(inject, active, revert float64, frozen bool, limit int64) fault.Event {
+	field := "limit"
+	if frozen {
+		field = "frozen"
+	}
+	return fault.Event{Kind: "http", InjectS: &inject, ActiveS: &active, RevertS: &revert, RevertedS: ptr(revert + 0.5),
+		Details: map[string]any{"field": field, "declared": true, "accounts": []map[string]any{{"id": "a", "limit_after": limit, "frozen_after": frozen}}}}
 }

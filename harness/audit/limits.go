@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -41,7 +42,11 @@ func changes(timeline []fault.Event) map[string][]change {
 		for _, acct := range d.Accounts {
 			cc := c
 			cc.freeze = d.Field == fault.FrozenField
-			cc.limit, cc.frozen, cc.before, cc.frozeBefore = acct.LimitAfter, acct.FrozenAfter, acct.LimitBefore, acct.FrozenBefore
+			cc.limit, cc.frozen, cc.frozeBefore = acct.LimitAfter, acct.FrozenAfter, acct.FrozenBefore
+			cc.before = math.MaxInt64 // near the edges an unknown limit before is the lenient one
+			if acct.LimitBefore != nil {
+				cc.before = *acct.LimitBefore
+			}
 			out[acct.ID] = append(out[acct.ID], cc)
 		}
 	}

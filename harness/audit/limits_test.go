@@ -11,7 +11,8 @@ import (
 // other details and faults that never went in are not limit changes.
 func TestChangesByShape(t *testing.T) {
 	at := func(s float64) *float64 { return &s }
-	lowered := fault.LimitChanges{Field: fault.LimitField, Accounts: []fault.LimitChange{{ID: "acct-1", LimitBefore: 1000, LimitAfter: 500}}}
+	before := int64(1000)
+	lowered := fault.LimitChanges{Field: fault.LimitField, Accounts: []fault.LimitChange{{ID: "acct-1", LimitBefore: &before, LimitAfter: 500}}}
 	for _, c := range []struct {
 		name string
 		ev   fault.Event
@@ -24,6 +25,9 @@ func TestChangesByShape(t *testing.T) {
 		// Read back from timeline.json: a map, frozen.
 		{"saved freeze", fault.Event{Kind: "credit_limit", InjectS: at(1), Details: map[string]any{"field": "frozen",
 			"accounts": []any{map[string]any{"id": "acct-1", "frozen_after": true}}}}, 1},
+		// An http fault's declared freeze (no limit before known) counts too.
+		{"declared", fault.Event{Kind: "http", InjectS: at(1), Details: fault.LimitChanges{Field: fault.FrozenField, Declared: true,
+			Accounts: []fault.LimitChange{{ID: "acct-1", FrozenAfter: true}}}}, 1},
 		// Details of another shape are not limit changes.
 		{"other details", fault.Event{Kind: "x", InjectS: at(1), Details: map[string]any{"accounts": []any{map[string]any{"id": "acct-1"}}}}, 0},
 		// A fault that was never injected changed nothing.

@@ -16,13 +16,16 @@ type LimitChanges struct {
 	// Field is LimitField or FrozenField: what the fault changed, and so
 	// what its revert puts back.
 	Field string `json:"field"`
+	// Declared: the scenario said what the fault does (an http fault's
+	// accounts), authquake did not see it; the limits before are unknown.
+	Declared bool `json:"declared,omitempty"`
 }
 
 // LimitChange is one account's limit (minor units) and freeze before and
 // after a fault.
 type LimitChange struct {
 	ID           string `json:"id"`
-	LimitBefore  int64  `json:"limit_before"`
+	LimitBefore  *int64 `json:"limit_before,omitempty"` // nil: unknown (a declared change)
 	LimitAfter   int64  `json:"limit_after"`
 	FrozenBefore bool   `json:"frozen_before"`
 	FrozenAfter  bool   `json:"frozen_after"`

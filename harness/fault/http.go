@@ -25,6 +25,8 @@ type httpCall struct {
 type httpParams struct {
 	Inject httpCall  `yaml:"inject"`
 	Revert *httpCall `yaml:"revert"`
+	// Accounts declares what the switch does to accounts, for the audit.
+	Accounts *httpAccounts `yaml:"accounts"`
 }
 
 type httpFault struct {
@@ -75,27 +77,14 @@ func checkCall(param string, c *httpCall) []ParamError {
 
 // httpKind calls a service's own switch: the service fault of every target.
 var httpKind = Kind{Name: "http", Family: "service", Summary: "calls your service's own switch: one HTTP request to inject, another to revert",
-	Params: []string{"inject: {method (POST), url, body, headers}", "revert: the same, optional"},
+	Params: []string{"inject: {method (POST), url, body, headers}; templates over {{.Admin}} {{.AdminToken}}", "revert: the same, optional",
+		"accounts: {ids, freeze: true | limit} what the switch does to accounts, for the audit (optional)"},
 	Check: func(s Spec) []ParamError {
-		var p httpParams
-		if errs := Decode(s.Params, &p); errs != nil {
-			return errs
-		}
-		errs := checkCall("inject", &p.Inject)
-		if p.Revert != nil {
-			errs = append(errs, checkCall("revert", p.Revert)...)
-		}
+		_, errs := parseHTTP(s, callVars{Admin: placeholderAdmin})
 		return errs
 	},
 	Build: func(s Spec, env Env) (Fault, error) {
-		var p httpParams
-		errs := Decode(s.Params, &p)
-		if errs == nil {
-			errs = checkCall("inject", &p.Inject)
-			if p.Revert != nil {
-				errs = append(errs, checkCall("revert", p.Revert)...)
-			}
-		}
+		p, errs := parseHTTP(s, callVars{Admin: env.Admin, AdminToken: env.AdminToken})
 		if err := JoinParams(errs); err != nil {
 			return nil, err
 		}

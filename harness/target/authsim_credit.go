@@ -74,7 +74,7 @@ func (f *creditFault) Revert(ctx context.Context) error {
 func (f *creditFault) Details() any {
 	out := make([]fault.LimitChange, len(f.before))
 	for i, b := range f.before {
-		c := fault.LimitChange{ID: b.ID, LimitBefore: b.LimitMinor, LimitAfter: b.LimitMinor, FrozenBefore: b.Frozen, FrozenAfter: b.Frozen || f.p.Freeze}
+		c := fault.LimitChange{ID: b.ID, LimitBefore: &b.LimitMinor, LimitAfter: b.LimitMinor, FrozenBefore: b.Frozen, FrozenAfter: b.Frozen || f.p.Freeze}
 		if f.p.Factor != nil {
 			c.LimitAfter = int64(math.Floor(float64(b.LimitMinor) * *f.p.Factor))
 		} else if f.p.Limit != nil {
