@@ -69,6 +69,9 @@ type Summary struct {
 	// Audit is the audit of money invariants; nil when the target gave no
 	// ledger to audit.
 	Audit *audit.Result `json:"audit"`
+	// Shards lists the shards of a merged run (authquake merge); absent
+	// for a single run.
+	Shards []ShardStats `json:"shards,omitempty"`
 }
 
 // Requests counts payments by final outcome, with the load's totals.
@@ -207,6 +210,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 	if m := slo.MaxRejectedRatio; m != nil {
 		s.Validity.MaxRejectedRatio = *m
 	}
+	s.Shards = shardStats(m)
 	s.Validity.Reasons, s.Validity.Warnings, s.Validity.Unconfirmed = invalidReasons(s), warnings(s), unconfirmed(s)
 	s.Verdict, s.ExitCode = verdict(s)
 	return s, p.series, nil

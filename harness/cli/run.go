@@ -32,6 +32,7 @@ var runCommand = command{
 		remote := fs.Bool("allow-remote", false, "allow a url target that is not a loopback address")
 		keep := fs.Bool("keep", false, "leave the target running after the run, for inspection (authquake cleanup removes it)")
 		bugs := fs.StringSlice("bugs", nil, `authsim known bugs to switch on, replacing the scenario's ("" for none)`)
+		shard := shardFlags(fs)
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake run SCENARIO.yaml", "run: want one scenario file, got %d arguments", len(args))
@@ -42,6 +43,10 @@ var runCommand = command{
 			tty := isTerminal(os.Stdout)
 			o := run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale,
 				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version, Keep: *keep}
+			var err error
+			if o.Shard, err = shard(); err != nil {
+				return err
+			}
 			if fs.Changed("bugs") {
 				b := slices.DeleteFunc(*bugs, func(s string) bool { return s == "" })
 				o.Bugs = &b

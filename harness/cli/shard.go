@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/traffic"
+)
+
+// shardFlags declares run's flags for one shard of a split run and returns
+// their parser.
+func shardFlags(fs *pflag.FlagSet) func() (run.ShardOptions, error) {
+	shard := fs.String("shard", "", "send only shard K of N of the schedule (hit i belongs to shard i mod N), e.g. 1/3; shard 0 owns the faults")
+	startAt := fs.String("start-at", "", "the common start instant of every shard, RFC 3339 UTC, e.g. 2026-11-30T06:00:00Z")
+	listen := fs.String("listen", run.DefaultListen, "shard 0: where the coordination endpoint listens (other shards poll it for a stop)")
+	coordinator := fs.String("coordinator", "", "shards 1..N-1: shard 0's coordination endpoint, e.g. http://127.0.0.1:7190")
+	return func() (run.ShardOptions, error) {
+		var o run.ShardOptions
+		if *shard == "" {
+			if *startAt != "" || *coordinator != "" {
+				return o, exitcode.Invalidf("add --shard K/N", "--start-at and --coordinator belong to a sharded run")
+			}
+			return o, nil
+		}
+		sh, err := traffic.ParseShard(*shard)
+		if err != nil {
+			return o, exitcode.Invalidf("e.g. --shard 0/3", "--shard: %v", err)
+		}
+		o.Shard, o.Listen, o.Coordinator = sh, *listen, *coordinator
+		if *startAt != "" {
+			if o.StartAt, err = time.Parse(time.RFC3339Nano, *startAt); err != nil {
+				return o, exitcode.Invalidf("e.g. --start-at 2026-11-30T06:00:00Z", "--start-at %q: %v", *startAt, err)
+			}
+		}
+		return o, nil
+	}
+}
