@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -10,15 +11,22 @@ import (
 	"github.com/authquake/authquake/harness/traffic"
 )
 
+// ShardEnv is where a container engine puts a task's K/N when it cannot
+// put it in the arguments (Swarm: {{.Task.Slot}} is templated in env only).
+const ShardEnv = "AUTHQUAKE_SHARD"
+
 // shardFlags declares run's flags for one shard of a split run and returns
 // their parser.
 func shardFlags(fs *pflag.FlagSet) func() (run.ShardOptions, error) {
-	shard := fs.String("shard", "", "send only shard K of N of the schedule (hit i belongs to shard i mod N), e.g. 1/3; shard 0 owns the faults")
+	shard := fs.String("shard", "", "send only shard K of N of the schedule (hit i belongs to shard i mod N), e.g. 1/3; shard 0 owns the faults (default $"+ShardEnv+")")
 	startAt := fs.String("start-at", "", "the common start instant of every shard, RFC 3339 UTC, e.g. 2026-11-30T06:00:00Z")
 	listen := fs.String("listen", run.DefaultListen, "shard 0: where the coordination endpoint listens (other shards poll it for a stop)")
 	coordinator := fs.String("coordinator", "", "shards 1..N-1: shard 0's coordination endpoint, e.g. http://127.0.0.1:7190")
 	return func() (run.ShardOptions, error) {
 		var o run.ShardOptions
+		if *shard == "" {
+			*shard = os.Getenv(ShardEnv) // set per task by a container engine
+		}
 		if *shard == "" {
 			if *startAt != "" || *coordinator != "" {
 				return o, exitcode.Invalidf("add --shard K/N", "--start-at and --coordinator belong to a sharded run")

@@ -1,0 +1,214 @@
+// Package swarm runs a scenario's shards as a Docker Swarm replicated job
+// on an existing swarm (authquake swarm): one task per shard, the task's
+// slot is the shard number, all shards start at one instant, and their run
+// directories come back through a bind mount to be merged into one run.
+//
+//	authquake swarm ──build──▶ authquake image (FROM scratch)
+//	      │ service create (replicated job, N completions, no restart)
+//	      ▼
+//	 task slot 0: run --shard 0/N (faults, stop, coordination endpoint)
+//	 task slot 1: run --shard 1/N ─┐ poll 0's endpoint
+//	 task slot 2: run --shard 2/N ─┘
+//	      │ every task ends (complete, failed, killed)
+//	      ▼
+//	 merge DIR/shards/* --out DIR/merged; service removed (success, error, Ctrl-C)
+//
+// The shards attach to the host network, so a target on this machine's
+// 127.0.0.1 is reached on loopback, and the coordination endpoint too.
+package swarm
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/mount"
+	apiswarm "github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+
+	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/merge"
+)
+
+// Options configures a Swarm run.
+type Options struct {
+	// Scenario is the scenario file (bound read-only into every task).
+	Scenario string
+	// Workers is the number of shards.
+	Workers int
+	// Dir is the run's directory: shards/ and merged/ are written below it.
+	Dir string
+	// Image is the authquake image (images.Builder: Need{Authquake: true}).
+	Image string
+	// Args are more flags for every shard's run (--seed, --duration-scale).
+	Args []string
+	// Lead is how long after creating the job the shards start (default 15 s).
+	Lead time.Duration
+	// Port is where shard 0 serves the coordination endpoint on 127.0.0.1.
+	Port int
+	Log  io.Writer
+}
+
+// Result says where the shards and the merged run are.
+type Result struct {
+	Shards []string
+	Merged string
+	// Tasks is each task's final state, by slot ("complete", "failed: ...").
+	Tasks map[int]string
+}
+
+// Run creates the job, waits for every task to end, removes the service
+// (whatever happens, with a fresh context) and merges the shards.
+func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
+	if err := Active(ctx, cli); err != nil {
+		return nil, err
+	}
+	if o.Lead == 0 {
+		o.Lead = 15 * time.Second
+	}
+	scen, err := filepath.Abs(o.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	shards := filepath.Join(o.Dir, "shards")
+	if err := os.MkdirAll(shards, 0o755); err != nil {
+		return nil, exitcode.New(exitcode.Environment, err, "")
+	}
+	startAt := time.Now().Add(o.Lead).UTC()
+	runID := "swarm-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	spec := Spec(o, runID, scen, shards, startAt)
+	created, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec})
+	if err != nil {
+		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the shard job: %w", err), "")
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := cli.ServiceRemove(rctx, created.ID, client.ServiceRemoveOptions{}); err != nil {
+			fmt.Fprintf(o.Log, "remove service %s: %v (authquake cleanup removes it)\n", spec.Name, err)
+		}
+	}()
+	fmt.Fprintf(o.Log, "swarm: job %s, %d shards, start at %s\n", spec.Name, o.Workers, startAt.Format(time.RFC3339))
+	tasks, err := wait(ctx, cli, created.ID, o.Workers)
+	res := &Result{Tasks: tasks}
+	res.Shards, _ = filepath.Glob(filepath.Join(shards, "*-shard*"))
+	if err != nil {
+		return res, err
+	}
+	for slot, st := range tasks {
+		fmt.Fprintf(o.Log, "swarm: shard %d: %s\n", slot, st)
+	}
+	if len(res.Shards) == 0 {
+		return res, exitcode.New(exitcode.Environment, fmt.Errorf("no shard wrote a run directory: %v", tasks), "see docker service logs while it runs: authquake swarm --keep-service is not offered; run one shard by hand with authquake run --shard 0/1")
+	}
+	res.Merged = filepath.Join(o.Dir, "merged")
+	if _, err := merge.Merge(res.Shards, res.Merged); err != nil {
+		return res, exitcode.New(exitcode.Environment, err, "")
+	}
+	return res, nil
+}
+
+// Active checks that the engine is a manager of an active swarm.
+func Active(ctx context.Context, cli *client.Client) error {
+	info, err := cli.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return exitcode.New(exitcode.Environment, fmt.Errorf("docker info: %w", err), "")
+	}
+	if sw := info.Info.Swarm; sw.LocalNodeState != apiswarm.LocalNodeStateActive || !sw.ControlAvailable {
+		return exitcode.New(exitcode.Environment, fmt.Errorf("this Docker Engine is not a swarm manager (swarm %s)", sw.LocalNodeState),
+			"run it on a manager of your swarm, or make a single-node one: docker swarm init --advertise-addr 127.0.0.1")
+	}
+	return nil
+}
+
+// Spec is the replicated job: N tasks, N completions, no restart (a killed
+// shard stays killed and is reported by merge, never rerun at another
+// time), the slot as the shard number, labelled for authquake cleanup.
+func Spec(o Options, runID, scenario, shards string, startAt time.Time) apiswarm.ServiceSpec {
+	n := uint64(o.Workers)
+	labels := map[string]string{docker.LabelRun: runID, docker.LabelOwner: docker.Self().String(), docker.LabelRole: "shard"}
+	coordinator := fmt.Sprintf("127.0.0.1:%d", o.Port)
+	args := append([]string{"run", "/scenario.yaml", "--out", "/out", "--start-at", startAt.Format(time.RFC3339Nano),
+		"--listen", coordinator, "--coordinator", "http://" + coordinator}, o.Args...)
+	none := apiswarm.RestartPolicyConditionNone
+	return apiswarm.ServiceSpec{
+		Annotations: apiswarm.Annotations{Name: "authquake-" + runID, Labels: labels},
+		Mode:        apiswarm.ServiceMode{ReplicatedJob: &apiswarm.ReplicatedJob{MaxConcurrent: &n, TotalCompletions: &n}},
+		TaskTemplate: apiswarm.TaskSpec{
+			ContainerSpec: &apiswarm.ContainerSpec{
+				Image:  o.Image,
+				Args:   args,
+				Env:    []string{fmt.Sprintf("AUTHQUAKE_SHARD={{.Task.Slot}}/%d", o.Workers)},
+				User:   fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid()),
+				Labels: labels,
+				Mounts: []mount.Mount{
+					{Type: mount.TypeBind, Source: shards, Target: "/out"},
+					{Type: mount.TypeBind, Source: scenario, Target: "/scenario.yaml", ReadOnly: true},
+				},
+			},
+			RestartPolicy: &apiswarm.RestartPolicy{Condition: none},
+			Networks:      []apiswarm.NetworkAttachmentConfig{{Target: "host"}},
+		},
+	}
+}
+
+// wait polls the job's tasks until n have ended, and returns each slot's
+// final state. A cancelled ctx (Ctrl-C) returns at once: the caller removes
+// the service, which stops the tasks.
+func wait(ctx context.Context, cli *client.Client, id string, n int) (map[int]string, error) {
+	f := client.Filters{}.Add("service", id)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		ts, err := cli.TaskList(ctx, client.TaskListOptions{Filters: f})
+		if err != nil && ctx.Err() == nil {
+			return nil, exitcode.New(exitcode.Environment, fmt.Errorf("list the shard tasks: %w", err), "")
+		}
+		states, ended := map[int]string{}, 0
+		for _, t := range ts.Items {
+			st := string(t.Status.State)
+			if t.Status.Err != "" {
+				st += ": " + t.Status.Err
+			}
+			states[t.Slot] = st
+			if final(t.Status.State) {
+				ended++
+			}
+		}
+		if ended >= n {
+			return states, nil
+		}
+		select {
+		case <-ctx.Done():
+			return states, context.Cause(ctx)
+		case <-tick.C:
+		}
+	}
+}
+
+func final(s apiswarm.TaskState) bool {
+	switch s {
+	case apiswarm.TaskStateComplete, apiswarm.TaskStateFailed, apiswarm.TaskStateShutdown,
+		apiswarm.TaskStateRejected, apiswarm.TaskStateOrphaned, apiswarm.TaskStateRemove:
+		return true
+	}
+	return false
+}
+
+// ShardArgs are the run flags a swarm passes on to every shard.
+func ShardArgs(seed uint64, scale float64) []string {
+	var out []string
+	if seed != 0 {
+		out = append(out, "--seed", strconv.FormatUint(seed, 10))
+	}
+	if scale != 1 {
+		out = append(out, "--duration-scale", strings.TrimRight(strconv.FormatFloat(scale, 'f', -1, 64), "."))
+	}
+	return out
+}
