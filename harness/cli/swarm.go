@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/run"
@@ -28,13 +30,18 @@ var swarmCommand = command{
 		seed := fs.Uint64("seed", 0, "seed for all randomness (0: the scenario's)")
 		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
 		lead := fs.Duration("lead", 15*time.Second, "how long after creating the job every shard starts: enough to start the tasks")
-		port := fs.Int("port", 7190, "where shard 0 serves the coordination endpoint, on 127.0.0.1 of its host network")
+		listen := fs.String("listen", "127.0.0.1:7190", "where authquake swarm serves the coordination endpoint the shards poll (multi-node: this manager's address, with --allow-remote)")
+		advertise := fs.String("advertise", "", "the host the shards dial for the endpoint (default: --listen's host)")
+		remote := fs.Bool("allow-remote", false, "allow the endpoint, the shards' links to it and a url target off loopback (a multi-node swarm)")
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake swarm SCENARIO.yaml --workers 3", "swarm: want one scenario file")
 			}
 			if *workers < 1 || *workers > 1000 {
 				return exitcode.Invalidf("e.g. --workers 3", "swarm: --workers must be 1 to 1000")
+			}
+			if h, _, err := net.SplitHostPort(*listen); err != nil || egress.CheckHost(h, *remote) != nil {
+				return exitcode.Invalidf("e.g. --listen 127.0.0.1:7190, or a manager address with --allow-remote", "swarm: --listen %q: not a loopback host:port", *listen)
 			}
 			s, err := run.Load(args[0])
 			if err != nil {
@@ -66,12 +73,16 @@ var swarmCommand = command{
 				return exitcode.New(exitcode.Environment, err, "")
 			}
 			res, err := swarm.Run(ctx, cli, swarm.Options{Scenario: args[0], Workers: *workers, Dir: dir, Image: refs.Authquake,
-				Args: swarm.ShardArgs(*seed, *scale), Lead: *lead, Port: *port, Log: io.Err})
-			if err != nil {
+				Args: swarm.ShardArgs(*seed, *scale), Lead: *lead, Listen: *listen, Advertise: *advertise, AllowRemote: *remote, Log: io.Err})
+			if res == nil || res.Merged == "" {
 				return run.Interrupted(ctx, err)
 			}
 			fmt.Fprintf(io.Err, "swarm: merged %d shard directories into %s\n", len(res.Shards), res.Merged)
-			return report(io.Out, res.Merged, time.Second)
+			verdict := report(io.Out, res.Merged, time.Second)
+			if err != nil && exitcode.Of(verdict) != exitcode.InvariantBroken {
+				return run.Interrupted(ctx, err) // interrupted (4) outranks the verdict, as for run
+			}
+			return verdict
 		}
 	},
 }

@@ -67,7 +67,11 @@ func (c *Client) Follow(ctx context.Context, onStop func(reason string)) {
 	for {
 		st, err := c.Poll(ctx)
 		if err == nil && st.Stopped {
-			onStop(fmt.Sprintf("shard %d: %s", st.By, st.Reason))
+			if st.By < 0 { // the launcher's stop (authquake swarm interrupted)
+				onStop(st.Reason)
+			} else {
+				onStop(fmt.Sprintf("shard %d: %s", st.By, st.Reason))
+			}
 			return
 		}
 		select {
@@ -113,4 +117,24 @@ func (c *Client) post(ctx context.Context, path string, body any) error {
 		return fmt.Errorf("coordinator %s%s: %s", c.base, path, resp.Status)
 	}
 	return nil
+}
+
+// WaitDone polls until n shards have said they are done, or ctx ends; it
+// returns how many did (the fault owner's wait before it reads the ledger,
+// when the endpoint is served by someone else, e.g. authquake swarm).
+func (c *Client) WaitDone(ctx context.Context, n int) int {
+	got := 0
+	for {
+		if st, err := c.Poll(ctx); err == nil {
+			got = len(st.Done)
+		}
+		if got >= n {
+			return got
+		}
+		select {
+		case <-ctx.Done():
+			return got
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }

@@ -295,7 +295,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	if sl != nil { // the owner reads the ledger once the others are done
 		sl.finish(s.Requests.Client.Timeout.D()*time.Duration(s.Requests.Client.Retries.MaxAttempts) + 10*time.Second)
 	}
-	if sl == nil || sl.server != nil {
+	if sl == nil || sl.owner {
 		tgt.snapshot(ctx, s, dir, o.AllowRemote, o.Log)
 	}
 	meta.Sent, meta.Attempts = r.Hits, w.Count()

@@ -27,9 +27,12 @@ type ShardOptions struct {
 	// StartAt is the common start instant (wall clock) of every shard.
 	StartAt time.Time
 	// Listen is where the fault owner (shard 0) serves the coordination
-	// endpoint, host:port (default 127.0.0.1:7190).
+	// endpoint, host:port (default 127.0.0.1:7190), unless Coordinator is
+	// set for it too.
 	Listen string
-	// Coordinator is the owner's endpoint, http://host:port, for the others.
+	// Coordinator is the coordination endpoint, http://host:port: shard 0's
+	// for the others, or one served by the launcher (authquake swarm) for
+	// every shard, shard 0 included.
 	Coordinator string
 }
 
@@ -99,16 +102,17 @@ func SharedKeyPrefix(startAt time.Time, seed uint64) string {
 // or a client of it.
 type shardLink struct {
 	info   *ShardInfo
-	server *coord.Server
+	server *coord.Server // shard 0 serving the endpoint itself
 	client *coord.Client
+	owner  bool
 	log    io.Writer
 }
 
 // link starts the owner's endpoint or the others' client. halt stops this
 // shard's load.
 func link(o Options, info *ShardInfo, halt func(status, reason string)) (*shardLink, error) {
-	l := &shardLink{info: info, log: o.Log}
-	if o.Shard.Shard.Index == 0 {
+	l := &shardLink{info: info, log: o.Log, owner: o.Shard.Shard.Index == 0}
+	if l.owner && o.Shard.Coordinator == "" {
 		addr := o.Shard.Listen
 		if addr == "" {
 			addr = DefaultListen
@@ -132,7 +136,7 @@ func link(o Options, info *ShardInfo, halt func(status, reason string)) (*shardL
 	return l, nil
 }
 
-// follow polls the owner until ctx ends (the others only).
+// follow polls the endpoint until ctx ends (unless this shard serves it).
 func (l *shardLink) follow(ctx context.Context, halt func(status, reason string)) {
 	if l.client != nil {
 		l.client.Follow(ctx, func(reason string) { halt(StatusAborted, reason) })
@@ -157,15 +161,21 @@ func (l *shardLink) stop(reason string) {
 func (l *shardLink) finish(wait time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	if l.server != nil {
-		want := l.info.Count - 1
+	want := l.info.Count - 1
+	switch {
+	case l.server != nil:
 		if n := l.server.WaitDone(ctx, want); n < want {
 			fmt.Fprintf(l.log, "shards: %d of %d others said they were done\n", n, want)
 		}
 		return
-	}
-	if err := l.client.Done(ctx); err != nil {
-		fmt.Fprintln(l.log, "shard done not passed on:", err)
+	case l.owner:
+		if n := l.client.WaitDone(ctx, want); n < want {
+			fmt.Fprintf(l.log, "shards: %d of %d others said they were done\n", n, want)
+		}
+	default:
+		if err := l.client.Done(ctx); err != nil {
+			fmt.Fprintln(l.log, "shard done not passed on:", err)
+		}
 	}
 	off, rtt, ok := l.client.Clock()
 	l.info.ClockOffsetNanos, l.info.ClockRTTNanos, l.info.ClockMeasured = int64(off), int64(rtt), ok

@@ -6,21 +6,26 @@
 //	authquake swarm ──build──▶ authquake image (FROM scratch)
 //	      │ service create (replicated job, N completions, no restart)
 //	      ▼
-//	 task slot 0: run --shard 0/N (faults, stop, coordination endpoint)
-//	 task slot 1: run --shard 1/N ─┐ poll 0's endpoint
-//	 task slot 2: run --shard 2/N ─┘
+//	 task slot 0: run --shard 0/N (faults, ledger) ─┐ poll the endpoint that
+//	 task slot 1: run --shard 1/N ──────────────────┤ authquake swarm serves
+//	 task slot 2: run --shard 2/N ──────────────────┘ (stop, done, clocks)
 //	      │ every task ends (complete, failed, killed)
 //	      ▼
 //	 merge DIR/shards/* --out DIR/merged; service removed (success, error, Ctrl-C)
 //
-// The shards attach to the host network, so a target on this machine's
-// 127.0.0.1 is reached on loopback, and the coordination endpoint too.
+// The shards attach to the host network: on a single-node swarm a target
+// on this machine's 127.0.0.1 and the coordination endpoint are reached on
+// loopback; on a multi-node swarm the endpoint listens on the manager's
+// address (--listen, --allow-remote) and the target is wherever it is.
+// Ctrl-C posts a stop to every shard, waits for them to save their
+// results, then removes the job and merges what they recorded.
 package swarm
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -31,6 +36,7 @@ import (
 	apiswarm "github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
 
+	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/merge"
@@ -50,9 +56,12 @@ type Options struct {
 	Args []string
 	// Lead is how long after creating the job the shards start (default 15 s).
 	Lead time.Duration
-	// Port is where shard 0 serves the coordination endpoint on 127.0.0.1.
-	Port int
-	Log  io.Writer
+	// Listen is where this process serves the coordination endpoint
+	// (host:port); Advertise is the host the shards dial (default: Listen's).
+	Listen, Advertise string
+	// AllowRemote lets the endpoint and the shards use non-loopback addresses.
+	AllowRemote bool
+	Log         io.Writer
 }
 
 // Result says where the shards and the merged run are.
@@ -82,7 +91,16 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	}
 	startAt := time.Now().Add(o.Lead).UTC()
 	runID := "swarm-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	spec := Spec(o, runID, scen, shards, startAt)
+	srv, err := coord.Serve(o.Listen, nil)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Environment, err, "choose another --listen port")
+	}
+	defer srv.Close()
+	host, port, _ := net.SplitHostPort(srv.Addr())
+	if o.Advertise != "" {
+		host = o.Advertise
+	}
+	spec := Spec(o, runID, scen, shards, startAt, "http://"+net.JoinHostPort(host, port))
 	created, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec})
 	if err != nil {
 		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the shard job: %w", err), "")
@@ -96,11 +114,17 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	}()
 	fmt.Fprintf(o.Log, "swarm: job %s, %d shards, start at %s\n", spec.Name, o.Workers, startAt.Format(time.RFC3339))
 	tasks, err := wait(ctx, cli, created.ID, o.Workers)
+	if err != nil && ctx.Err() != nil { // Ctrl-C: every shard stops and saves what it recorded
+		srv.Stop("interrupted: authquake swarm was stopped", -1)
+		fmt.Fprintln(o.Log, "swarm: stopping every shard; waiting up to 60 s for their results (Ctrl-C again to force)")
+		wctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		tasks, _ = wait(wctx, cli, created.ID, o.Workers)
+		cancel()
+	} else if err != nil {
+		return &Result{Tasks: tasks}, err
+	}
 	res := &Result{Tasks: tasks}
 	res.Shards, _ = filepath.Glob(filepath.Join(shards, "*-shard*"))
-	if err != nil {
-		return res, err
-	}
 	for slot, st := range tasks {
 		fmt.Fprintf(o.Log, "swarm: shard %d: %s\n", slot, st)
 	}
@@ -111,7 +135,7 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	if _, err := merge.Merge(res.Shards, res.Merged); err != nil {
 		return res, exitcode.New(exitcode.Environment, err, "")
 	}
-	return res, nil
+	return res, context.Cause(ctx)
 }
 
 // Active checks that the engine is a manager of an active swarm.
@@ -130,12 +154,14 @@ func Active(ctx context.Context, cli *client.Client) error {
 // Spec is the replicated job: N tasks, N completions, no restart (a killed
 // shard stays killed and is reported by merge, never rerun at another
 // time), the slot as the shard number, labelled for authquake cleanup.
-func Spec(o Options, runID, scenario, shards string, startAt time.Time) apiswarm.ServiceSpec {
+func Spec(o Options, runID, scenario, shards string, startAt time.Time, coordinator string) apiswarm.ServiceSpec {
 	n := uint64(o.Workers)
 	labels := map[string]string{docker.LabelRun: runID, docker.LabelOwner: docker.Self().String(), docker.LabelRole: "shard"}
-	coordinator := fmt.Sprintf("127.0.0.1:%d", o.Port)
-	args := append([]string{"run", "/scenario.yaml", "--out", "/out", "--start-at", startAt.Format(time.RFC3339Nano),
-		"--listen", coordinator, "--coordinator", "http://" + coordinator}, o.Args...)
+	args := []string{"run", "/scenario.yaml", "--out", "/out", "--start-at", startAt.Format(time.RFC3339Nano), "--coordinator", coordinator}
+	if o.AllowRemote {
+		args = append(args, "--allow-remote")
+	}
+	args = append(args, o.Args...)
 	none := apiswarm.RestartPolicyConditionNone
 	return apiswarm.ServiceSpec{
 		Annotations: apiswarm.Annotations{Name: "authquake-" + runID, Labels: labels},
