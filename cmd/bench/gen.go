@@ -65,6 +65,8 @@ func main() {
 	var err error
 	if len(os.Args) > 1 && os.Args[1] == "gen" {
 		err = generate(os.Args[2:])
+	} else if len(os.Args) > 1 && os.Args[1] == "shards" {
+		err = shards(os.Args[2:])
 	} else {
 		err = bench(os.Args[1:])
 	}
