@@ -116,6 +116,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err := checkShard(s, o.Shard); err != nil {
 		return nil, err
 	}
+	if lateJoin(o) {
+		return nil, nil // nothing ran, nothing to report: a lost shard stays lost
+	}
 	switch {
 	case s.Requests.KeyPrefix != "": // pinned
 	case o.Shard.Shard.Sharded(): // every shard derives the same one

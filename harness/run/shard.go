@@ -90,6 +90,25 @@ func checkShard(s *scenario.Scenario, o ShardOptions) error {
 	return nil
 }
 
+// LateJoin is how long after the start instant a shard may still begin.
+// A later one (an engine's replacement of a killed task) does not join:
+// it would send every hit it missed at once, and the lost shard is better
+// reported by merge than hidden behind a burst.
+const LateJoin = 10 * time.Second
+
+// lateJoin reports, and says in the log, that the shard starts too late.
+func lateJoin(o Options) bool {
+	late := time.Since(o.Shard.StartAt)
+	if !o.Shard.Shard.Sharded() || late <= LateJoin {
+		return false
+	}
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "shard %s: the start instant passed %s ago (more than %s): not joining; merge reports what this shard never sent\n",
+			o.Shard.Shard, late.Round(time.Second), LateJoin)
+	}
+	return true
+}
+
 // SharedKeyPrefix is the key prefix every shard of a run derives alike from
 // the start instant and the seed, so that their keys are one run's keys.
 func SharedKeyPrefix(startAt time.Time, seed uint64) string {

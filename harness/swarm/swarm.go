@@ -121,11 +121,12 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 		tasks, _ = wait(wctx, cli, created.ID, o.Workers)
 		cancel()
 	} else if err != nil {
-		return &Result{Tasks: tasks}, err
+		return &Result{Tasks: states(tasks)}, err
 	}
-	res := &Result{Tasks: tasks}
+	keepLogs(context.WithoutCancel(ctx), cli, tasks, shards, o.Log)
+	res := &Result{Tasks: states(tasks)}
 	res.Shards, _ = filepath.Glob(filepath.Join(shards, "*-shard*"))
-	for slot, st := range tasks {
+	for slot, st := range res.Tasks {
 		fmt.Fprintf(o.Log, "swarm: shard %d: %s\n", slot, st)
 	}
 	if len(res.Shards) == 0 {
@@ -187,7 +188,7 @@ func Spec(o Options, runID, scenario, shards string, startAt time.Time, coordina
 // wait polls the job's tasks until n have ended, and returns each slot's
 // final state. A cancelled ctx (Ctrl-C) returns at once: the caller removes
 // the service, which stops the tasks.
-func wait(ctx context.Context, cli *client.Client, id string, n int) (map[int]string, error) {
+func wait(ctx context.Context, cli *client.Client, id string, n int) (map[int]task, error) {
 	f := client.Filters{}.Add("service", id)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -196,23 +197,33 @@ func wait(ctx context.Context, cli *client.Client, id string, n int) (map[int]st
 		if err != nil && ctx.Err() == nil {
 			return nil, exitcode.New(exitcode.Environment, fmt.Errorf("list the shard tasks: %w", err), "")
 		}
-		states, ended := map[int]string{}, 0
+		tasks, newest := map[int]task{}, map[int]apiswarm.Task{}
 		for _, t := range ts.Items {
-			st := string(t.Status.State)
-			if t.Status.Err != "" {
-				st += ": " + t.Status.Err
+			if cur, ok := newest[t.Slot]; !ok || t.Meta.CreatedAt.After(cur.Meta.CreatedAt) {
+				newest[t.Slot] = t
 			}
-			states[t.Slot] = st
+			if t.Status.State == apiswarm.TaskStateFailed { // the failure is the news, and its log
+				tasks[t.Slot] = task{id: t.ID, state: describe(t), failed: true}
+			}
+		}
+		ended := 0
+		for slot, t := range newest {
 			if final(t.Status.State) {
 				ended++
 			}
+			if prev, ok := tasks[slot]; ok && prev.id != t.ID {
+				prev.state += "; replaced by a task that is " + describe(t)
+				tasks[slot] = prev
+			} else if !ok {
+				tasks[slot] = task{id: t.ID, state: describe(t)}
+			}
 		}
 		if ended >= n {
-			return states, nil
+			return tasks, nil
 		}
 		select {
 		case <-ctx.Done():
-			return states, context.Cause(ctx)
+			return tasks, context.Cause(ctx)
 		case <-tick.C:
 		}
 	}
@@ -237,4 +248,20 @@ func ShardArgs(seed uint64, scale float64) []string {
 		out = append(out, "--duration-scale", strings.TrimRight(strconv.FormatFloat(scale, 'f', -1, 64), "."))
 	}
 	return out
+}
+
+// states is each slot's final state, for the log and the Result.
+func states(tasks map[int]task) map[int]string {
+	out := make(map[int]string, len(tasks))
+	for slot, t := range tasks {
+		out[slot] = t.state
+	}
+	return out
+}
+
+func describe(t apiswarm.Task) string {
+	if t.Status.Err != "" {
+		return string(t.Status.State) + ": " + t.Status.Err
+	}
+	return string(t.Status.State)
 }

@@ -33,8 +33,9 @@ func ParseShard(s string) (Shard, error) {
 	return Shard{Index: ki, Count: ni}, nil
 }
 
-// Sharded reports whether the run is split at all.
-func (s Shard) Sharded() bool { return s.Count > 1 }
+// Sharded reports whether the run is a shard (0/1 included: a run that
+// merge can take); the zero Shard is a plain run.
+func (s Shard) Sharded() bool { return s.Count > 0 }
 
 // Global is the schedule's sequence number of the shard's j-th hit.
 func (s Shard) Global(j uint64) uint64 {
@@ -61,9 +62,9 @@ func (s Shard) Planned(total uint64) uint64 {
 	return (total-k-1)/n + 1
 }
 
-// String is "K/N", or "" for the whole run.
+// String is "K/N", or "" for a plain run.
 func (s Shard) String() string {
-	if s.Count <= 1 {
+	if s.Count == 0 {
 		return ""
 	}
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
