@@ -2,6 +2,8 @@ package cli
 
 import (
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -15,6 +17,17 @@ import (
 // put it in the arguments (Swarm: {{.Task.Slot}} is templated in env only).
 const ShardEnv = "AUTHQUAKE_SHARD"
 
+// slotZero reads Swarm's rendering of a replicated job's slot: {{.Task.Slot}}
+// is the slot number for slots 1 and up, and the task's id for slot 0 (as
+// for a task without a slot), so a K that is not a number is shard 0.
+func slotZero(v string) string {
+	k, n, ok := strings.Cut(v, "/")
+	if _, err := strconv.Atoi(k); ok && err != nil && k != "" && !strings.HasPrefix(k, "-") {
+		return "0/" + n
+	}
+	return v
+}
+
 // shardFlags declares run's flags for one shard of a split run and returns
 // their parser.
 func shardFlags(fs *pflag.FlagSet) func() (run.ShardOptions, error) {
@@ -25,7 +38,7 @@ func shardFlags(fs *pflag.FlagSet) func() (run.ShardOptions, error) {
 	return func() (run.ShardOptions, error) {
 		var o run.ShardOptions
 		if *shard == "" {
-			*shard = os.Getenv(ShardEnv) // set per task by a container engine
+			*shard = slotZero(os.Getenv(ShardEnv)) // set per task by a container engine
 		}
 		if *shard == "" {
 			if *startAt != "" || *coordinator != "" {

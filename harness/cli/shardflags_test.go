@@ -73,3 +73,17 @@ func TestPackWritesTheDirectory(t *testing.T) {
 		t.Errorf("content %q", b)
 	}
 }
+
+func TestSwarmSlotZeroIsShardZero(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"x2081tm30m9bodb7ghe1vryri/3", "0/3"}, // Swarm renders slot 0 of a job as the task id
+		{"2/3", "2/3"},                         // other slots are numbers
+		{"-1/3", "-1/3"},                       // left for ParseShard to refuse
+		{"", ""},                               // unset
+	}
+	for _, tt := range tests {
+		if got := slotZero(tt.in); got != tt.want {
+			t.Errorf("slotZero(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

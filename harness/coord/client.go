@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -94,6 +95,18 @@ func (c *Client) Clock() (offset, rtt time.Duration, ok bool) {
 // Stop posts this shard's stop condition to the owner.
 func (c *Client) Stop(ctx context.Context, reason string) error {
 	return c.post(ctx, "/stop", map[string]any{"reason": reason, "shard": c.shard})
+}
+
+// ErrJoined is Join's answer when the shard already ran in this run.
+var ErrJoined = errors.New("this shard has already joined the run")
+
+// Join registers this shard with the coordinator before it sends anything.
+func (c *Client) Join(ctx context.Context) error {
+	err := c.post(ctx, "/join", map[string]any{"shard": c.shard})
+	if err != nil && strings.Contains(err.Error(), "409") {
+		return ErrJoined
+	}
+	return err
 }
 
 // Done tells the owner that this shard has finished sending.

@@ -43,6 +43,7 @@ type Server struct {
 	mu     sync.Mutex
 	state  State
 	done   map[int]bool
+	joined map[int]bool
 	onStop func(reason string, by int)
 	srv    *http.Server
 	ln     net.Listener
@@ -56,7 +57,7 @@ func Serve(addr string, onStop func(reason string, by int)) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: listen %s: %w", addr, err)
 	}
-	s := &Server{done: map[int]bool{}, onStop: onStop, ln: ln, change: make(chan struct{}, 1)}
+	s := &Server{done: map[int]bool{}, joined: map[int]bool{}, onStop: onStop, ln: ln, change: make(chan struct{}, 1)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /state", func(w http.ResponseWriter, _ *http.Request) {
 		st := s.State()
@@ -74,6 +75,18 @@ func Serve(addr string, onStop func(reason string, by int)) (*Server, error) {
 		}
 		if s.Stop(m.Reason, m.Shard) && s.onStop != nil {
 			s.onStop(m.Reason, m.Shard)
+		}
+	})
+	mux.HandleFunc("POST /join", func(w http.ResponseWriter, r *http.Request) {
+		var m struct {
+			Shard int `json:"shard"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if !s.Join(m.Shard) {
+			http.Error(w, fmt.Sprintf("shard %d has already joined this run", m.Shard), http.StatusConflict)
 		}
 	})
 	mux.HandleFunc("POST /done", func(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +112,18 @@ func Serve(addr string, onStop func(reason string, by int)) (*Server, error) {
 
 // Addr is where the server listens.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Join registers a shard; it reports false when that shard had already
+// joined (an engine's replacement of a lost task must not run it twice).
+func (s *Server) Join(shard int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.joined[shard] {
+		return false
+	}
+	s.joined[shard] = true
+	return true
+}
 
 // Stop records a stop; it reports whether this call was the first.
 func (s *Server) Stop(reason string, by int) bool {

@@ -39,6 +39,13 @@ func TestAStopAnywhereReachesEveryShard(t *testing.T) {
 	if _, _, ok := two.Clock(); !ok {
 		t.Error("no clock estimate after a poll")
 	}
+	// A shard joins once; a replacement of it is refused.
+	if err := one.Join(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewClient(base, 1, egress.Guard{}).Join(ctx); err != ErrJoined {
+		t.Errorf("a second shard 1 joined: %v", err)
+	}
 	// Shards say they are done; the owner waits for them.
 	one.Done(ctx)
 	two.Done(ctx)

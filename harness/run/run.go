@@ -116,7 +116,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err := checkShard(s, o.Shard); err != nil {
 		return nil, err
 	}
-	if lateJoin(o) {
+	if lateJoin(o) || !joins(o) {
 		return nil, nil // nothing ran, nothing to report: a lost shard stays lost
 	}
 	switch {

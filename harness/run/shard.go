@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -94,7 +95,7 @@ func checkShard(s *scenario.Scenario, o ShardOptions) error {
 // A later one (an engine's replacement of a killed task) does not join:
 // it would send every hit it missed at once, and the lost shard is better
 // reported by merge than hidden behind a burst.
-const LateJoin = 10 * time.Second
+const LateJoin = 2 * time.Second
 
 // lateJoin reports, and says in the log, that the shard starts too late.
 func lateJoin(o Options) bool {
@@ -105,6 +106,31 @@ func lateJoin(o Options) bool {
 	if o.Log != nil {
 		fmt.Fprintf(o.Log, "shard %s: the start instant passed %s ago (more than %s): not joining; merge reports what this shard never sent\n",
 			o.Shard.Shard, late.Round(time.Second), LateJoin)
+	}
+	return true
+}
+
+// joins registers the shard with the coordinator before anything is
+// created, and reports false when the shard already ran in this run (the
+// process is an engine's replacement of a lost task: it must not run the
+// shard twice). A coordinator that cannot be reached is said in the log;
+// the shard runs.
+func joins(o Options) bool {
+	sh := o.Shard
+	if !sh.Shard.Sharded() || sh.Coordinator == "" {
+		return true // a plain run, or shard 0 serving the endpoint itself
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := coord.NewClient(sh.Coordinator, sh.Shard.Index, egress.Guard{AllowRemote: o.AllowRemote}).Join(ctx)
+	switch {
+	case errors.Is(err, coord.ErrJoined):
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "shard %s already ran in this run: not running it twice; merge reports what the first one never sent\n", sh.Shard)
+		}
+		return false
+	case err != nil && o.Log != nil:
+		fmt.Fprintln(o.Log, "warning: could not join the coordinator (a stop elsewhere may not reach this shard):", err)
 	}
 	return true
 }
@@ -148,6 +174,7 @@ func link(o Options, info *ShardInfo, halt func(status, reason string)) (*shardL
 			return nil, exitcode.New(exitcode.Environment, err, "another shard 0 may hold the port: --listen HOST:PORT")
 		}
 		l.server, info.Coordinator, info.ClockMeasured = srv, "http://"+srv.Addr(), true
+		srv.Join(0)
 		return l, nil
 	}
 	l.client = coord.NewClient(o.Shard.Coordinator, o.Shard.Shard.Index, egress.Guard{AllowRemote: o.AllowRemote})
