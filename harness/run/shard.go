@@ -2,9 +2,9 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
-	"errors"
 	"io"
 	"net"
 	"os"
