@@ -78,6 +78,9 @@ var cleanupCommand = command{
 			for _, n := range r.Networks {
 				fmt.Fprintln(io.Out, "  network  ", n)
 			}
+			for _, n := range r.Services {
+				fmt.Fprintln(io.Out, "  service  ", n) // authquake swarm's shard jobs
+			}
 			if err != nil {
 				return exitcode.New(exitcode.Environment, err, "")
 			}
