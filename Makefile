@@ -7,9 +7,11 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 .PHONY: build deps deps-test images test test-short vet demo bench clean cleanup fuzz capacity
 
 # Load generator against vegeta's own CLI, memory over a long run, accuracy
-# (about 12 minutes; writes BENCHMARKS.md), then the hot paths' Go benchmarks.
+# (about 12 minutes; writes BENCHMARKS.md), 1, 2 and 4 shards merged against one
+# process (bench shards, about 3 minutes), then the hot paths' Go benchmarks.
 bench:
 	$(GO) run ./cmd/bench
+	$(GO) run ./cmd/bench shards
 	$(GO) test -run XXX -bench . -benchmem ./harness/traffic/ ./harness/load/ ./harness/record/ ./harness/analysis/ ./harness/live/
 
 # Capacity of authsim at three CPU limits against a promotion's peak.

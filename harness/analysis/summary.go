@@ -79,6 +79,9 @@ type Summary struct {
 	// ServiceMetrics is the service's own view from its Prometheus metrics;
 	// nil when none were scraped.
 	ServiceMetrics *svcmetrics.Summary `json:"service_metrics,omitempty"`
+	// Shards lists the shards of a merged run (authquake merge); absent
+	// for a single run.
+	Shards []ShardStats `json:"shards,omitempty"`
 }
 
 // Requests counts payments by final outcome, with the load's totals.
@@ -220,6 +223,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 	if m := slo.MaxRejectedRatio; m != nil {
 		s.Validity.MaxRejectedRatio = *m
 	}
+	s.Shards = shardStats(m)
 	s.Validity.Reasons, s.Validity.Warnings, s.Validity.Unconfirmed = invalidReasons(s), warnings(s), unconfirmed(s)
 	s.Verdict, s.ExitCode = verdict(s)
 	judgeDamage(s, damaged(r, p))

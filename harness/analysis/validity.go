@@ -136,7 +136,7 @@ func invalidReasons(s *Summary) []string {
 	if v.FirstDuplicates > 0 && 2*v.FirstDuplicates > v.FirstAttempts {
 		out = append(out, collision(v))
 	}
-	return out
+	return append(out, shardReasons(s.Shards)...)
 }
 
 // collision says that keys were already known to the service.

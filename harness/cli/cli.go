@@ -42,7 +42,7 @@ type IO struct {
 // commands lists every subcommand in the order --help shows them.
 var commands = []command{
 	runCommand, validateCommand, reportCommand, compareCommand, trendCommand, capacityCommand,
-	exportCommand, upCommand, imagesCommand, cleanupCommand, listCommand, versionCommand,
+	exportCommand, mergeCommand, swarmCommand, k8sCommand, packCommand, upCommand, imagesCommand, cleanupCommand, listCommand, versionCommand,
 }
 
 // Main runs authquake with args (without the program name). The first SIGINT

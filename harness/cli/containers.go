@@ -19,7 +19,7 @@ import (
 
 var imagesCommand = command{
 	name: "images", usage: "",
-	summary: "Build the images of the bundled topology (authsim, Toxiproxy, Postgres) with no registry. " +
+	summary: "Build the images of the bundled topology (authsim, Toxiproxy, Postgres) and of authquake itself (for shards: swarm, k8s) with no registry. " +
 		"Images are tagged by a hash of their inputs (a second call with nothing changed does no work) and also as authquake/NAME:local.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		return func(ctx context.Context, io IO, args []string) error {
@@ -41,7 +41,7 @@ var imagesCommand = command{
 			}
 			// Stable names for scenarios that use the bundled images as if
 			// they were a user's own (examples/your-service).
-			for _, ref := range []string{refs.Authsim, refs.Toxiproxy, refs.Postgres} {
+			for _, ref := range []string{refs.Authsim, refs.Toxiproxy, refs.Postgres, refs.Authquake} {
 				alias := images.LocalAlias(ref)
 				if _, err := cli.ImageTag(ctx, client.ImageTagOptions{Source: ref, Target: alias}); err != nil {
 					return exitcode.New(exitcode.Environment, fmt.Errorf("tag %s as %s: %w", ref, alias, err), "")
@@ -77,6 +77,9 @@ var cleanupCommand = command{
 			}
 			for _, n := range r.Networks {
 				fmt.Fprintln(io.Out, "  network  ", n)
+			}
+			for _, n := range r.Services {
+				fmt.Fprintln(io.Out, "  service  ", n) // authquake swarm's shard jobs
 			}
 			if err != nil {
 				return exitcode.New(exitcode.Environment, err, "")

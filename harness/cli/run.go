@@ -35,6 +35,7 @@ var runCommand = command{
 		metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics of the run at http://ADDR/metrics while it lasts, e.g. 127.0.0.1:9464")
 		linger := fs.Duration("metrics-linger", 0, "keep serving --metrics-addr this long after the run, for a last scrape")
 		bugs := fs.StringSlice("bugs", nil, `authsim known bugs to switch on, replacing the scenario's ("" for none)`)
+		shard := shardFlags(fs)
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake run SCENARIO.yaml", "run: want one scenario file, got %d arguments", len(args))
@@ -45,6 +46,10 @@ var runCommand = command{
 			tty := isTerminal(os.Stdout)
 			o := run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale,
 				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version, Keep: *keep}
+			var err error
+			if o.Shard, err = shard(); err != nil {
+				return err
+			}
 			if fs.Changed("bugs") {
 				b := slices.DeleteFunc(*bugs, func(s string) bool { return s == "" })
 				o.Bugs = &b

@@ -43,6 +43,7 @@ func (s Selector) wants(labels map[string]string) bool {
 type Reaped struct {
 	Containers []string // names
 	Networks   []string // names
+	Services   []string // Swarm services (names), removed first
 }
 
 // Reap removes the containers (with their anonymous volumes) and then the
@@ -53,6 +54,9 @@ type Reaped struct {
 func Reap(ctx context.Context, cli *client.Client, sel Selector) (Reaped, error) {
 	var out Reaped
 	var errs []error
+	if err := reapServices(ctx, cli, sel, &out); err != nil {
+		errs = append(errs, err)
+	}
 	f := client.Filters{}.Add("label", LabelRun)
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {

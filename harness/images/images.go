@@ -24,6 +24,9 @@ type Refs struct {
 	Authsim   string `json:"authsim"`
 	Toxiproxy string `json:"toxiproxy"`
 	Postgres  string `json:"postgres"`
+	// Authquake is the harness itself (any subcommand), for shards run
+	// by a container engine: authquake swarm, authquake k8s.
+	Authquake string `json:"authquake,omitempty"`
 }
 
 // Builder makes images on one Docker Engine.
@@ -60,12 +63,12 @@ func NewBuilder(cli *client.Client, log io.Writer) (*Builder, error) {
 
 // Need says which of authquake's images a target uses.
 type Need struct {
-	Postgres, Toxiproxy, Authsim bool
+	Postgres, Toxiproxy, Authsim, Authquake bool
 }
 
 // All ensures every image of the bundled topology exists and returns their refs.
 func (b *Builder) All(ctx context.Context) (Refs, error) {
-	return b.Build(ctx, Need{Postgres: true, Toxiproxy: true, Authsim: true})
+	return b.Build(ctx, Need{Postgres: true, Toxiproxy: true, Authsim: true, Authquake: true})
 }
 
 // Build ensures the images in need exist, building what is missing, and
@@ -85,6 +88,11 @@ func (b *Builder) Build(ctx context.Context, need Need) (Refs, error) {
 	}
 	if need.Authsim {
 		if refs.Authsim, err = b.GoImage(ctx, "authsim", "./targets/authsim"); err != nil {
+			return refs, err
+		}
+	}
+	if need.Authquake {
+		if refs.Authquake, err = b.GoImage(ctx, "authquake", "./cmd/authquake"); err != nil {
 			return refs, err
 		}
 	}

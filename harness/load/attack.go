@@ -33,6 +33,11 @@ type Options struct {
 	// Guard is where the load may connect; the zero Guard allows this
 	// machine only. A refused address is a conn_error naming the guard.
 	Guard egress.Guard
+	// Shard, when set, sends only the shard's hits (traffic.Shard), and
+	// StartAt, when set, is the base time of the schedule: the instant every
+	// shard of a run shares.
+	Shard   traffic.Shard
+	StartAt time.Time
 }
 
 // Attack is one run of a scenario's traffic. Run it once.
@@ -46,7 +51,7 @@ type Attack struct {
 // New prepares the attack; nothing is sent until Run.
 func New(o Options) (*Attack, error) {
 	plan := traffic.NewPlan(o.Scenario.Traffic.Phases)
-	pacer := traffic.NewPacer(plan)
+	pacer := traffic.NewShardPacer(plan, o.Shard, o.StartAt)
 	s, err := newSender(o.Scenario, o.Seed, o.Base, pacer, o.Sinks, o.Guard)
 	if err == nil {
 		s.stream.WithRefs(o.Refs)
@@ -91,7 +96,7 @@ type Result struct {
 // of the schedule, or after Stop. With a flow, it returns once every
 // follow-up has been sent (or, after Stop, recorded as not sent).
 func (a *Attack) Run() Result {
-	r := Result{Planned: a.plan.Total()}
+	r := Result{Planned: a.pacer.Shard().Planned(a.plan.Total())}
 	tr := func(t *vegeta.Target) error {
 		t.Method, t.URL = http.MethodPost, a.sender.base
 		return nil

@@ -138,6 +138,7 @@ func (s *sender) fail(err error) {
 // the final attempt's status (or error).
 func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
 	seq, _ := strconv.ParseUint(carrier.Header.Get("X-Vegeta-Seq"), 10, 64)
+	seq = s.pacer.Shard().Global(seq) // the schedule's number: a shard's j-th hit is not hit j
 	p := s.stream.Payment(seq)
 	began := s.pacer.Began()
 	due := s.pacer.Scheduled(seq)

@@ -61,6 +61,11 @@ type Meta struct {
 	// KeyPrefix starts every idempotency key of the run: the scenario's
 	// requests.key_prefix, or one of its own (aq-NONCE) when that is unset.
 	KeyPrefix string `json:"key_prefix,omitempty"`
+	// Shard is set when the run was one shard of a split run (--shard K/N).
+	Shard *ShardInfo `json:"shard,omitempty"`
+	// Shards is set on a merged run (authquake merge): every shard, in
+	// order, with what it planned and sent and how it ended.
+	Shards []ShardInfo `json:"shards,omitempty"`
 }
 
 // TargetInfo says what was loaded (its module says: harness/target).

@@ -69,6 +69,9 @@ type Options struct {
 	// Keep leaves the target running after the run (its faults reverted,
 	// its ledger read) for inspection; authquake cleanup removes it.
 	Keep bool
+	// Shard makes the run one shard of a run split over several processes
+	// (see ShardOptions); the zero value is the whole run.
+	Shard ShardOptions
 }
 
 // Result is where a run's results are and how it ended.
@@ -127,10 +130,27 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		seed = rand.Uint64() >> 1
 	}
 	s.Seed = seed
-	if s.Requests.KeyPrefix == "" { // not pinned: keys of this run's own
+	if err := checkShard(s, o.Shard); err != nil {
+		return nil, err
+	}
+	if lateJoin(o) || !joins(o) {
+		return nil, nil // nothing ran, nothing to report: a lost shard stays lost
+	}
+	switch {
+	case s.Requests.KeyPrefix != "": // pinned
+	case o.Shard.Shard.Sharded(): // every shard derives the same one
+		s.Requests.KeyPrefix = SharedKeyPrefix(o.Shard.StartAt, seed)
+	default: // keys of this run's own
 		s.Requests.KeyPrefix = traffic.UniqueKeyPrefix(rand.Uint32())
 	}
-	dir, err := newRunDir(o.Out, s.Name, o.Scenario, seed)
+	name := s.Name
+	if sh := o.Shard.Shard; sh.Sharded() {
+		name = fmt.Sprintf("%s-shard%d", name, sh.Index)
+		if sh.Index > 0 { // the fault timeline is the owner's alone
+			s.Faults = nil
+		}
+	}
+	dir, err := newRunDir(o.Out, name, o.Scenario, seed)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Environment, err, "")
 	}
@@ -147,6 +167,14 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	meta := &Meta{Version: 1, Scenario: s.Name, Seed: seed, KeyPrefix: s.Requests.KeyPrefix, DurationScale: o.DurationScale, Warnings: warnings, Started: time.Now().UTC(),
 		Status: StatusError, Generator: GeneratorInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Version: o.Version}}
 	res = &Result{Dir: dir, Meta: meta}
+	if sh := o.Shard.Shard; sh.Sharded() {
+		meta.Shard = &ShardInfo{Shard: sh, Host: hostname(), StartAtUnixNano: o.Shard.StartAt.UnixNano(),
+			KeyPrefix: s.Requests.KeyPrefix, Status: StatusError, RunPlanned: traffic.NewPlan(s.Traffic.Phases).Total()}
+		meta.Shard.Planned = sh.Planned(meta.Shard.RunPlanned)
+		if err := writeJSON(dir, ShardFile, meta.Shard); err != nil {
+			return res, exitcode.New(exitcode.Environment, err, "")
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			meta.Status, meta.Reason = StatusError, fmt.Sprintf("panic: %v", p)
@@ -191,6 +219,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	var stopped time.Time
 	var tl *fault.Timeline
 	var stopping atomic.Bool
+	var sl *shardLink
 	halt := func(status, reason string) {
 		stopOnce.Do(func() {
 			stopping.Store(true)
@@ -207,20 +236,32 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	}
 	defer tl.RevertAll() // on every way out, panics included
 	mon := &monitor{stop: s.StopWhen, out: o.Progress, tty: o.TTY, active: tl.Active,
-		breach: func(reason string) { halt(StatusAborted, reason) }}
+		breach: func(reason string) {
+			if sl != nil {
+				sl.stop(reason) // a stop anywhere stops every shard
+			}
+			halt(StatusAborted, reason)
+		}}
+	if meta.Shard != nil {
+		if sl, err = link(o, meta.Shard, halt); err != nil {
+			w.Close()
+			return err
+		}
+		defer sl.close()
+	}
 	sinks := []load.Sink{w, mon}
 	if o.Live != nil {
 		sinks = append(sinks, o.Live)
 	}
 	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.Topo.Endpoints.Service, Sinks: sinks,
-		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: meta.Setup.Refs()})
+		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: meta.Setup.Refs(), Shard: o.Shard.Shard, StartAt: o.Shard.StartAt})
 	if err != nil {
 		w.Close()
 		return exitcode.New(exitcode.Invalid, err, "")
 	}
 	mon.plan = atk.Plan()
 	startLive(o.Live, s, tl, atk.Plan(), mon, &stopping)
-	meta.Phases, meta.DurationS, meta.Planned = atk.Plan().Spans(), atk.Plan().Duration().Seconds(), atk.Plan().Total()
+	meta.Phases, meta.DurationS, meta.Planned = atk.Plan().Spans(), atk.Plan().Duration().Seconds(), o.Shard.Shard.Planned(atk.Plan().Total())
 	fmt.Fprintf(o.Log, "load: %s\n", atk)
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -254,6 +295,9 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 			}
 		}
 	}()
+	if sl != nil {
+		go sl.follow(runCtx, halt)
+	}
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -279,10 +323,20 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 	if o.TTY && o.Progress != nil {
 		fmt.Fprintln(o.Progress)
 	}
-	snapshot(ctx, tgt, s, dir, o.AllowRemote, o.Log)
+	if sl != nil { // the owner reads the ledger once the others are done
+		sl.finish(s.Requests.Client.Timeout.D()*time.Duration(s.Requests.Client.Retries.MaxAttempts) + 10*time.Second)
+	}
+	if sl == nil || sl.owner {
+		snapshot(ctx, tgt, s, dir, o.AllowRemote, o.Log)
+	}
 	meta.Sent, meta.Attempts = r.Hits, w.Count()
 	if meta.Status == StatusError {
 		meta.Status = StatusCompleted
+	}
+	if sh := meta.Shard; sh != nil {
+		sh.Planned, sh.Sent, sh.Status, sh.Reason = meta.Planned, r.Hits, meta.Status, meta.Reason
+		sh.Unsent = sh.Planned - min(sh.Sent, sh.Planned)
+		writeJSON(dir, ShardFile, sh)
 	}
 	errs := []error{w.Close(), writeJSON(dir, TimelineFile, tl.Events())}
 	if smp != nil {

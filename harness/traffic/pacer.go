@@ -13,10 +13,27 @@ type Pacer struct {
 	once  sync.Once
 	began time.Time
 	ready chan struct{}
+	shard Shard
+	// anchor, when set, is the base time instead of vegeta's start (a
+	// common start instant across shards); skew is vegeta's start minus it.
+	anchor time.Time
+	skew   time.Duration
 }
 
 // NewPacer returns a Pacer over plan.
 func NewPacer(plan *Plan) *Pacer { return &Pacer{plan: plan, ready: make(chan struct{})} }
+
+// NewShardPacer returns a Pacer that sends only shard's hits, each at its
+// due time on the whole schedule, measured from anchor when it is not zero
+// (the --start-at instant every shard shares).
+func NewShardPacer(plan *Plan, shard Shard, anchor time.Time) *Pacer {
+	p := NewPacer(plan)
+	p.shard, p.anchor = shard, anchor
+	return p
+}
+
+// Shard is the part of the schedule the pacer sends.
+func (p *Pacer) Shard() Shard { return p.shard }
 
 // Pace returns how long to wait before hit number hits, or stop once every
 // hit of the schedule has been sent. vegeta sends the hit as soon as the wait
@@ -26,9 +43,13 @@ func NewPacer(plan *Plan) *Pacer { return &Pacer{plan: plan, ready: make(chan st
 func (p *Pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	p.once.Do(func() {
 		p.began = time.Now().Add(-elapsed)
+		if !p.anchor.IsZero() {
+			p.began, p.skew = p.anchor, p.began.Sub(p.anchor)
+		}
 		close(p.ready)
 	})
-	due, ok := p.plan.At(hits)
+	elapsed += p.skew
+	due, ok := p.plan.At(p.shard.Global(hits))
 	if !ok {
 		return 0, true
 	}

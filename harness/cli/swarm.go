@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/egress"
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/images"
+	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/swarm"
+)
+
+var swarmCommand = command{
+	name: "swarm", usage: "SCENARIO.yaml --workers N",
+	summary: "Run a scenario's load as N shards on an existing Docker Swarm (a replicated job of the authquake image, " +
+		"the task slot as the shard number, one common start instant), bring the shard directories back, merge and report them " +
+		"as one run. The target must be one all shards share (kind url). The job is removed on success, error and Ctrl-C.",
+	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		workers := fs.Int("workers", 2, "number of shards (tasks of the job)")
+		out := fs.String("out", "results", "parent directory of run directories")
+		seed := fs.Uint64("seed", 0, "seed for all randomness (0: the scenario's)")
+		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
+		lead := fs.Duration("lead", 15*time.Second, "how long after creating the job every shard starts: enough to start the tasks")
+		listen := fs.String("listen", "127.0.0.1:7190", "where authquake swarm serves the coordination endpoint the shards poll (multi-node: this manager's address, with --allow-remote)")
+		advertise := fs.String("advertise", "", "the host the shards dial for the endpoint (default: --listen's host)")
+		remote := fs.Bool("allow-remote", false, "allow the endpoint, the shards' links to it and a url target off loopback (a multi-node swarm)")
+		return func(ctx context.Context, io IO, args []string) error {
+			if len(args) != 1 {
+				return exitcode.Invalidf("authquake swarm SCENARIO.yaml --workers 3", "swarm: want one scenario file")
+			}
+			if *workers < 1 || *workers > 1000 {
+				return exitcode.Invalidf("e.g. --workers 3", "swarm: --workers must be 1 to 1000")
+			}
+			if h, _, err := net.SplitHostPort(*listen); err != nil || egress.CheckHost(h, *remote) != nil {
+				return exitcode.Invalidf("e.g. --listen 127.0.0.1:7190, or a manager address with --allow-remote", "swarm: --listen %q: not a loopback host:port", *listen)
+			}
+			s, err := run.Load(args[0])
+			if err != nil {
+				return err
+			}
+			if s.Target.Kind != scenario.TargetURL {
+				return exitcode.Invalidf("start the service once and point the scenario at it: target: {kind: url, url: ...}",
+					"swarm: target kind %q starts a copy per shard; shards need one target they share", s.Target.Kind)
+			}
+			cli, err := docker.Connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer cli.Close()
+			if err := swarm.Active(ctx, cli); err != nil {
+				return err
+			}
+			b, err := images.NewBuilder(cli, io.Err)
+			if err != nil {
+				return exitcode.New(exitcode.Environment, err, "")
+			}
+			refs, err := b.Build(ctx, images.Need{Authquake: true})
+			if err != nil {
+				return run.Interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
+			}
+			dir := filepath.Join(*out, strings.ReplaceAll(s.Name, "/", "_")+"-swarm-"+time.Now().UTC().Format("20060102T150405Z"))
+			dir, err = filepath.Abs(dir)
+			if err != nil {
+				return exitcode.New(exitcode.Environment, err, "")
+			}
+			res, err := swarm.Run(ctx, cli, swarm.Options{Scenario: args[0], Workers: *workers, Dir: dir, Image: refs.Authquake,
+				Args: swarm.ShardArgs(*seed, *scale), Lead: *lead, Listen: *listen, Advertise: *advertise, AllowRemote: *remote, Log: io.Err})
+			if res == nil || res.Merged == "" {
+				return run.Interrupted(ctx, err)
+			}
+			fmt.Fprintf(io.Err, "swarm: merged %d shard directories into %s\n", len(res.Shards), res.Merged)
+			verdict := report(io.Out, res.Merged, time.Second)
+			if err != nil && exitcode.Of(verdict) != exitcode.InvariantBroken {
+				return run.Interrupted(ctx, err) // interrupted (4) outranks the verdict, as for run
+			}
+			return verdict
+		}
+	},
+}

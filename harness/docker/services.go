@@ -1,0 +1,34 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/moby/moby/client"
+)
+
+// reapServices removes the Swarm services (authquake swarm's shard jobs)
+// that carry authquake's labels and match sel; their task containers go
+// with them. An engine that is no swarm manager has none.
+func reapServices(ctx context.Context, cli *client.Client, sel Selector, out *Reaped) error {
+	ss, err := cli.ServiceList(ctx, client.ServiceListOptions{Filters: client.Filters{}.Add("label", LabelRun)})
+	if err != nil {
+		if strings.Contains(err.Error(), "not a swarm manager") || strings.Contains(err.Error(), "swarm") {
+			return nil
+		}
+		return fmt.Errorf("list services: %w", err)
+	}
+	for _, s := range ss.Items {
+		if !sel.wants(s.Spec.Labels) {
+			continue
+		}
+		if !sel.DryRun {
+			if _, err := cli.ServiceRemove(ctx, s.ID, client.ServiceRemoveOptions{}); err != nil && !isNotFound(err) {
+				return fmt.Errorf("remove service %s: %w", s.Spec.Name, err)
+			}
+		}
+		out.Services = append(out.Services, s.Spec.Name)
+	}
+	return nil
+}

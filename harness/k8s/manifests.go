@@ -1,0 +1,151 @@
+// Package k8s writes the Kubernetes manifests of a sharded run (authquake
+// k8s): an Indexed Job whose completion index is the shard number, the
+// scenario as a ConfigMap, a headless Service through which the shards
+// reach shard 0's coordination endpoint, a volume claim for the shard
+// directories and a collector pod to bring them back for authquake merge.
+//
+//	ConfigMap NAME-scenario ──▶ /scenario/scenario.yaml
+//	Job NAME (Indexed, completions = parallelism = N, no retries)
+//	  pod NAME-0 ... NAME-(N-1): authquake run --shard $(INDEX)/N --start-at T
+//	  NAME-0.NAME:7190 ◀── Service NAME (headless): coordination
+//	PVC NAME-results (ReadWriteMany) ──▶ /out in every pod and the collector
+//	Pod NAME-collect: authquake pack --hold /out (kubectl exec ... pack /out > shards.tar.gz)
+package k8s
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
+)
+
+// Options describes the sharded run.
+type Options struct {
+	// Name names every object (a DNS label, e.g. aq-midnight-spike).
+	Name      string
+	Namespace string
+	// Scenario is the scenario file's content.
+	Scenario []byte
+	Workers  int
+	// Image is the authquake image, as the cluster pulls it.
+	Image   string
+	StartAt time.Time
+	// Args are more run flags for every shard (--seed, --duration-scale).
+	Args []string
+	// CPU and Memory are each shard's requests (and limits), e.g. "1", "512Mi".
+	CPU, Memory string
+	// Storage is the size of the results claim; StorageClass its class
+	// (empty: the cluster's default; it must offer ReadWriteMany).
+	Storage, StorageClass string
+	// Port is the coordination endpoint's port.
+	Port int
+}
+
+// IndexEnv holds the pod's completion index, the shard number.
+const IndexEnv = "AUTHQUAKE_SHARD_INDEX"
+
+// Labels on every object.
+func (o Options) labels() map[string]string {
+	return map[string]string{"app.kubernetes.io/name": "authquake", "app.kubernetes.io/instance": o.Name}
+}
+
+func (o Options) meta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: o.Namespace, Labels: o.labels()}
+}
+
+// Manifests returns the objects of the run, in the order to apply them.
+func Manifests(o Options) ([]any, error) {
+	cpu, err := resource.ParseQuantity(o.CPU)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu %q: %w", o.CPU, err)
+	}
+	mem, err := resource.ParseQuantity(o.Memory)
+	if err != nil {
+		return nil, fmt.Errorf("--memory %q: %w", o.Memory, err)
+	}
+	storage, err := resource.ParseQuantity(o.Storage)
+	if err != nil {
+		return nil, fmt.Errorf("--storage %q: %w", o.Storage, err)
+	}
+	n := int32(o.Workers)
+	zero := int32(0)
+	res := corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem},
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem},
+	}
+	coordinator := fmt.Sprintf("http://%s-0.%s:%d", o.Name, o.Name, o.Port)
+	args := append([]string{"run", "/scenario/scenario.yaml", "--out", "/out",
+		"--shard", fmt.Sprintf("$(%s)/%d", IndexEnv, o.Workers), "--start-at", o.StartAt.UTC().Format(time.RFC3339Nano),
+		"--listen", fmt.Sprintf("0.0.0.0:%d", o.Port), "--coordinator", coordinator, "--allow-remote"}, o.Args...)
+	volumes := []corev1.Volume{
+		{Name: "scenario", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: o.Name + "-scenario"}}}},
+		{Name: "results", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
+			ClaimName: o.Name + "-results"}}},
+	}
+	mounts := []corev1.VolumeMount{{Name: "scenario", MountPath: "/scenario", ReadOnly: true}, {Name: "results", MountPath: "/out"}}
+	cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: o.meta(o.Name + "-scenario"),
+		Data: map[string]string{"scenario.yaml": string(o.Scenario)}}
+	pvc := &corev1.PersistentVolumeClaim{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"}, ObjectMeta: o.meta(o.Name + "-results"),
+		Spec: corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany},
+			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: storage}}}}
+	if o.StorageClass != "" {
+		pvc.Spec.StorageClassName = &o.StorageClass
+	}
+	svc := &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}, ObjectMeta: o.meta(o.Name),
+		Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Selector: map[string]string{"batch.kubernetes.io/job-name": o.Name},
+			Ports: []corev1.ServicePort{{Name: "coordination", Port: int32(o.Port), TargetPort: intstr.FromInt32(int32(o.Port))}}}}
+	indexed := batchv1.IndexedCompletion
+	nobody := int64(65534) // the image's user: the claim is made writable for it
+	sec := &corev1.PodSecurityContext{RunAsUser: &nobody, RunAsGroup: &nobody, FSGroup: &nobody}
+	job := &batchv1.Job{TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"}, ObjectMeta: o.meta(o.Name),
+		Spec: batchv1.JobSpec{
+			CompletionMode: &indexed, Completions: &n, Parallelism: &n,
+			BackoffLimit: &zero, // a killed shard is reported by merge, never rerun at another time
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: o.labels()},
+				Spec: corev1.PodSpec{
+					RestartPolicy:   corev1.RestartPolicyNever,
+					SecurityContext: sec,
+					Subdomain:       o.Name, // NAME-0.NAME resolves to shard 0
+					Containers: []corev1.Container{{
+						Name: "shard", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent, Args: args,
+						Env: []corev1.EnvVar{{Name: IndexEnv, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{
+							FieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']"}}}},
+						Ports:        []corev1.ContainerPort{{Name: "coordination", ContainerPort: int32(o.Port)}},
+						Resources:    res,
+						VolumeMounts: mounts,
+					}},
+					Volumes: volumes,
+				},
+			},
+		}}
+	collect := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}, ObjectMeta: o.meta(o.Name + "-collect"),
+		Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, SecurityContext: sec,
+			Containers: []corev1.Container{{Name: "collect", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent,
+				Args: []string{"pack", "--hold", "/out"}, VolumeMounts: mounts[1:]}},
+			Volumes: volumes[1:]}}
+	return []any{cm, pvc, svc, job, collect}, nil
+}
+
+// YAML renders the objects as one multi-document YAML file.
+func YAML(objs []any) ([]byte, error) {
+	var b bytes.Buffer
+	for i, o := range objs {
+		y, err := yaml.Marshal(o)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		b.Write(y)
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,267 @@
+// Package swarm runs a scenario's shards as a Docker Swarm replicated job
+// on an existing swarm (authquake swarm): one task per shard, the task's
+// slot is the shard number, all shards start at one instant, and their run
+// directories come back through a bind mount to be merged into one run.
+//
+//	authquake swarm ──build──▶ authquake image (FROM scratch)
+//	      │ service create (replicated job, N completions, no restart)
+//	      ▼
+//	 task slot 0: run --shard 0/N (faults, ledger) ─┐ poll the endpoint that
+//	 task slot 1: run --shard 1/N ──────────────────┤ authquake swarm serves
+//	 task slot 2: run --shard 2/N ──────────────────┘ (stop, done, clocks)
+//	      │ every task ends (complete, failed, killed)
+//	      ▼
+//	 merge DIR/shards/* --out DIR/merged; service removed (success, error, Ctrl-C)
+//
+// The shards attach to the host network: on a single-node swarm a target
+// on this machine's 127.0.0.1 and the coordination endpoint are reached on
+// loopback; on a multi-node swarm the endpoint listens on the manager's
+// address (--listen, --allow-remote) and the target is wherever it is.
+// Ctrl-C posts a stop to every shard, waits for them to save their
+// results, then removes the job and merges what they recorded.
+package swarm
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/mount"
+	apiswarm "github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+
+	"github.com/authquake/authquake/harness/coord"
+	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/merge"
+)
+
+// Options configures a Swarm run.
+type Options struct {
+	// Scenario is the scenario file (bound read-only into every task).
+	Scenario string
+	// Workers is the number of shards.
+	Workers int
+	// Dir is the run's directory: shards/ and merged/ are written below it.
+	Dir string
+	// Image is the authquake image (images.Builder: Need{Authquake: true}).
+	Image string
+	// Args are more flags for every shard's run (--seed, --duration-scale).
+	Args []string
+	// Lead is how long after creating the job the shards start (default 15 s).
+	Lead time.Duration
+	// Listen is where this process serves the coordination endpoint
+	// (host:port); Advertise is the host the shards dial (default: Listen's).
+	Listen, Advertise string
+	// AllowRemote lets the endpoint and the shards use non-loopback addresses.
+	AllowRemote bool
+	Log         io.Writer
+}
+
+// Result says where the shards and the merged run are.
+type Result struct {
+	Shards []string
+	Merged string
+	// Tasks is each task's final state, by slot ("complete", "failed: ...").
+	Tasks map[int]string
+}
+
+// Run creates the job, waits for every task to end, removes the service
+// (whatever happens, with a fresh context) and merges the shards.
+func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
+	if err := Active(ctx, cli); err != nil {
+		return nil, err
+	}
+	if o.Lead == 0 {
+		o.Lead = 15 * time.Second
+	}
+	scen, err := filepath.Abs(o.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	shards := filepath.Join(o.Dir, "shards")
+	if err := os.MkdirAll(shards, 0o755); err != nil {
+		return nil, exitcode.New(exitcode.Environment, err, "")
+	}
+	startAt := time.Now().Add(o.Lead).UTC()
+	runID := "swarm-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	srv, err := coord.Serve(o.Listen, nil)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Environment, err, "choose another --listen port")
+	}
+	defer srv.Close()
+	host, port, _ := net.SplitHostPort(srv.Addr())
+	if o.Advertise != "" {
+		host = o.Advertise
+	}
+	spec := Spec(o, runID, scen, shards, startAt, "http://"+net.JoinHostPort(host, port))
+	created, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec})
+	if err != nil {
+		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the shard job: %w", err), "")
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := cli.ServiceRemove(rctx, created.ID, client.ServiceRemoveOptions{}); err != nil {
+			fmt.Fprintf(o.Log, "remove service %s: %v (authquake cleanup removes it)\n", spec.Name, err)
+		}
+	}()
+	fmt.Fprintf(o.Log, "swarm: job %s, %d shards, start at %s\n", spec.Name, o.Workers, startAt.Format(time.RFC3339))
+	tasks, err := wait(ctx, cli, created.ID, o.Workers)
+	if err != nil && ctx.Err() != nil { // Ctrl-C: every shard stops and saves what it recorded
+		srv.Stop("interrupted: authquake swarm was stopped", -1)
+		fmt.Fprintln(o.Log, "swarm: stopping every shard; waiting up to 60 s for their results (Ctrl-C again to force)")
+		wctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		tasks, _ = wait(wctx, cli, created.ID, o.Workers)
+		cancel()
+	} else if err != nil {
+		return &Result{Tasks: states(tasks)}, err
+	}
+	keepLogs(context.WithoutCancel(ctx), cli, tasks, shards, o.Log)
+	res := &Result{Tasks: states(tasks)}
+	res.Shards, _ = filepath.Glob(filepath.Join(shards, "*-shard*"))
+	for slot, st := range res.Tasks {
+		fmt.Fprintf(o.Log, "swarm: shard %d: %s\n", slot, st)
+	}
+	if len(res.Shards) == 0 {
+		return res, exitcode.New(exitcode.Environment, fmt.Errorf("no shard wrote a run directory: %v", tasks), "see docker service logs while it runs: authquake swarm --keep-service is not offered; run one shard by hand with authquake run --shard 0/1")
+	}
+	res.Merged = filepath.Join(o.Dir, "merged")
+	if _, err := merge.Merge(res.Shards, res.Merged); err != nil {
+		return res, exitcode.New(exitcode.Environment, err, "")
+	}
+	return res, context.Cause(ctx)
+}
+
+// Active checks that the engine is a manager of an active swarm.
+func Active(ctx context.Context, cli *client.Client) error {
+	info, err := cli.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return exitcode.New(exitcode.Environment, fmt.Errorf("docker info: %w", err), "")
+	}
+	if sw := info.Info.Swarm; sw.LocalNodeState != apiswarm.LocalNodeStateActive || !sw.ControlAvailable {
+		return exitcode.New(exitcode.Environment, fmt.Errorf("this Docker Engine is not a swarm manager (swarm %s)", sw.LocalNodeState),
+			"run it on a manager of your swarm, or make a single-node one: docker swarm init --advertise-addr 127.0.0.1")
+	}
+	return nil
+}
+
+// Spec is the replicated job: N tasks, N completions, no restart (a killed
+// shard stays killed and is reported by merge, never rerun at another
+// time), the slot as the shard number, labelled for authquake cleanup.
+func Spec(o Options, runID, scenario, shards string, startAt time.Time, coordinator string) apiswarm.ServiceSpec {
+	n := uint64(o.Workers)
+	labels := map[string]string{docker.LabelRun: runID, docker.LabelOwner: docker.Self().String(), docker.LabelRole: "shard"}
+	args := []string{"run", "/scenario.yaml", "--out", "/out", "--start-at", startAt.Format(time.RFC3339Nano), "--coordinator", coordinator}
+	if o.AllowRemote {
+		args = append(args, "--allow-remote")
+	}
+	args = append(args, o.Args...)
+	none := apiswarm.RestartPolicyConditionNone
+	return apiswarm.ServiceSpec{
+		Annotations: apiswarm.Annotations{Name: "authquake-" + runID, Labels: labels},
+		Mode:        apiswarm.ServiceMode{ReplicatedJob: &apiswarm.ReplicatedJob{MaxConcurrent: &n, TotalCompletions: &n}},
+		TaskTemplate: apiswarm.TaskSpec{
+			ContainerSpec: &apiswarm.ContainerSpec{
+				Image:  o.Image,
+				Args:   args,
+				Env:    []string{fmt.Sprintf("AUTHQUAKE_SHARD={{.Task.Slot}}/%d", o.Workers)},
+				User:   fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid()),
+				Labels: labels,
+				Mounts: []mount.Mount{
+					{Type: mount.TypeBind, Source: shards, Target: "/out"},
+					{Type: mount.TypeBind, Source: scenario, Target: "/scenario.yaml", ReadOnly: true},
+				},
+			},
+			RestartPolicy: &apiswarm.RestartPolicy{Condition: none},
+			Networks:      []apiswarm.NetworkAttachmentConfig{{Target: "host"}},
+		},
+	}
+}
+
+// wait polls the job's tasks until n have ended, and returns each slot's
+// final state. A cancelled ctx (Ctrl-C) returns at once: the caller removes
+// the service, which stops the tasks.
+func wait(ctx context.Context, cli *client.Client, id string, n int) (map[int]task, error) {
+	f := client.Filters{}.Add("service", id)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		ts, err := cli.TaskList(ctx, client.TaskListOptions{Filters: f})
+		if err != nil && ctx.Err() == nil {
+			return nil, exitcode.New(exitcode.Environment, fmt.Errorf("list the shard tasks: %w", err), "")
+		}
+		tasks, newest := map[int]task{}, map[int]apiswarm.Task{}
+		for _, t := range ts.Items {
+			if cur, ok := newest[t.Slot]; !ok || t.Meta.CreatedAt.After(cur.Meta.CreatedAt) {
+				newest[t.Slot] = t
+			}
+			if t.Status.State == apiswarm.TaskStateFailed { // the failure is the news, and its log
+				tasks[t.Slot] = task{id: t.ID, state: describe(t), failed: true}
+			}
+		}
+		ended := 0
+		for slot, t := range newest {
+			if final(t.Status.State) {
+				ended++
+			}
+			if prev, ok := tasks[slot]; ok && prev.id != t.ID {
+				prev.state += "; replaced by a task that is " + describe(t)
+				tasks[slot] = prev
+			} else if !ok {
+				tasks[slot] = task{id: t.ID, state: describe(t)}
+			}
+		}
+		if ended >= n {
+			return tasks, nil
+		}
+		select {
+		case <-ctx.Done():
+			return tasks, context.Cause(ctx)
+		case <-tick.C:
+		}
+	}
+}
+
+func final(s apiswarm.TaskState) bool {
+	switch s {
+	case apiswarm.TaskStateComplete, apiswarm.TaskStateFailed, apiswarm.TaskStateShutdown,
+		apiswarm.TaskStateRejected, apiswarm.TaskStateOrphaned, apiswarm.TaskStateRemove:
+		return true
+	}
+	return false
+}
+
+// ShardArgs are the run flags a swarm passes on to every shard.
+func ShardArgs(seed uint64, scale float64) []string {
+	var out []string
+	if seed != 0 {
+		out = append(out, "--seed", strconv.FormatUint(seed, 10))
+	}
+	if scale != 1 {
+		out = append(out, "--duration-scale", strings.TrimRight(strconv.FormatFloat(scale, 'f', -1, 64), "."))
+	}
+	return out
+}
+
+// states is each slot's final state, for the log and the Result.
+func states(tasks map[int]task) map[int]string {
+	out := make(map[int]string, len(tasks))
+	for slot, t := range tasks {
+		out[slot] = t.state
+	}
+	return out
+}
+
+func describe(t apiswarm.Task) string {
+	if t.Status.Err != "" {
+		return string(t.Status.State) + ": " + t.Status.Err
+	}
+	return string(t.Status.State)
+}
