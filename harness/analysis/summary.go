@@ -218,6 +218,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		return nil, nil, fmt.Errorf("audit: %w", err)
 	}
 	s.SLO = judge(r, s)
+	p.validity.finish()
 	s.Validity = p.validity
 	s.Validity.Due, s.Validity.MaxRejectedRatio = due(r), DefaultMaxRejectedRatio
 	if m := slo.MaxRejectedRatio; m != nil {

@@ -48,6 +48,23 @@ type Validity struct {
 	// by a response rule (a JSON match): such a decline is the service's
 	// business answer, not a malformed request, whatever its status.
 	confirmed [600]bool
+	// collided are the keys whose first attempt the service knew already;
+	// tapped the keys of double taps, whose second submission may overtake
+	// the first (then the first is the "duplicate", and no collision).
+	collided []string
+	tapped   map[string]bool
+}
+
+// finish counts the first attempts answered as duplicates whose key no
+// double tap of this run could explain: the keys collide with an earlier
+// run's.
+func (v *Validity) finish() {
+	for _, k := range v.collided {
+		if !v.tapped[k] {
+			v.FirstDuplicates++
+		}
+	}
+	v.collided, v.tapped = nil, nil
 }
 
 // newValidity trusts the declines that the scenario's response rules
@@ -84,10 +101,16 @@ var requestWrong = map[int]bool{400: true, 401: true, 403: true, 404: true, 405:
 
 // add counts one attempt.
 func (v *Validity) add(a *record.Attempt) {
+	if a.Duplicate {
+		if v.tapped == nil {
+			v.tapped = map[string]bool{}
+		}
+		v.tapped[a.Key] = true
+	}
 	if a.Attempt == 1 && !a.Duplicate {
 		v.FirstAttempts++
 		if a.Status == http.StatusConflict || a.Outcome == record.Duplicate {
-			v.FirstDuplicates++
+			v.collided = append(v.collided, a.Key)
 		}
 	}
 	wrong := requestWrong[a.Status] && !(a.Outcome == record.Declined && a.Status < len(v.confirmed) && v.confirmed[a.Status])

@@ -175,6 +175,7 @@ func TestValidityCounts(t *testing.T) {
 	for i, tt := range tests {
 		var v Validity
 		v.add(&tt.a)
+		v.finish()
 		if v.FirstAttempts != tt.first || v.FirstDuplicates != tt.duplicates || v.ClientErrors != tt.clientErr {
 			t.Errorf("case %d: %+v", i, v)
 		}
@@ -183,6 +184,20 @@ func TestValidityCounts(t *testing.T) {
 
 // TestDueWhenInterrupted: a run stopped at 5 s of a 100/s schedule had 500
 // payments due, not the 2000 of the whole plan; a completed one, the plan.
+// TestOvertakenByItsDoubleTap: a double tap that reaches the service before
+// its original makes the original the duplicate: no collision with an
+// earlier run's keys. A 409 no double tap explains is one.
+func TestOvertakenByItsDoubleTap(t *testing.T) {
+	var v Validity
+	v.add(&record.Attempt{Attempt: 1, Key: "k1", Status: 201, Outcome: record.Approved, Duplicate: true, Final: true})
+	v.add(&record.Attempt{Attempt: 1, Key: "k1", Status: 409, Outcome: record.Rejected, Final: true})
+	v.add(&record.Attempt{Attempt: 1, Key: "k2", Status: 409, Outcome: record.Rejected, Final: true})
+	v.finish()
+	if v.FirstAttempts != 2 || v.FirstDuplicates != 1 {
+		t.Errorf("first attempts %d, duplicates %d; want 2 and 1 (k2 only)", v.FirstAttempts, v.FirstDuplicates)
+	}
+}
+
 // TestConfirmedDeclinesAreNotClientErrors: a service that declines with 400
 // and says why in its body (a response rule reads it) gave business
 // answers; a 400 only its status called a decline stays a client error.

@@ -88,7 +88,10 @@ type told struct {
 	approved  bool
 	declined  bool
 	answers   map[string]bool // distinct definitive answers, "outcome code"
-	ambiguous bool            // some attempt may have reached the service without an answer
+	ambiguous bool            // some attempt may have reached the service without a definite answer
+	// why it is ambiguous, as the client heard it: no answer (timeout, 5xx,
+	// broken connection), accepted for later (pending), "already have it" (duplicate).
+	noAnswer, pending, duplicate bool
 	// Follow-ups the service acknowledged, and the amount the capture asked for.
 	captured, voided, reversed bool
 	captureAmount              int64
@@ -133,10 +136,13 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 		case at.Outcome == record.Declined:
 			t.declined = true
 			t.answers["declined "+at.Code] = true
+		case at.Outcome == record.Pending:
+			t.ambiguous, t.pending = true, true
+		case at.Outcome == record.Duplicate:
+			t.ambiguous, t.duplicate = true, true
 		case at.Outcome == record.Timeout || at.Outcome == record.Error ||
-			at.Outcome == record.Pending || at.Outcome == record.Duplicate ||
 			at.Outcome == record.ConnError && at.Error != "connection refused":
-			t.ambiguous = true
+			t.ambiguous, t.noAnswer = true, true
 		}
 		return nil
 	})
@@ -246,8 +252,13 @@ func toldText(t *told) string {
 		parts = append(parts, ans)
 	}
 	sort.Strings(parts)
-	if t.ambiguous {
-		parts = append(parts, "no answer")
+	for _, h := range []struct {
+		heard bool
+		text  string
+	}{{t.noAnswer, "no answer"}, {t.pending, "pending"}, {t.duplicate, "duplicate"}} {
+		if h.heard {
+			parts = append(parts, h.text)
+		}
 	}
 	for _, f := range []struct {
 		ack  bool

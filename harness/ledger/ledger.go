@@ -16,11 +16,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/scenario"
@@ -52,6 +54,8 @@ type Env struct {
 	// no redirect and, unless AllowRemote, reaches loopback addresses only.
 	HTTP        Doer
 	AllowRemote bool
+	// Log receives a line per re-read while payments are still pending.
+	Log io.Writer
 }
 
 // ErrNone is New's answer for kind none: no ledger is read.
@@ -90,7 +94,23 @@ func New(env Env) (Source, error) {
 // Save reads src and writes the snapshot into dir, or ledger.error with
 // the reason when it cannot be read (the audit is then inconclusive).
 func Save(ctx context.Context, src Source, dir string) error {
+	return settle(ctx, src, dir, 0, nil)
+}
+
+// settle reads src, and again once a second while the ledger holds a payment
+// still pending (accepted, not yet decided), for up to wait; then saves the
+// last read. A service that decides queued payments in the background is
+// read once it has decided, not in the middle.
+func settle(ctx context.Context, src Source, dir string, wait time.Duration, log io.Writer) error {
+	deadline := time.Now().Add(wait)
 	l, err := src.Read(ctx)
+	for err == nil && pending(l) > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		if log != nil {
+			fmt.Fprintf(log, "ledger: %d payments still pending, reading again in 1s\n", pending(l))
+		}
+		time.Sleep(time.Second)
+		l, err = src.Read(ctx)
+	}
 	if err == nil {
 		err = audit.WriteLedger(filepath.Join(dir, audit.SnapshotFile), l)
 	}
@@ -112,5 +132,22 @@ func Snapshot(ctx context.Context, env Env, dir string) error {
 		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
 		return err
 	}
-	return Save(ctx, src, dir)
+	var wait time.Duration
+	if d := env.Config.Settle; d != nil {
+		wait = d.D()
+	}
+	return settle(ctx, src, dir, wait, env.Log)
+}
+
+// pending counts the ledger's entries still pending.
+func pending(l *audit.Ledger) int {
+	n := 0
+	for _, recs := range l.ByKey {
+		for _, r := range recs {
+			if r.Status == audit.Pending {
+				n++
+			}
+		}
+	}
+	return n
 }

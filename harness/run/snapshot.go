@@ -31,7 +31,7 @@ func saveStartLog(dir string, err error) {
 // ledger.error with the reason (the audit is then inconclusive), or
 // ledger.none when no source is set.
 func snapshot(ctx context.Context, t *target.Target, s *scenario.Scenario, dir string, allowRemote bool, log io.Writer) {
-	env := ledger.Env{Config: s.Ledger, AllowRemote: allowRemote}
+	env := ledger.Env{Config: s.Ledger, AllowRemote: allowRemote, Log: log}
 	if t.Topo != nil {
 		e := t.Topo.Endpoints
 		env.PostgresDSN, env.Admin, env.AdminToken = e.PostgresDSN, e.Admin, t.Topo.AdminToken

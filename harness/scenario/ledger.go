@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"time"
 )
 
 // Ledger source kinds.
@@ -48,6 +49,9 @@ type Ledger struct {
 	Accounts *LedgerTable `yaml:"accounts,omitempty" json:"accounts,omitempty"`
 	// Payments reads the payments, one row or item per idempotency key.
 	Payments *LedgerTable `yaml:"payments,omitempty" json:"payments,omitempty"`
+	// Settle is how long the ledger may take to decide what it accepted for later: while a payment
+	// it holds is still pending, it is read again once a second, up to this long (default 10s; 0 reads once).
+	Settle *Duration `yaml:"settle,omitempty" json:"settle,omitempty"`
 }
 
 // LedgerTable is one query (sql) or one paginated endpoint (http) and how its
@@ -78,6 +82,10 @@ type LedgerTable struct {
 func (s *Scenario) ledgerDefaults() {
 	l := &s.Ledger
 	def(&l.Kind, LedgerNone)
+	if l.Settle == nil {
+		d := Duration(10 * time.Second)
+		l.Settle = &d
+	}
 	for _, t := range []*LedgerTable{l.Accounts, l.Payments} {
 		if t != nil && l.Kind == LedgerHTTP {
 			def(&t.MaxPages, 1000)
@@ -94,6 +102,9 @@ func (s *Scenario) validateLedger(v *validator) {
 	}
 	if l.Kind == LedgerAuthsim && s.Target.Kind != TargetAuthsim {
 		v.errf("$.ledger.kind", "use sql or http to read your service's ledger", "authsim applies to target kind authsim only")
+	}
+	if d := l.Settle; d != nil && (*d < 0 || *d > Duration(10*time.Minute)) {
+		v.errf("$.ledger.settle", "e.g. settle: 30s for a service that decides queued payments in the background", "must be from 0 to 10m, not %s", d.D())
 	}
 	if l.DSN != "" && l.Kind != LedgerSQL {
 		v.errf("$.ledger.dsn", "remove it or set kind: sql", "applies to kind sql only")

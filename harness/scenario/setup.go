@@ -16,7 +16,8 @@ import (
 // Templates in a step see {{.Account.ID}} (authquake's id, e.g. acct-000001),
 // {{.Account.Index}} (from 0), {{.Account.Limit}} (minor units, from the
 // scenario's limit distribution and seed), {{.Account.Ref}} and
-// {{.Account.Vars.NAME}} (captured by earlier steps), {{.Accounts}} (every
+// {{.Account.Vars.NAME}} (captured by earlier steps), {{.Vars.NAME}} (captured
+// by earlier once steps), {{.Accounts}} (every
 // account, for bulk steps), {{.Currency}}, {{.Seed}}, {{.Prefix}}, {{.Count}},
 // {{.LimitMin}}, {{.LimitMax}}, {{.Distribution}}, and the endpoints
 // {{.Service}} and {{.Admin}} (with {{.AdminToken}}).
@@ -57,10 +58,11 @@ type HTTPStep struct {
 	// Expect lists the statuses that mean success; default any 2xx.
 	Expect []int `yaml:"expect,omitempty" json:"expect,omitempty"`
 	// Capture saves values of the JSON answer into the account: NAME: PATH
-	// (dot-separated, e.g. data.id or items.0.id). The name ref becomes
-	// {{.Account.Ref}}, the service's own id for the account, which request
-	// templates ({{.AccountRef}}) and ledger adapters use; any other name
-	// becomes {{.Account.Vars.NAME}}. Only for_each: account steps capture.
+	// (dot-separated, e.g. data.id or items.0.id). In a for_each: account
+	// step the name ref becomes {{.Account.Ref}}, the service's own id for the
+	// account, which request templates ({{.AccountRef}}) and ledger adapters
+	// use, and any other name {{.Account.Vars.NAME}}. A once step's values
+	// become {{.Vars.NAME}} for the steps after it (e.g. a ledger's id).
 	Capture map[string]string `yaml:"capture,omitempty" json:"capture,omitempty"`
 }
 
@@ -86,7 +88,7 @@ func (s *Setup) defaults() {
 }
 
 // setupFields is the hint for a template that does not render.
-const setupFields = "fields: .Account.ID .Account.Index .Account.Limit .Account.Ref .Account.Vars.NAME .Accounts .Currency .Seed .Prefix .Count .LimitMin .LimitMax .Distribution .Service .Admin .AdminToken"
+const setupFields = "fields: .Account.ID .Account.Index .Account.Limit .Account.Ref .Account.Vars.NAME .Vars.NAME .Accounts .Currency .Seed .Prefix .Count .LimitMin .LimitMax .Distribution .Service .Admin .AdminToken"
 
 func (s *Scenario) validateSetup(v *validator) {
 	st := s.Setup
@@ -135,8 +137,8 @@ func (s *Scenario) validateSetup(v *validator) {
 					v.errf(fmt.Sprintf("%s.expect[%d]", hp, j), "", "%d is not an HTTP status", c)
 				}
 			}
-			if len(h.Capture) > 0 && step.ForEach != ForEachAccount {
-				v.errf(hp+".capture", "add for_each: account", "values are captured into accounts: only a for_each: account step captures")
+			if _, ref := h.Capture["ref"]; ref && step.ForEach != ForEachAccount {
+				v.errf(hp+".capture.ref", "a once step's values go to {{.Vars.NAME}} for the steps after it: name it, e.g. ledger_id", "ref is an account's own id: only a for_each: account step captures it")
 			}
 			for name, path := range h.Capture {
 				if path == "" || strings.HasPrefix(path, ".") || strings.HasSuffix(path, ".") || strings.Contains(path, "..") {

@@ -95,14 +95,17 @@ func (r *httpRunner) run(ctx context.Context, v *view, a *Account) error {
 		if err != nil {
 			return fmt.Errorf("%s %s answered %d but capture %s: %v; the answer: %s", r.method, u, resp.StatusCode, c.name, err, clip(answer))
 		}
-		if c.name == "ref" {
+		switch {
+		case a == nil: // a once step: for the steps after it
+			v.Vars[c.name] = val
+		case c.name == "ref":
 			a.Ref = val
-			continue
+		default:
+			if a.Vars == nil {
+				a.Vars = map[string]string{}
+			}
+			a.Vars[c.name] = val
 		}
-		if a.Vars == nil {
-			a.Vars = map[string]string{}
-		}
-		a.Vars[c.name] = val
 	}
 	return nil
 }

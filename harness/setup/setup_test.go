@@ -221,3 +221,30 @@ func TestReadRefs(t *testing.T) {
 		t.Error("shared ref accepted")
 	}
 }
+
+// TestOnceStepCapturesForLaterSteps: a value a once step captures (a ledger
+// created for the run) is {{.Vars.NAME}} in the steps after it.
+func TestOnceStepCapturesForLaterSteps(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, r.URL.Path+" "+string(b))
+		mu.Unlock()
+		io.WriteString(w, `{"ledger_id":"ldg_42","balance_id":"bln_1"}`)
+	}))
+	defer srv.Close()
+	s := scenarioWith(t, `setup:
+  concurrency: 1
+  steps:
+    - {name: ledger, http: {url: /ledgers, capture: {ledger: ledger_id}}}
+    - {name: balances, for_each: account, http: {url: /balances, body: '{{.Vars.ledger}}', capture: {ref: balance_id}}}
+`)
+	if _, err := Run(context.Background(), s, Env{Service: srv.URL, Client: noRedirects}); err != nil {
+		t.Fatal(err)
+	}
+	if len(bodies) != 21 || bodies[1] != "/balances ldg_42" {
+		t.Errorf("%d calls, second %q; want 21 and the ledger's id in every balance", len(bodies), bodies[1])
+	}
+}

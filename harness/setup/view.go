@@ -29,6 +29,8 @@ type view struct {
 	Distribution       string
 	Service, Admin     string
 	AdminToken         string
+	// Vars are what once steps captured, for the steps after them.
+	Vars map[string]string
 }
 
 // text is a parsed template that fails on a missing key.
@@ -58,5 +60,5 @@ func baseView(s *scenario.Scenario, env Env, accounts []*Account) view {
 	a := s.Accounts
 	return view{Accounts: accounts, Currency: s.Requests.Currency, Prefix: a.Prefix, Seed: s.Seed,
 		Count: a.Count, LimitMin: a.Limit.Min, LimitMax: a.Limit.Max, Distribution: a.Limit.Distribution,
-		Service: env.Service, Admin: env.Admin, AdminToken: env.AdminToken}
+		Service: env.Service, Admin: env.Admin, AdminToken: env.AdminToken, Vars: map[string]string{}}
 }

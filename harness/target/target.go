@@ -40,8 +40,11 @@ type Target struct {
 // FaultEnv is what the fault timeline acts on: the target's links,
 // containers and network, and what its module's own fault kinds need.
 func (t *Target) FaultEnv(s *scenario.Scenario, seed uint64, allowRemote bool) fault.Env {
+	// Every target's admin endpoint (a containers target's admin_port) is
+	// {{.Admin}} to the generic http fault.
 	env := fault.Env{Links: t.Topo.Links, Docker: t.Docker, Containers: map[string]string{},
-		AccountPrefix: s.Accounts.Prefix, AccountCount: s.Accounts.Count, Seed: seed, AllowRemote: allowRemote}
+		AccountPrefix: s.Accounts.Prefix, AccountCount: s.Accounts.Count, Seed: seed, AllowRemote: allowRemote,
+		Admin: t.Topo.Endpoints.Admin, AdminToken: t.Topo.AdminToken}
 	if t.Topo.Endpoints.Toxiproxy != "" {
 		env.Toxiproxy = toxiclient.NewClient(t.Topo.Endpoints.Toxiproxy)
 	}

@@ -22,7 +22,8 @@ func toxiproxyService(img string) Container {
 }
 
 // TestDependencyReadiness starts dependencies that are not HTTP: one with no
-// ready (ready when its port accepts connections), one with a ready command.
+// ready (ready when its port accepts connections), one with a ready command
+// that also reaches the first through the link its env names.
 // Probed with HTTP, as before, neither would ever be ready.
 func TestDependencyReadiness(t *testing.T) {
 	dockertest.Client(t)
@@ -30,7 +31,12 @@ func TestDependencyReadiness(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := pgDependency("queue", refs.Postgres)
-	cmd.ReadyCmd = []string{"sh", "-c", "/usr/lib/postgresql/*/bin/pg_isready -h 127.0.0.1 -p 5432"}
+	// Its env reaches the other dependency through its Toxiproxy link, and
+	// it is ready only once that works: dependencies' env is rendered, and
+	// the links are up before them.
+	cmd.Env["CACHE_ADDR"] = "{{.Links.cache}}"
+	cmd.ReadyCmd = []string{"sh", "-c", `/usr/lib/postgresql/*/bin/pg_isready -h 127.0.0.1 -p 5432 && ` +
+		`/usr/lib/postgresql/*/bin/pg_isready -h "${CACHE_ADDR%:*}" -p "${CACHE_ADDR#*:}"`}
 	topo, err := Start(ctx, Spec{Toxiproxy: refs.Toxiproxy, Service: toxiproxyService(refs.Toxiproxy),
 		Dependencies: []Container{pgDependency("cache", refs.Postgres), cmd}})
 	defer topo.Close(context.Background())

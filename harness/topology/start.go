@@ -113,10 +113,11 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 		proxies[LinkDB] = [2]string{strconv.Itoa(dbProxy), "postgres:5432"}
 		t.Links = append(t.Links, LinkDB)
 	}
+	// Every link is known before anything but Postgres runs: Toxiproxy
+	// resolves an upstream only when a connection comes, so all proxies go
+	// up first and every container, dependencies too, reaches the others
+	// through them ({{.Postgres.DSN}}, {{.Links.NAME}}).
 	for i, d := range s.Dependencies {
-		if err := t.runService(ctx, d, nil, 0, 0); err != nil {
-			return t, err
-		}
 		port := strconv.Itoa(firstDepProxy + i)
 		proxies[d.Name] = [2]string{port, fmt.Sprintf("%s:%d", d.Name, d.Port)}
 		view.Links[d.Name] = "toxiproxy:" + port
@@ -139,7 +140,12 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 		}
 	}
 	t.logf("toxiproxy ready")
-	if err := t.runService(ctx, s.Service, &view, s.CPUs, s.Memory); err != nil {
+	for _, d := range s.Dependencies {
+		if err := t.runService(ctx, d, &view, 0, 0, false); err != nil {
+			return t, err
+		}
+	}
+	if err := t.runService(ctx, s.Service, &view, s.CPUs, s.Memory, true); err != nil {
 		return t, err
 	}
 	e := &t.Endpoints
@@ -160,23 +166,20 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 	return t, nil
 }
 
-// runService starts a service or dependency container, its env rendered
-// against view, and waits until it answers.
-func (t *Topology) runService(ctx context.Context, c Container, view *envView, cpus float64, memory int64) error {
+// runService starts the service or a dependency container, its env
+// rendered against view, and waits until it is ready.
+func (t *Topology) runService(ctx context.Context, c Container, view *envView, cpus float64, memory int64, service bool) error {
 	env := map[string]string{}
 	for k, v := range c.Env {
-		if view != nil {
-			var buf bytes.Buffer
-			tmpl, err := template.New(k).Option("missingkey=error").Parse(v)
-			if err == nil {
-				err = tmpl.Execute(&buf, view)
-			}
-			if err != nil {
-				return fmt.Errorf("%s env %s: %w", c.Name, k, err)
-			}
-			v = buf.String()
+		var buf bytes.Buffer
+		tmpl, err := template.New(k).Option("missingkey=error").Parse(v)
+		if err == nil {
+			err = tmpl.Execute(&buf, view)
 		}
-		env[k] = v
+		if err != nil {
+			return fmt.Errorf("%s env %s: %w (fields: {{.Postgres.DSN}} {{.Links.NAME}})", c.Name, k, err)
+		}
+		env[k] = buf.String()
 	}
 	port := fmt.Sprintf("%d/tcp", c.Port)
 	ports := []string{port}
@@ -184,14 +187,14 @@ func (t *Topology) runService(ctx context.Context, c Container, view *envView, c
 		ports = append(ports, fmt.Sprintf("%d/tcp", c.AdminPort))
 	}
 	opts := []testcontainers.ContainerCustomizer{testcontainers.WithEnv(env), publishLoopback(ports...), limits(cpus, memory),
-		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, readiness(c, view != nil))}
+		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, readiness(c, service))}
 	if len(c.Cmd) > 0 {
 		opts = append(opts, testcontainers.WithCmd(c.Cmd...))
 	}
 	if err := t.run(ctx, c.Name, c.Image, opts...); err != nil {
 		return err
 	}
-	if view == nil { // the service itself is announced with its endpoint
+	if !service { // the service itself is announced with its endpoint
 		t.logf("%s ready", c.Name)
 	}
 	return nil
