@@ -118,6 +118,7 @@ func (a *Attack) Run() Result {
 // due (each is recorded as not sent); attempts in flight finish within the
 // client's timeout and are recorded.
 func (a *Attack) Stop() {
+	a.pacer.Stop()
 	a.sender.stop()
 	a.attacker.Stop()
 }

@@ -18,10 +18,18 @@ type Pacer struct {
 	// common start instant across shards); skew is vegeta's start minus it.
 	anchor time.Time
 	skew   time.Duration
+	// stopped ends the wait for the end of the schedule (Stop).
+	stopped  chan struct{}
+	stopOnce sync.Once
 }
 
 // NewPacer returns a Pacer over plan.
-func NewPacer(plan *Plan) *Pacer { return &Pacer{plan: plan, ready: make(chan struct{})} }
+func NewPacer(plan *Plan) *Pacer {
+	return &Pacer{plan: plan, ready: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// Stop ends the pacer's wait for the end of the schedule, if it is waiting.
+func (p *Pacer) Stop() { p.stopOnce.Do(func() { close(p.stopped) }) }
 
 // NewShardPacer returns a Pacer that sends only shard's hits, each at its
 // due time on the whole schedule, measured from anchor when it is not zero
@@ -36,7 +44,7 @@ func NewShardPacer(plan *Plan, shard Shard, anchor time.Time) *Pacer {
 func (p *Pacer) Shard() Shard { return p.shard }
 
 // Pace returns how long to wait before hit number hits, or stop once every
-// hit of the schedule has been sent. vegeta sends the hit as soon as the wait
+// hit of the schedule has been sent and the schedule's time is over. vegeta sends the hit as soon as the wait
 // is over, so a hit that is late is sent at once (the open model: no hit is
 // dropped, not even at the end of a schedule the generator fell behind on;
 // the lag is measured and reported).
@@ -51,6 +59,16 @@ func (p *Pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	elapsed += p.skew
 	due, ok := p.plan.At(p.shard.Global(hits))
 	if !ok {
+		// Every hit is sent: the run still lasts as long as its phases (a
+		// quiet tail at 0/s keeps the service observed and the faults due).
+		if rest := p.plan.Duration() - elapsed; rest > 0 {
+			t := time.NewTimer(rest)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-p.stopped:
+			}
+		}
 		return 0, true
 	}
 	if due <= elapsed {
