@@ -28,6 +28,9 @@ func Run(t *testing.T, o run.Options) (*analysis.Summary, string) {
 	if res == nil {
 		t.Fatalf("run %s: %v", o.Scenario, err)
 	}
+	if err != nil { // the verdict says what it means; the reason helps when a run did not complete
+		t.Logf("run %s: %v", o.Scenario, err)
+	}
 	r, aerr := analysis.Load(res.Dir)
 	if aerr != nil {
 		t.Fatalf("run %s: %v (analysis: %v)", o.Scenario, err, aerr)
