@@ -29,12 +29,17 @@ func singleNodeSwarm(t *testing.T, cli *client.Client) {
 	if info.Info.Swarm.LocalNodeState == apiswarm.LocalNodeStateActive {
 		return
 	}
+	_, gwErr := cli.NetworkInspect(ctx, "docker_gwbridge", client.NetworkInspectOptions{})
+	hadBridge := gwErr == nil
 	if _, err := cli.SwarmInit(ctx, client.SwarmInitOptions{ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1"}); err != nil {
 		t.Fatalf("docker swarm init: %v", err)
 	}
 	t.Cleanup(func() {
 		if _, err := cli.SwarmLeave(context.Background(), client.SwarmLeaveOptions{Force: true}); err != nil {
 			t.Errorf("docker swarm leave --force: %v", err)
+		}
+		if !hadBridge { // swarm init made it; leaving does not remove it
+			cli.NetworkRemove(context.Background(), "docker_gwbridge", client.NetworkRemoveOptions{})
 		}
 	})
 }
