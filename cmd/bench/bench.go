@@ -129,31 +129,12 @@ func bench(args []string) error {
 			trials: 1, confirm: 1, ladder: []float64{2000, 4000}}
 	}
 	start := time.Now()
-	dir, err := os.MkdirTemp("", "authquake-bench-")
+	b, err := build()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	bin := func(name, pkg string) (string, error) {
-		p := filepath.Join(dir, name)
-		if o, err := exec.Command("go", "build", "-o", p, pkg).CombinedOutput(); err != nil {
-			return "", fmt.Errorf("build %s: %v\n%s", pkg, err, o)
-		}
-		return p, nil
-	}
-	vegetaBin, err := bin("vegeta", "github.com/tsenart/vegeta/v12")
-	if err != nil {
-		return err
-	}
-	trivialBin, err := bin("trivial", "./targets/trivial")
-	if err != nil {
-		return err
-	}
-	self, err := bin("bench", "./cmd/bench")
-	if err != nil {
-		return err
-	}
-	b := &bins{self: self, vegeta: vegetaBin, trivial: trivialBin, dir: dir}
+	defer os.RemoveAll(b.dir)
+	self, vegetaBin, dir := b.self, b.vegeta, b.dir
 	rep := &report{cfg: c}
 	names := []string{"authquake", "vegeta"}
 	// CPU first, on a quiet machine; the median of three alternating runs,
@@ -220,6 +201,27 @@ func bench(args []string) error {
 	fmt.Println("  " + rep.analysis.line())
 	rep.took = time.Since(start)
 	return rep.write()
+}
+
+// build makes a scratch directory and builds the programs the benchmark
+// runs into it: vegeta's CLI, the trivial server and this command.
+func build() (*bins, error) {
+	dir, err := os.MkdirTemp("", "authquake-bench-")
+	if err != nil {
+		return nil, err
+	}
+	b := &bins{dir: dir}
+	for _, x := range []struct {
+		into      *string
+		name, pkg string
+	}{{&b.vegeta, "vegeta", "github.com/tsenart/vegeta/v12"}, {&b.trivial, "trivial", "./targets/trivial"}, {&b.self, "bench", "./cmd/bench"}} {
+		*x.into = filepath.Join(dir, x.name)
+		if o, err := exec.Command("go", "build", "-o", *x.into, x.pkg).CombinedOutput(); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("build %s: %v\n%s", x.pkg, err, o)
+		}
+	}
+	return b, nil
 }
 
 func mb(b uint64) float64 { return float64(b) / (1 << 20) }

@@ -71,6 +71,8 @@ func main() {
 		err = generate(os.Args[2:])
 	} else if len(os.Args) > 1 && os.Args[1] == "analysis" {
 		err = analysisMain(os.Args[2:])
+	} else if len(os.Args) > 1 && os.Args[1] == "trials" {
+		err = trials(os.Args[2:])
 	} else if len(os.Args) > 1 && os.Args[1] == "shards" {
 		err = shards(os.Args[2:])
 	} else {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
 )
@@ -125,11 +127,15 @@ func (c *Classifier) byStatus(status int) record.Outcome {
 // Failure classifies a transport failure: a timeout, or a connection error
 // with a short description that does not repeat the URL.
 func Failure(err error) (record.Outcome, string) {
-	var ne net.Error
+	var te interface{ Timeout() bool } // net.Error's, and fasthttp.ErrTimeout's
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
-		errors.As(err, &ne) && ne.Timeout():
+		errors.Is(err, fasthttp.ErrDialTimeout), errors.As(err, &te) && te.Timeout():
 		return record.Timeout, "timeout"
+	case errors.Is(err, fasthttp.ErrNoFreeConns): // max_connections all busy for the whole timeout
+		return record.Timeout, "timeout waiting for a free connection"
+	case errors.Is(err, fasthttp.ErrConnectionClosed):
+		return record.ConnError, "EOF"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return record.ConnError, "connection refused"
 	case errors.Is(err, syscall.ECONNRESET):

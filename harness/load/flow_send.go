@@ -1,15 +1,13 @@
 package load
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/traffic"
+	"github.com/valyala/fasthttp"
 )
 
 // flows schedules and sends the follow-ups of a run.
@@ -120,22 +118,21 @@ func (f *flows) send(fu *followUp, a *record.Attempt, began time.Time) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.s.client.Timeout.D())
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, t.method, string(u), bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
+	req := newRequest(t.method, u)
+	defer fasthttp.ReleaseRequest(req)
+	req.SetBodyRaw(body)
 	for _, h := range t.headers {
 		v, err := h.val.renderFor(nil, &fu.p, fu.authID)
 		if err != nil {
 			return err
 		}
-		req.Header[h.name] = []string{string(v)}
+		req.Header.SetBytesV(h.name, v)
 	}
 	start := time.Now()
 	a.Sent = start.Sub(began)
-	release(f.s.exchange(req, a, start))
+	if resp := f.s.exchange(req, a, start); resp != nil {
+		fasthttp.ReleaseResponse(resp)
+	}
 	return nil
 }
 

@@ -1,29 +1,25 @@
 package load
 
 import (
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
+	"github.com/valyala/fasthttp"
 )
 
 // canned answers every request at once with an approval, so the benchmark
 // measures the sender, not the network.
 type canned struct{}
 
-func (canned) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		io.Copy(io.Discard, r.Body)
-		r.Body.Close()
-	}
-	return &http.Response{StatusCode: 201, Header: http.Header{},
-		Body: io.NopCloser(strings.NewReader(`{"id":"auth_1","status":"approved"}`))}, nil
+func (canned) RoundTrip(_ *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response) (bool, error) {
+	resp.SetStatusCode(201)
+	resp.SetBodyString(`{"id":"auth_1","status":"approved"}`)
+	return false, nil
 }
 
 // nopSink drops attempts.
@@ -45,7 +41,7 @@ func BenchmarkSenderRoundTrip(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sd.inner = canned{}
+	sd.wire.hc.Transport = canned{}
 	carrier, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1", nil)
 	b.ReportAllocs()
 	for i := range b.N {

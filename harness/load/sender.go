@@ -1,12 +1,8 @@
 package load
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -15,6 +11,7 @@ import (
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
+	"github.com/valyala/fasthttp"
 )
 
 // Sink receives every attempt as it completes.
@@ -46,11 +43,11 @@ type sender struct {
 	client    scenario.Client
 	retryOn   map[string]bool
 	seed      uint64
-	inner     http.RoundTripper
+	wire      *wire
 	sinks     []Sink
 	observers []SendObserver // the sinks that are SendObservers
 	stopping  chan struct{}
-	fixedURL  *url.URL // the request URL when its path has no fields
+	fixedURI  []byte // the request URL when its path has no fields
 	stopOnce  sync.Once
 	halt      func() // stops the whole attack
 	failOnce  sync.Once
@@ -77,9 +74,7 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 		return nil, err
 	}
 	if len(sd.path.parts) == 1 && sd.path.parts[0].field == "" {
-		if sd.fixedURL, err = url.Parse(base + sd.path.parts[0].lit); err != nil {
-			return nil, fmt.Errorf("target URL %s: %w", base+rq.Path, err)
-		}
+		sd.fixedURI = []byte(base + sd.path.parts[0].lit)
 	}
 	if sd.headers, err = compileHeaders(rq.Headers); err != nil {
 		return nil, err
@@ -92,20 +87,11 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 	for _, on := range s.Requests.Client.Retries.On {
 		sd.retryOn[on] = true
 	}
-	conns := s.Requests.Client.MaxConnections
-	// The guard's Control runs once per new connection, never per request.
-	dialer := guard.Dialer()
-	dialer.Timeout, dialer.KeepAlive = s.Requests.Client.Timeout.D(), 30*time.Second
 	if sd.flows, err = newFlows(s, sd); err != nil {
 		return nil, err
 	}
-	sd.inner = &http.Transport{ // a bare transport follows no redirect
-		DialContext:         dialer.DialContext,
-		MaxIdleConns:        0,
-		MaxIdleConnsPerHost: max(conns, 10000),
-		MaxConnsPerHost:     conns,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
+	if sd.wire, err = newWire(base, s.Requests.Client, guard); err != nil {
+		return nil, err
 	}
 	return sd, nil
 }
@@ -145,7 +131,7 @@ func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
 	for attempt := 1; ; attempt++ {
 		a := record.Attempt{Seq: seq, Attempt: attempt, Scheduled: due, Key: p.IdempotencyKey,
 			Account: p.AccountID, Amount: p.AmountMinor, Merchant: p.MerchantID, Duplicate: p.Duplicate}
-		err := s.send(carrier.Context(), &p, &a, began)
+		err := s.send(&p, &a, began)
 		if err != nil { // nothing was sent: a harness problem, not an answer
 			s.fail(fmt.Errorf("payment %d: %w", seq, err))
 			return nil, err
@@ -176,40 +162,34 @@ func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
 }
 
 // send makes one attempt and fills a with what happened.
-func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Attempt, began time.Time) error {
-	// The body is not pooled: the transport may still be writing it after
-	// RoundTrip has returned the answer.
-	body, err := s.body.render(make([]byte, 0, 192), p)
+func (s *sender) send(p *traffic.Payment, a *record.Attempt, began time.Time) error {
+	bp := bodies.Get().(*[]byte)
+	defer bodies.Put(bp)
+	body, err := s.body.render((*bp)[:0], p)
+	*bp = body[:0]
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(parent, s.client.Timeout.D())
-	defer cancel()
-	var req *http.Request
-	if s.fixedURL != nil { // the usual case: parse the URL once, not per request
-		req = (&http.Request{Method: s.method, URL: s.fixedURL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header: make(http.Header, len(s.headers)), Host: s.fixedURL.Host, ContentLength: int64(len(body)),
-			Body:    io.NopCloser(bytes.NewReader(body)),
-			GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }}).WithContext(ctx)
-	} else {
-		u, err := s.path.render(append(make([]byte, 0, 128), s.base...), p)
-		if err != nil {
-			return err
-		}
-		if req, err = http.NewRequestWithContext(ctx, s.method, string(u), bytes.NewReader(body)); err != nil {
+	uri := s.fixedURI
+	if uri == nil {
+		if uri, err = s.path.render(append(make([]byte, 0, 128), s.base...), p); err != nil {
 			return err
 		}
 	}
+	req := newRequest(s.method, uri)
+	defer fasthttp.ReleaseRequest(req)
+	req.SetBodyRaw(body)
+	var scratch [128]byte
 	for _, h := range s.headers {
 		if h.fixed != nil {
-			req.Header[h.name] = h.fixed // the same every time: rendered once
+			req.Header.Set(h.name, h.fixed[0]) // the same every time: rendered once
 			continue
 		}
-		v, err := h.val.render(nil, p)
+		v, err := h.val.render(scratch[:0], p)
 		if err != nil {
 			return err
 		}
-		req.Header[h.name] = []string{string(v)}
+		req.Header.SetBytesV(h.name, v)
 	}
 	start := time.Now()
 	a.Sent = start.Sub(began)
@@ -218,10 +198,12 @@ func (s *sender) send(parent context.Context, p *traffic.Payment, a *record.Atte
 			o.Sent(a.Sent)
 		}
 	}
-	answer := s.exchange(req, a, start)
-	if s.flows != nil && a.Outcome == record.Approved && answer != nil {
-		a.AuthID = s.flows.authID(*answer)
+	resp := s.exchange(req, a, start)
+	if resp != nil {
+		if s.flows != nil && a.Outcome == record.Approved {
+			a.AuthID = s.flows.authID(resp.Body())
+		}
+		fasthttp.ReleaseResponse(resp)
 	}
-	release(answer)
 	return nil
 }

@@ -1,0 +1,113 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/authquake/authquake/harness/egress"
+	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/scenario"
+)
+
+// wire is the sender's HTTP/1.1 client: fasthttp's HostClient, which writes
+// each request and reads its answer in the calling goroutine, with the
+// attempt's deadline set on the connection. net/http's Transport hands every
+// request to a writer and a reader goroutine of its connection; against a
+// fast service those two hand-offs cost about a third of the generator's CPU
+// (BENCHMARKS.md). vegeta still decides when each hit leaves.
+type wire struct {
+	hc      *fasthttp.HostClient
+	timeout time.Duration
+}
+
+// maxBody is the largest answer read whole: an authorisation's answer is a
+// few hundred bytes, a bigger one is a broken service (a conn_error).
+const maxBody = 16 << 20
+
+// idleFor is how long an idle connection is kept: under the 5 s keep-alive
+// timeout of Node.js servers (the shortest common one), so that the client
+// closes a connection before the server does.
+const idleFor = 4 * time.Second
+
+func newWire(base string, c scenario.Client, guard egress.Guard) (*wire, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("target URL %q: want http://HOST:PORT", base)
+	}
+	if u.Scheme != "http" {
+		return nil, fmt.Errorf("target URL %q: only http:// is supported", base)
+	}
+	conns := c.MaxConnections
+	if conns <= 0 {
+		conns = math.MaxInt32 // the open model: a connection for every request in flight
+	}
+	// The guard's Control runs once per new connection, never per request.
+	dialer := guard.Dialer()
+	dialer.KeepAlive = 30 * time.Second
+	hc := &fasthttp.HostClient{
+		Addr: u.Host,
+		Name: "authquake",
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			d := *dialer
+			d.Timeout = timeout
+			return d.Dial("tcp", addr)
+		},
+		MaxConns:            conns,
+		MaxConnWaitTimeout:  c.Timeout.D(), // with max_connections: waiting for one is part of the attempt
+		MaxIdleConnDuration: idleFor,
+		MaxResponseBodySize: maxBody,
+		// One more try, only when the connection turned out closed before
+		// any byte of an answer (io.EOF; fasthttp calls it ErrConnectionClosed
+		// once it gives up): a kept-alive connection the service had just
+		// closed. net/http does the same for requests with an Idempotency-Key.
+		MaxIdemponentCallAttempts: 2,
+		RetryIfErr: func(_ *fasthttp.Request, attempts int, err error) (bool, bool) {
+			return false, attempts < 2 && (err == io.EOF || errors.Is(err, fasthttp.ErrConnectionClosed))
+		},
+		DisablePathNormalizing: true, // send the path as the template rendered it
+	}
+	return &wire{hc: hc, timeout: c.Timeout.D()}, nil
+}
+
+// request returns an empty request for method and URI; give it back with
+// fasthttp.ReleaseRequest once sent.
+func newRequest(method string, uri []byte) *fasthttp.Request {
+	req := fasthttp.AcquireRequest()
+	req.Header.SetNoDefaultContentType(true) // no Content-Type unless the template sets one
+	req.Header.SetMethod(method)
+	req.SetRequestURIBytes(uri)
+	return req
+}
+
+// exchange sends req, sent at start, and fills a with the answer (or the
+// failure: a failed request is data, not a harness error). It returns the
+// answer, nil when none came: release it with fasthttp.ReleaseResponse.
+func (s *sender) exchange(req *fasthttp.Request, a *record.Attempt, start time.Time) *fasthttp.Response {
+	resp := fasthttp.AcquireResponse()
+	err := s.wire.hc.DoDeadline(req, resp, start.Add(s.wire.timeout))
+	a.Latency = time.Since(start)
+	if err != nil {
+		fasthttp.ReleaseResponse(resp)
+		a.Outcome, a.Error = Failure(err)
+		return nil
+	}
+	a.Status = resp.StatusCode()
+	body := resp.Body()
+	a.Outcome, a.Code, a.Reason = s.classify.Answer(a.Status, body[:min(len(body), maxAnswer)])
+	if v := resp.Header.Peek("Retry-After"); len(v) > 0 {
+		a.RetryAfter = string(v)
+	}
+	return resp
+}
+
+// bodies are buffers for rendered request bodies: fasthttp has written the
+// body by the time the exchange returns, so the buffer can be used again.
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
