@@ -61,7 +61,9 @@ func readTimeline(t *testing.T, dir string) []fault.Event {
 // TestFaultFamiliesOnSchedule runs a short scenario with a network, a
 // container and a service fault, and checks from the saved results that
 // each was in force from its planned offset to its planned end (within
-// 200 ms) and that each phase sent its planned rate (within 2%).
+// 500 ms: a Docker API call on a busy two-core machine takes a few hundred
+// ms, and the faults last a second or more, so a fault at the wrong offset
+// still shows) and that each phase sent its planned rate (within 2%).
 func TestFaultFamiliesOnSchedule(t *testing.T) {
 	res, err := runScenario(t, "families.yaml")
 	if err != nil {
@@ -76,10 +78,10 @@ func TestFaultFamiliesOnSchedule(t *testing.T) {
 			t.Errorf("%s: %s %s %s", e.Name, e.State, e.InjectError, e.RevertError)
 			continue
 		}
-		if d := *e.ActiveS - e.PlannedStartS; d < 0 || d > 0.2 {
+		if d := *e.ActiveS - e.PlannedStartS; d < 0 || d > 0.5 {
 			t.Errorf("%s (%s) in force at %.3fs, planned %.3fs", e.Name, e.Family, *e.ActiveS, e.PlannedStartS)
 		}
-		if d := *e.RevertedS - e.PlannedEndS; d < 0 || d > 0.2 {
+		if d := *e.RevertedS - e.PlannedEndS; d < 0 || d > 0.5 {
 			t.Errorf("%s (%s) reverted at %.3fs, planned %.3fs", e.Name, e.Family, *e.RevertedS, e.PlannedEndS)
 		}
 	}
