@@ -57,7 +57,10 @@ func newWire(base string, c scenario.Client, guard egress.Guard) (*wire, error) 
 		Name: "authquake",
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
 			d := *dialer
-			d.Timeout = timeout
+			d.Timeout = timeout // what is left of the attempt's timeout
+			if timeout <= 0 {   // a dial for a request waiting on max_connections
+				d.Timeout = c.Timeout.D()
+			}
 			return d.Dial("tcp", addr)
 		},
 		MaxConns:            conns,
