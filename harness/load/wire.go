@@ -1,9 +1,7 @@
 package load
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"net/url"
@@ -32,10 +30,13 @@ type wire struct {
 // few hundred bytes, a bigger one is a broken service (a conn_error).
 const maxBody = 16 << 20
 
-// idleFor is how long an idle connection is kept: under the 5 s keep-alive
-// timeout of Node.js servers (the shortest common one), so that the client
-// closes a connection before the server does.
-const idleFor = 4 * time.Second
+// idleFor is how long an idle connection is kept: under the shortest
+// keep-alive timeout of common servers (gunicorn's 2 s; Node.js, uvicorn and
+// Apache close after 5 s), so that the client closes a connection before the
+// service does and a payment never meets a connection the service has just
+// closed. Such a payment is not sent again: its failure (EOF) could as well
+// be a service that read the payment and died, which the audit must see.
+const idleFor = time.Second
 
 func newWire(base string, c scenario.Client, guard egress.Guard) (*wire, error) {
 	u, err := url.Parse(base)
@@ -67,15 +68,11 @@ func newWire(base string, c scenario.Client, guard egress.Guard) (*wire, error) 
 		MaxConnWaitTimeout:  c.Timeout.D(), // with max_connections: waiting for one is part of the attempt
 		MaxIdleConnDuration: idleFor,
 		MaxResponseBodySize: maxBody,
-		// One more try, only when the connection turned out closed before
-		// any byte of an answer (io.EOF; fasthttp calls it ErrConnectionClosed
-		// once it gives up): a kept-alive connection the service had just
-		// closed. net/http does the same for requests with an Idempotency-Key.
-		MaxIdemponentCallAttempts: 2,
-		RetryIfErr: func(_ *fasthttp.Request, attempts int, err error) (bool, bool) {
-			return false, attempts < 2 && (err == io.EOF || errors.Is(err, fasthttp.ErrConnectionClosed))
-		},
-		DisablePathNormalizing: true, // send the path as the template rendered it
+		// No second try of any kind: every attempt the service may have seen
+		// is recorded (fasthttp would resend idempotent methods).
+		MaxIdemponentCallAttempts: 1,
+		RetryIfErr:                func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
+		DisablePathNormalizing:    true, // send the path as the template rendered it
 	}
 	return &wire{hc: hc, timeout: c.Timeout.D()}, nil
 }

@@ -102,11 +102,12 @@ func TestWireFailures(t *testing.T) {
 	}
 }
 
-// TestWireSurvivesIdleClose: a service that closes idle keep-alive
-// connections quickly (Node's 5 s, here 50 ms) costs no payment: a request
-// that meets a connection the service has just closed is sent again on a new
-// one, as net/http does.
-func TestWireSurvivesIdleClose(t *testing.T) {
+// TestWireClosesIdleConnectionsFirst: a service that closes idle keep-alive
+// connections after 1.5 s costs no payment sent 2 s after the last one: the
+// client closed that connection after idleFor (1 s) and dials a new one.
+// (With a longer idleFor the second payment meets the closed connection and
+// fails with EOF: it is never sent again behind the record's back.)
+func TestWireClosesIdleConnectionsFirst(t *testing.T) {
 	var got atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got.Add(1)
@@ -114,17 +115,51 @@ func TestWireSurvivesIdleClose(t *testing.T) {
 		w.WriteHeader(201)
 		w.Write([]byte(`{"id":"a1","status":"approved"}`))
 	}))
-	srv.Config.IdleTimeout = 50 * time.Millisecond
+	srv.Config.IdleTimeout = 1500 * time.Millisecond
 	srv.Start()
 	defer srv.Close()
-	// 10/s: every request finds the last connection idle for 100 ms.
-	for _, a := range attackOnce(t, srv.URL, 10, "1s") {
+	s := scenarioOf(t, `name: t
+seed: 1
+traffic: {phases: [{duration: 4s, shape: constant, rate: 0.5/s}]}
+requests: {client: {timeout: 1s}}
+`)
+	sink := &memSink{}
+	atk, err := New(Options{Scenario: s, Seed: 1, Base: srv.URL, Sinks: []Sink{sink}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	atk.Run()
+	if len(sink.as) != 2 {
+		t.Fatalf("%d attempts, want 2", len(sink.as))
+	}
+	for _, a := range sink.as {
 		if a.Outcome != record.Approved || a.Status != 201 || a.RetryAfter != "7" {
 			t.Fatalf("attempt %d: %s %d %q retry-after %q, want approved 201", a.Seq, a.Outcome, a.Status, a.Error, a.RetryAfter)
 		}
 	}
-	if n := got.Load(); n != 10 {
-		t.Errorf("service saw %d payments, want 10", n)
+	if n := got.Load(); n != 2 {
+		t.Errorf("service saw %d payments, want 2", n)
+	}
+}
+
+// TestWireNeverResends: a service that reads a payment and closes the
+// connection without an answer gets it once; the attempt is an EOF
+// conn_error, never a quiet second try.
+func TestWireNeverResends(t *testing.T) {
+	var got atomic.Int32
+	base := listenerThat(t, func(c net.Conn) {
+		bufio.NewReader(c).ReadString('\n')
+		got.Add(1)
+		c.Close()
+	})
+	as := attackOnce(t, base, 3, "1s")
+	for _, a := range as {
+		if a.Outcome != record.ConnError || a.Error != "EOF" {
+			t.Fatalf("attempt %d: %s %q, want conn_error EOF", a.Seq, a.Outcome, a.Error)
+		}
+	}
+	if n := got.Load(); n != 3 {
+		t.Errorf("service read %d payments, want 3: one per attempt", n)
 	}
 }
 
