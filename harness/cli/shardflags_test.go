@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -56,11 +57,11 @@ func TestPackWritesTheDirectory(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "s-shard1"), 0o755)
 	os.WriteFile(filepath.Join(dir, "s-shard1", "run.json"), []byte("{}\n"), 0o644)
-	var buf bytes.Buffer
-	if err := pack(&buf, dir); err != nil {
-		t.Fatal(err)
+	var out, errOut bytes.Buffer
+	if err := Run(context.Background(), []string{"pack", dir}, IO{Out: &out, Err: &errOut}); err != nil {
+		t.Fatal(err, errOut.String())
 	}
-	gz, err := gzip.NewReader(&buf)
+	gz, err := gzip.NewReader(&out)
 	if err != nil {
 		t.Fatal(err)
 	}
