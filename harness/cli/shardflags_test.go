@@ -38,6 +38,9 @@ func TestShardFlagsRefuseWhatCannotAddUp(t *testing.T) {
 		{"start without shard", []string{"run", url, "--start-at", at}, "belong to a sharded run"},
 		// A bad instant.
 		{"bad start", []string{"run", url, "--shard", "0/2", "--start-at", "6am"}, "--start-at"},
+		// --upload sends to the coordinator: without one it has nowhere to go.
+		{"upload without coordinator", []string{"run", url, "--shard", "0/2", "--start-at", at, "--upload"}, "--upload needs --coordinator"},
+		{"upload unsharded", []string{"run", url, "--upload"}, "--upload needs --coordinator"},
 		// The swarm needs a shared target too.
 		{"swarm own target", []string{"swarm", sim, "--workers", "2"}, "shards need one target"},
 		// k8s quantities are checked before anything is written.
