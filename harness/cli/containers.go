@@ -54,7 +54,7 @@ var imagesCommand = command{
 
 var cleanupCommand = command{
 	name: "cleanup", usage: "",
-	summary: "Remove the containers and networks that dead authquake runs left behind (a SIGKILLed run, a crash). " +
+	summary: "Remove the containers, networks, Swarm services and configs that dead authquake runs left behind (a SIGKILLed run, a crash). " +
 		"Resources of live runs, and anything without authquake's labels, are left alone.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		all := fs.Bool("all", false, "also remove the resources of runs still alive")
@@ -80,6 +80,9 @@ var cleanupCommand = command{
 			}
 			for _, n := range r.Services {
 				fmt.Fprintln(io.Out, "  service  ", n) // authquake swarm's shard jobs
+			}
+			for _, n := range r.Configs {
+				fmt.Fprintln(io.Out, "  config   ", n) // and their scenarios
 			}
 			if err != nil {
 				return exitcode.New(exitcode.Environment, err, "")

@@ -1,17 +1,12 @@
 package cli
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/pflag"
 
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/tarball"
 )
 
 var packCommand = command{
@@ -28,43 +23,10 @@ var packCommand = command{
 				<-ctx.Done()
 				return nil
 			}
-			if err := pack(o.Out, args[0]); err != nil {
+			if err := tarball.Write(o.Out, args[0]); err != nil {
 				return exitcode.New(exitcode.Environment, err, "")
 			}
 			return nil
 		}
 	},
-}
-
-// pack writes the regular files under dir, paths relative to dir.
-func pack(w io.Writer, dir string) error {
-	gz := gzip.NewWriter(w)
-	tw := tar.NewWriter(gz)
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		if err := tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel), Mode: 0o644, Size: info.Size(), ModTime: info.ModTime()}); err != nil {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(tw, f)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	return gz.Close()
 }

@@ -35,6 +35,7 @@ var runCommand = command{
 		metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics of the run at http://ADDR/metrics while it lasts, e.g. 127.0.0.1:9464")
 		linger := fs.Duration("metrics-linger", 0, "keep serving --metrics-addr this long after the run, for a last scrape")
 		bugs := fs.StringSlice("bugs", nil, `authsim known bugs to switch on, replacing the scenario's ("" for none)`)
+		upload := fs.Bool("upload", false, "when the run is over, send its run directory to the coordinator (authquake swarm sets it)")
 		shard := shardFlags(fs)
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
@@ -50,6 +51,15 @@ var runCommand = command{
 			if o.Shard, err = shard(); err != nil {
 				return err
 			}
+			var up *uploader
+			if *upload {
+				if o.Shard.Coordinator == "" {
+					return exitcode.Invalidf("add --coordinator http://HOST:PORT, the endpoint of authquake swarm (which passes both)",
+						"run: --upload needs --coordinator: the endpoint the run directory is sent to")
+				}
+				up = newUploader(o)
+				o.OnDir = up.watch
+			}
 			if fs.Changed("bugs") {
 				b := slices.DeleteFunc(*bugs, func(s string) bool { return s == "" })
 				o.Bugs = &b
@@ -62,15 +72,22 @@ var runCommand = command{
 				defer srv()
 			}
 			res, err := run.Run(ctx, o)
-			if res == nil || res.Meta.BaseUnixNano == 0 {
-				return err // nothing was sent: nothing to report
+			if res == nil {
+				up.halt()
+				return err // nothing ran: nothing to report, nothing to send
 			}
-			verdict := report(io.Out, res.Dir, time.Second)
-			if exitcode.Of(verdict) == exitcode.InvariantBroken {
+			var verdict error
+			if res.Meta.BaseUnixNano != 0 { // something was sent: report it
+				verdict = report(io.Out, res.Dir, time.Second)
+			}
+			uerr := up.finish(ctx, res.Dir) // the reports go with it, whatever the verdict
+			switch {
+			case exitcode.Of(verdict) == exitcode.InvariantBroken:
 				return verdict // broken money outranks everything
-			}
-			if err != nil {
+			case err != nil:
 				return err // aborted (4) or a harness error (5) outranks the SLO verdict
+			case uerr != nil:
+				return uerr // as a harness error
 			}
 			return verdict
 		}

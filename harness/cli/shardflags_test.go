@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -37,6 +38,9 @@ func TestShardFlagsRefuseWhatCannotAddUp(t *testing.T) {
 		{"start without shard", []string{"run", url, "--start-at", at}, "belong to a sharded run"},
 		// A bad instant.
 		{"bad start", []string{"run", url, "--shard", "0/2", "--start-at", "6am"}, "--start-at"},
+		// --upload sends to the coordinator: without one it has nowhere to go.
+		{"upload without coordinator", []string{"run", url, "--shard", "0/2", "--start-at", at, "--upload"}, "--upload needs --coordinator"},
+		{"upload unsharded", []string{"run", url, "--upload"}, "--upload needs --coordinator"},
 		// The swarm needs a shared target too.
 		{"swarm own target", []string{"swarm", sim, "--workers", "2"}, "shards need one target"},
 		// k8s quantities are checked before anything is written.
@@ -56,11 +60,11 @@ func TestPackWritesTheDirectory(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "s-shard1"), 0o755)
 	os.WriteFile(filepath.Join(dir, "s-shard1", "run.json"), []byte("{}\n"), 0o644)
-	var buf bytes.Buffer
-	if err := pack(&buf, dir); err != nil {
-		t.Fatal(err)
+	var out, errOut bytes.Buffer
+	if err := Run(context.Background(), []string{"pack", dir}, IO{Out: &out, Err: &errOut}); err != nil {
+		t.Fatal(err, errOut.String())
 	}
-	gz, err := gzip.NewReader(&buf)
+	gz, err := gzip.NewReader(&out)
 	if err != nil {
 		t.Fatal(err)
 	}

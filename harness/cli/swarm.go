@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/client"
 	"github.com/spf13/pflag"
 
 	"github.com/authquake/authquake/harness/docker"
@@ -22,17 +23,19 @@ import (
 var swarmCommand = command{
 	name: "swarm", usage: "SCENARIO.yaml --workers N",
 	summary: "Run a scenario's load as N shards on an existing Docker Swarm (a replicated job of the authquake image, " +
-		"the task slot as the shard number, one common start instant), bring the shard directories back, merge and report them " +
-		"as one run. The target must be one all shards share (kind url). The job is removed on success, error and Ctrl-C.",
+		"the task slot as the shard number, one common start instant, the scenario as a Swarm config), collect the shard directories " +
+		"each shard uploads to the endpoint authquake swarm serves (no shared filesystem), merge and report them as one run. " +
+		"The target must be one all shards share (kind url). The job and its config are removed on success, error and Ctrl-C.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		workers := fs.Int("workers", 2, "number of shards (tasks of the job)")
 		out := fs.String("out", "results", "parent directory of run directories")
 		seed := fs.Uint64("seed", 0, "seed for all randomness (0: the scenario's)")
 		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
 		lead := fs.Duration("lead", 15*time.Second, "how long after creating the job every shard starts: enough to start the tasks")
-		listen := fs.String("listen", "127.0.0.1:7190", "where authquake swarm serves the coordination endpoint the shards poll (multi-node: this manager's address, with --allow-remote)")
+		listen := fs.String("listen", "127.0.0.1:7190", "where authquake swarm serves the coordination endpoint the shards poll and upload to (multi-node: this manager's address, with --allow-remote)")
 		advertise := fs.String("advertise", "", "the host the shards dial for the endpoint (default: --listen's host)")
 		remote := fs.Bool("allow-remote", false, "allow the endpoint, the shards' links to it and a url target off loopback (a multi-node swarm)")
+		image := fs.String("image", "", "run this authquake image reference and build none (a multi-node swarm: one every node can pull, e.g. REGISTRY/authquake:TAG)")
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake swarm SCENARIO.yaml --workers 3", "swarm: want one scenario file")
@@ -59,20 +62,16 @@ var swarmCommand = command{
 			if err := swarm.Active(ctx, cli); err != nil {
 				return err
 			}
-			b, err := images.NewBuilder(cli, io.Err)
+			ref, err := authquakeImage(ctx, cli, *image, io)
 			if err != nil {
-				return exitcode.New(exitcode.Environment, err, "")
-			}
-			refs, err := b.Build(ctx, images.Need{Authquake: true})
-			if err != nil {
-				return run.Interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
+				return err
 			}
 			dir := filepath.Join(*out, strings.ReplaceAll(s.Name, "/", "_")+"-swarm-"+time.Now().UTC().Format("20060102T150405Z"))
 			dir, err = filepath.Abs(dir)
 			if err != nil {
 				return exitcode.New(exitcode.Environment, err, "")
 			}
-			res, err := swarm.Run(ctx, cli, swarm.Options{Scenario: args[0], Workers: *workers, Dir: dir, Image: refs.Authquake,
+			res, err := swarm.Run(ctx, cli, swarm.Options{Scenario: args[0], Workers: *workers, Dir: dir, Image: ref,
 				Args: swarm.ShardArgs(*seed, *scale), Lead: *lead, Listen: *listen, Advertise: *advertise, AllowRemote: *remote, Log: io.Err})
 			if res == nil || res.Merged == "" {
 				return run.Interrupted(ctx, err)
@@ -85,4 +84,22 @@ var swarmCommand = command{
 			return verdict
 		}
 	},
+}
+
+// authquakeImage is the image the shards run: ref as given (no build, no
+// pull here: every node pulls it), or the authquake image built locally,
+// which only this node has.
+func authquakeImage(ctx context.Context, cli *client.Client, ref string, io IO) (string, error) {
+	if ref != "" {
+		return ref, nil
+	}
+	b, err := images.NewBuilder(cli, io.Err)
+	if err != nil {
+		return "", exitcode.New(exitcode.Environment, err, "")
+	}
+	refs, err := b.Build(ctx, images.Need{Authquake: true})
+	if err != nil {
+		return "", run.Interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
+	}
+	return refs.Authquake, nil
 }

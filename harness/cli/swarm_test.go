@@ -74,10 +74,13 @@ func killShard(ctx context.Context, cli *client.Client, k, n int, into time.Dura
 }
 
 // TestSwarmRunsShardsEndToEnd runs a 3-shard scenario with a service fault
-// as a Swarm replicated job against a server on this machine's loopback:
+// as a Swarm replicated job against a server on this machine's loopback,
+// by the path a multi-node swarm takes (the scenario a Swarm config, /out
+// a tmpfs, the run directories uploaded to the endpoint; no bind mount):
 // the merged report shows the fault's impact and recovery and every hit
 // once; then a run where one shard is killed mid-run names that shard and
-// what it never sent. Nothing authquake created is left behind.
+// what it never sent (by its last checkpoint). Nothing authquake created
+// is left behind, configs included.
 func TestSwarmRunsShardsEndToEnd(t *testing.T) {
 	cli := dockertest.Client(t)
 	singleNodeSwarm(t, cli)
@@ -140,5 +143,9 @@ faults:
 	ss, err := cli.ServiceList(context.Background(), client.ServiceListOptions{Filters: client.Filters{}.Add("label", docker.LabelRun)})
 	if err != nil || len(ss.Items) > 0 {
 		t.Errorf("services left behind: %d (%v)", len(ss.Items), err)
+	}
+	cs, err := cli.ConfigList(context.Background(), client.ConfigListOptions{Filters: client.Filters{}.Add("label", docker.LabelRun)})
+	if err != nil || len(cs.Items) > 0 {
+		t.Errorf("scenario configs left behind: %d (%v)", len(cs.Items), err)
 	}
 }

@@ -17,9 +17,10 @@ import (
 // Client is a shard's side: it polls the owner's state, posts stops and
 // its end, and estimates its clock's offset from the owner's.
 type Client struct {
-	base  string
-	shard int
-	http  *http.Client
+	base   string
+	shard  int
+	http   *http.Client
+	upload *http.Client // no timeout of its own: Upload's ctx bounds it
 
 	mu     sync.Mutex
 	offset time.Duration // owner's clock minus ours, from the fastest poll
@@ -29,7 +30,7 @@ type Client struct {
 
 // NewClient talks to the coordinator at base (http://host:port) as shard.
 func NewClient(base string, shard int, guard egress.Guard) *Client {
-	return &Client{base: strings.TrimRight(base, "/"), shard: shard, http: guard.Client(egress.Timeout(2 * time.Second))}
+	return &Client{base: strings.TrimRight(base, "/"), shard: shard, http: guard.Client(egress.Timeout(2 * time.Second)), upload: guard.Client()}
 }
 
 // Poll reads the state once and updates the clock estimate.

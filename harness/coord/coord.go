@@ -6,10 +6,13 @@
 //	shard 1 ──GET /state (1/s)──▶ ┌────────────┐
 //	shard 1 ──POST /stop────────▶ │  shard 0   │ stopped? reason, by whom,
 //	shard 2 ──POST /done────────▶ │ coordinator│ shards done, owner's clock
+//	shard 2 ──PUT /results/NAME─▶ │            │ (Collect: run directories)
 //	                              └────────────┘
 //
 // A stop anywhere reaches every shard within a poll (one second) plus one
-// round trip. The endpoint binds 127.0.0.1 unless the run allows remote
+// round trip. When the endpoint is authquake swarm's, it also collects the
+// shards' run directories (Collect, Client.Upload): a tar.gz streamed per
+// shard, so that no node needs a filesystem the others share. The endpoint binds 127.0.0.1 unless the run allows remote
 // addresses (a Swarm overlay network, a Kubernetes pod network), and every
 // client dials through the egress guard.
 package coord
@@ -48,6 +51,10 @@ type Server struct {
 	srv    *http.Server
 	ln     net.Listener
 	change chan struct{}
+
+	collect   string     // where uploads go (Collect); "" refuses them
+	maxUpload int64      // bytes per upload
+	uploadMu  sync.Mutex // serialises replacing a shard's directory
 }
 
 // Serve listens on addr (host:port) and serves until Close. onStop is called
@@ -105,6 +112,7 @@ func Serve(addr string, onStop func(reason string, by int)) (*Server, error) {
 		default:
 		}
 	})
+	mux.HandleFunc("PUT /results/{name}", s.putResults)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil

@@ -44,10 +44,12 @@ type Reaped struct {
 	Containers []string // names
 	Networks   []string // names
 	Services   []string // Swarm services (names), removed first
+	Configs    []string // Swarm configs (names), removed after the services
 }
 
-// Reap removes the containers (with their anonymous volumes) and then the
-// networks that carry authquake's labels and match sel. By default that is
+// Reap removes the Swarm services and configs, the containers (with their
+// anonymous volumes) and then the networks that carry authquake's labels
+// and match sel. By default that is
 // every resource whose owning process is gone: what a SIGKILLed run left.
 // Resources without authquake's labels are never touched. Reap keeps going
 // past a failed removal and returns every failure joined.
@@ -55,6 +57,9 @@ func Reap(ctx context.Context, cli *client.Client, sel Selector) (Reaped, error)
 	var out Reaped
 	var errs []error
 	if err := reapServices(ctx, cli, sel, &out); err != nil {
+		errs = append(errs, err)
+	}
+	if err := reapConfigs(ctx, cli, sel, &out); err != nil {
 		errs = append(errs, err)
 	}
 	f := client.Filters{}.Add("label", LabelRun)

@@ -32,3 +32,28 @@ func reapServices(ctx context.Context, cli *client.Client, sel Selector, out *Re
 	}
 	return nil
 }
+
+// reapConfigs removes the Swarm configs (authquake swarm's scenarios) that
+// carry authquake's labels and match sel. It runs after reapServices: a
+// config that a service still references cannot be removed.
+func reapConfigs(ctx context.Context, cli *client.Client, sel Selector, out *Reaped) error {
+	cs, err := cli.ConfigList(ctx, client.ConfigListOptions{Filters: client.Filters{}.Add("label", LabelRun)})
+	if err != nil {
+		if strings.Contains(err.Error(), "swarm") {
+			return nil // not a swarm manager: no configs
+		}
+		return fmt.Errorf("list configs: %w", err)
+	}
+	for _, c := range cs.Items {
+		if !sel.wants(c.Spec.Labels) {
+			continue
+		}
+		if !sel.DryRun {
+			if _, err := cli.ConfigRemove(ctx, c.ID, client.ConfigRemoveOptions{}); err != nil && !isNotFound(err) {
+				return fmt.Errorf("remove config %s: %w", c.Spec.Name, err)
+			}
+		}
+		out.Configs = append(out.Configs, c.Spec.Name)
+	}
+	return nil
+}

@@ -66,6 +66,10 @@ type Options struct {
 	// Shard makes the run one shard of a run split over several processes
 	// (see ShardOptions); the zero value is the whole run.
 	Shard ShardOptions
+	// OnDir, when set, is called once the run directory exists (with
+	// shard.json, for a shard), before the target starts: authquake run
+	// --upload checkpoints the directory to the coordinator from then on.
+	OnDir func(dir string)
 }
 
 // Result is where a run's results are and how it ended.
@@ -168,6 +172,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		if err := writeJSON(dir, ShardFile, meta.Shard); err != nil {
 			return res, exitcode.New(exitcode.Environment, err, "")
 		}
+	}
+	if o.OnDir != nil {
+		o.OnDir(dir)
 	}
 	defer func() {
 		if p := recover(); p != nil {

@@ -1,11 +1,15 @@
 package swarm
 
 import (
+	"maps"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/mount"
 	apiswarm "github.com/moby/moby/api/types/swarm"
 
 	"github.com/authquake/authquake/harness/docker"
@@ -14,9 +18,11 @@ import (
 func TestSpecIsAReplicatedJobOfShards(t *testing.T) {
 	start := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
 	o := Options{Workers: 3, Image: "authquake/authquake:abc", Args: ShardArgs(42, 0.5), AllowRemote: true}
-	s := Spec(o, "swarm-x", "/abs/s.yaml", "/abs/out/shards", start, "http://10.0.0.1:7190")
+	s := Spec(o, "swarm-x", "cfg123", start, "http://10.0.0.1:7190")
 	c := s.TaskTemplate.ContainerSpec
 	args := strings.Join(c.Args, " ")
+	cfg := ScenarioConfig("swarm-x", []byte("name: x\n"))
+	uid, gid := strconv.Itoa(os.Getuid()), strconv.Itoa(os.Getgid())
 	checks := []struct {
 		what string
 		ok   bool
@@ -27,13 +33,23 @@ func TestSpecIsAReplicatedJobOfShards(t *testing.T) {
 		{"no restart", s.TaskTemplate.RestartPolicy.Condition == apiswarm.RestartPolicyConditionNone},
 		// The slot is the shard (rendered by Swarm per task).
 		{"shard env", slices.Contains(c.Env, "AUTHQUAKE_SHARD={{.Task.Slot}}/3")},
-		{"args", strings.HasPrefix(args, "run /scenario.yaml --out /out --start-at 2026-11-30T06:00:00Z --coordinator http://10.0.0.1:7190 --allow-remote") &&
+		// Each shard sends its run directory to the endpoint when it is over.
+		{"args", strings.HasPrefix(args, "run /scenario.yaml --out /out --start-at 2026-11-30T06:00:00Z --coordinator http://10.0.0.1:7190 --upload --allow-remote") &&
 			strings.HasSuffix(args, "--seed 42 --duration-scale 0.5")},
 		// Loopback targets stay reachable: the host network.
 		{"host network", len(s.TaskTemplate.Networks) == 1 && s.TaskTemplate.Networks[0].Target == "host"},
-		{"mounts", c.Mounts[0].Source == "/abs/out/shards" && c.Mounts[0].Target == "/out" && c.Mounts[1].ReadOnly},
-		// authquake cleanup finds what a killed swarm run left.
+		// Nothing of the manager's filesystem: /out is a tmpfs the task's user may write.
+		{"no bind mount", !slices.ContainsFunc(c.Mounts, func(m mount.Mount) bool { return m.Type == mount.TypeBind })},
+		{"tmpfs out", len(c.Mounts) == 1 && c.Mounts[0].Type == mount.TypeTmpfs && c.Mounts[0].Target == "/out" &&
+			c.Mounts[0].Source == "" && c.Mounts[0].TmpfsOptions != nil && c.Mounts[0].TmpfsOptions.Mode == 0o1777},
+		// The scenario is the config, read-only, owned by the task's user.
+		{"config", len(c.Configs) == 1 && c.Configs[0].ConfigID == "cfg123" && c.Configs[0].ConfigName == cfg.Name && c.Configs[0].File != nil &&
+			*c.Configs[0].File == apiswarm.ConfigReferenceFileTarget{Name: "/scenario.yaml", UID: uid, GID: gid, Mode: 0o444}},
+		{"user", c.User == uid+":"+gid},
+		{"config data", string(cfg.Data) == "name: x\n"},
+		// authquake cleanup finds what a killed swarm run left: the job and its config.
 		{"labels", s.Labels[docker.LabelRun] == "swarm-x" && s.Labels[docker.LabelOwner] != "" && c.Labels[docker.LabelRun] == "swarm-x"},
+		{"config labels", maps.Equal(cfg.Labels, s.Labels) && s.Labels[docker.LabelRole] == "shard"},
 		{"image", c.Image == "authquake/authquake:abc"},
 	}
 	for _, ch := range checks {

@@ -1,24 +1,31 @@
 // Package swarm runs a scenario's shards as a Docker Swarm replicated job
 // on an existing swarm (authquake swarm): one task per shard, the task's
 // slot is the shard number, all shards start at one instant, and their run
-// directories come back through a bind mount to be merged into one run.
+// directories come back through the coordination endpoint to be merged
+// into one run. No task reads or writes the manager's filesystem, so the
+// tasks may run on any node.
 //
-//	authquake swarm ──build──▶ authquake image (FROM scratch)
-//	      │ service create (replicated job, N completions, no restart)
-//	      ▼
-//	 task slot 0: run --shard 0/N (faults, ledger) ─┐ poll the endpoint that
-//	 task slot 1: run --shard 1/N ──────────────────┤ authquake swarm serves
-//	 task slot 2: run --shard 2/N ──────────────────┘ (stop, done, clocks)
-//	      │ every task ends (complete, failed, killed)
-//	      ▼
-//	 merge DIR/shards/* --out DIR/merged; service removed (success, error, Ctrl-C)
+//	authquake swarm ──build──▶ authquake image (FROM scratch; --image: yours)
+//	      │ config create: the scenario, /scenario.yaml in every task
+//	      │ service create (replicated job, N completions, no restart,
+//	      ▼                 /out a tmpfs)
+//	 task slot 0: run --shard 0/N --upload (faults, ledger) ─┐ poll the endpoint that
+//	 task slot 1: run --shard 1/N --upload ──────────────────┤ authquake swarm serves
+//	 task slot 2: run --shard 2/N --upload ──────────────────┘ (stop, done, clocks),
+//	      │ every task ends (complete, failed, killed)          PUT /results: its run
+//	      ▼                                                     directory into DIR/shards
+//	 merge DIR/shards/* --out DIR/merged; service, then config removed (success, error, Ctrl-C)
 //
+// Each shard uploads a checkpoint of its run directory at start + 2 s, 4 s,
+// 8 s... and the whole of it once its reports are written: a killed task
+// leaves its last checkpoint, which merge reports as a killed shard.
 // The shards attach to the host network: on a single-node swarm a target
 // on this machine's 127.0.0.1 and the coordination endpoint are reached on
 // loopback; on a multi-node swarm the endpoint listens on the manager's
 // address (--listen, --allow-remote) and the target is wherever it is.
-// Ctrl-C posts a stop to every shard, waits for them to save their
-// results, then removes the job and merges what they recorded.
+// Ctrl-C posts a stop to every shard, waits for them to save and upload
+// their results, merges what they recorded, then removes the job and its
+// config.
 package swarm
 
 import (
@@ -29,28 +36,28 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/moby/moby/api/types/mount"
 	apiswarm "github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
 
 	"github.com/authquake/authquake/harness/coord"
-	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/merge"
 )
 
 // Options configures a Swarm run.
 type Options struct {
-	// Scenario is the scenario file (bound read-only into every task).
+	// Scenario is the scenario file (a Swarm config, /scenario.yaml in
+	// every task).
 	Scenario string
 	// Workers is the number of shards.
 	Workers int
-	// Dir is the run's directory: shards/ and merged/ are written below it.
+	// Dir is the run's directory: shards/ (the uploads) and merged/ are
+	// written below it.
 	Dir string
-	// Image is the authquake image (images.Builder: Need{Authquake: true}).
+	// Image is the authquake image (images.Builder: Need{Authquake: true}),
+	// or a reference every node can pull (a multi-node swarm).
 	Image string
 	// Args are more flags for every shard's run (--seed, --duration-scale).
 	Args []string
@@ -72,8 +79,9 @@ type Result struct {
 	Tasks map[int]string
 }
 
-// Run creates the job, waits for every task to end, removes the service
-// (whatever happens, with a fresh context) and merges the shards.
+// Run creates the scenario's config and the job, collects the shards'
+// uploads, waits for every task to end, removes the service and then the
+// config (whatever happens, with a fresh context) and merges the shards.
 func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	if err := Active(ctx, cli); err != nil {
 		return nil, err
@@ -81,9 +89,12 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	if o.Lead == 0 {
 		o.Lead = 15 * time.Second
 	}
-	scen, err := filepath.Abs(o.Scenario)
+	scen, err := os.ReadFile(o.Scenario)
 	if err != nil {
-		return nil, err
+		return nil, exitcode.New(exitcode.Environment, err, "")
+	}
+	if len(scen) > MaxScenario {
+		return nil, exitcode.Invalidf("move large data out of the scenario file", "swarm: %s is %d bytes; a Swarm config, which carries it to every node, holds at most %d", o.Scenario, len(scen), MaxScenario)
 	}
 	shards := filepath.Join(o.Dir, "shards")
 	if err := os.MkdirAll(shards, 0o755); err != nil {
@@ -96,11 +107,23 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 		return nil, exitcode.New(exitcode.Environment, err, "choose another --listen port")
 	}
 	defer srv.Close()
+	srv.Collect(shards) // the shards' run --upload
 	host, port, _ := net.SplitHostPort(srv.Addr())
 	if o.Advertise != "" {
 		host = o.Advertise
 	}
-	spec := Spec(o, runID, scen, shards, startAt, "http://"+net.JoinHostPort(host, port))
+	config, err := cli.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: ScenarioConfig(runID, scen)})
+	if err != nil {
+		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the scenario's config: %w", err), "")
+	}
+	defer func() { // after the service's removal (defers run last first): a config in use cannot go
+		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := cli.ConfigRemove(rctx, config.ID, client.ConfigRemoveOptions{}); err != nil {
+			fmt.Fprintf(o.Log, "remove config %s: %v (authquake cleanup removes it)\n", configName(runID), err)
+		}
+	}()
+	spec := Spec(o, runID, config.ID, startAt, "http://"+net.JoinHostPort(host, port))
 	created, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec})
 	if err != nil {
 		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the shard job: %w", err), "")
@@ -114,10 +137,11 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	}()
 	fmt.Fprintf(o.Log, "swarm: job %s, %d shards, start at %s\n", spec.Name, o.Workers, startAt.Format(time.RFC3339))
 	tasks, err := wait(ctx, cli, created.ID, o.Workers)
-	if err != nil && ctx.Err() != nil { // Ctrl-C: every shard stops and saves what it recorded
+	if err != nil && ctx.Err() != nil { // Ctrl-C: every shard stops, saves and uploads what it recorded
 		srv.Stop("interrupted: authquake swarm was stopped", -1)
-		fmt.Fprintln(o.Log, "swarm: stopping every shard; waiting up to 60 s for their results (Ctrl-C again to force)")
-		wctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		grace := coord.UploadTimeout + time.Minute
+		fmt.Fprintf(o.Log, "swarm: stopping every shard; waiting up to %s for their results to be uploaded (Ctrl-C again to force)\n", grace)
+		wctx, cancel := context.WithTimeout(context.Background(), grace)
 		tasks, _ = wait(wctx, cli, created.ID, o.Workers)
 		cancel()
 	} else if err != nil {
@@ -130,7 +154,7 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 		fmt.Fprintf(o.Log, "swarm: shard %d: %s\n", slot, st)
 	}
 	if len(res.Shards) == 0 {
-		return res, exitcode.New(exitcode.Environment, fmt.Errorf("no shard wrote a run directory: %v", tasks), "see docker service logs while it runs: authquake swarm --keep-service is not offered; run one shard by hand with authquake run --shard 0/1")
+		return res, exitcode.New(exitcode.Environment, fmt.Errorf("no shard uploaded a run directory: %v", tasks), "the shards must reach the endpoint (--listen, --advertise); run one shard by hand with authquake run --shard 0/1")
 	}
 	res.Merged = filepath.Join(o.Dir, "merged")
 	if _, err := merge.Merge(res.Shards, res.Merged); err != nil {
@@ -150,39 +174,6 @@ func Active(ctx context.Context, cli *client.Client) error {
 			"run it on a manager of your swarm, or make a single-node one: docker swarm init --advertise-addr 127.0.0.1")
 	}
 	return nil
-}
-
-// Spec is the replicated job: N tasks, N completions, no restart (a killed
-// shard stays killed and is reported by merge, never rerun at another
-// time), the slot as the shard number, labelled for authquake cleanup.
-func Spec(o Options, runID, scenario, shards string, startAt time.Time, coordinator string) apiswarm.ServiceSpec {
-	n := uint64(o.Workers)
-	labels := map[string]string{docker.LabelRun: runID, docker.LabelOwner: docker.Self().String(), docker.LabelRole: "shard"}
-	args := []string{"run", "/scenario.yaml", "--out", "/out", "--start-at", startAt.Format(time.RFC3339Nano), "--coordinator", coordinator}
-	if o.AllowRemote {
-		args = append(args, "--allow-remote")
-	}
-	args = append(args, o.Args...)
-	none := apiswarm.RestartPolicyConditionNone
-	return apiswarm.ServiceSpec{
-		Annotations: apiswarm.Annotations{Name: "authquake-" + runID, Labels: labels},
-		Mode:        apiswarm.ServiceMode{ReplicatedJob: &apiswarm.ReplicatedJob{MaxConcurrent: &n, TotalCompletions: &n}},
-		TaskTemplate: apiswarm.TaskSpec{
-			ContainerSpec: &apiswarm.ContainerSpec{
-				Image:  o.Image,
-				Args:   args,
-				Env:    []string{fmt.Sprintf("AUTHQUAKE_SHARD={{.Task.Slot}}/%d", o.Workers)},
-				User:   fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid()),
-				Labels: labels,
-				Mounts: []mount.Mount{
-					{Type: mount.TypeBind, Source: shards, Target: "/out"},
-					{Type: mount.TypeBind, Source: scenario, Target: "/scenario.yaml", ReadOnly: true},
-				},
-			},
-			RestartPolicy: &apiswarm.RestartPolicy{Condition: none},
-			Networks:      []apiswarm.NetworkAttachmentConfig{{Target: "host"}},
-		},
-	}
 }
 
 // wait polls the job's tasks until n have ended, and returns each slot's
@@ -236,18 +227,6 @@ func final(s apiswarm.TaskState) bool {
 		return true
 	}
 	return false
-}
-
-// ShardArgs are the run flags a swarm passes on to every shard.
-func ShardArgs(seed uint64, scale float64) []string {
-	var out []string
-	if seed != 0 {
-		out = append(out, "--seed", strconv.FormatUint(seed, 10))
-	}
-	if scale != 1 {
-		out = append(out, "--duration-scale", strings.TrimRight(strconv.FormatFloat(scale, 'f', -1, 64), "."))
-	}
-	return out
 }
 
 // states is each slot's final state, for the log and the Result.

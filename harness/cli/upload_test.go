@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authquake/authquake/harness/coord"
+	"github.com/authquake/authquake/harness/run"
+)
+
+// TestUploadedShardsMergeAsOneRun runs two shards, each writing to a
+// directory of its own (two nodes without a shared filesystem), with the
+// endpoint served and collecting as authquake swarm's does: a checkpoint of
+// each arrives while the run lasts, the whole directories at its end, and
+// they merge into the run one process would have made.
+func TestUploadedShardsMergeAsOneRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two shards for 5 s")
+	}
+	target := switchServer(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`name: test/upload
+seed: 5
+target: {kind: url, url: "%s"}
+traffic: {phases: [{duration: 5s, shape: constant, rate: 40/s}]}
+`, target.URL)), 0o644)
+	srv, err := coord.Serve("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	collected := filepath.Join(dir, "shards")
+	os.Mkdir(collected, 0o755)
+	srv.Collect(collected)
+
+	start := time.Now().Add(1500 * time.Millisecond).UTC()
+	var wg sync.WaitGroup
+	outs := make([]string, 2)
+	for k := range 2 {
+		wg.Go(func() {
+			outs[k], _ = cmd("run", path, "--out", filepath.Join(dir, fmt.Sprintf("node%d", k)), "--shard", fmt.Sprintf("%d/2", k),
+				"--start-at", start.Format(time.RFC3339Nano), "--coordinator", "http://"+srv.Addr(), "--upload")
+		})
+	}
+	// Mid-run: the first checkpoints (start + 2 s) are there, without run.json.
+	time.Sleep(time.Until(start.Add(3500 * time.Millisecond)))
+	mid, _ := filepath.Glob(filepath.Join(collected, "*-shard*", run.ShardFile))
+	if len(mid) != 2 {
+		t.Errorf("%d checkpoints mid-run, want 2", len(mid))
+	}
+	for _, f := range mid {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(f), run.MetaFile)); err == nil {
+			t.Errorf("%s has run.json mid-run", filepath.Dir(f))
+		}
+	}
+	wg.Wait()
+	shards, _ := filepath.Glob(filepath.Join(collected, "*-shard*"))
+	if len(shards) != 2 {
+		t.Fatalf("%d shard directories uploaded, want 2:\n%s", len(shards), strings.Join(outs, "\n---\n"))
+	}
+	for _, d := range shards {
+		if _, err := os.Stat(filepath.Join(d, "summary.json")); err != nil {
+			t.Errorf("%s: the reports were not uploaded with the run: %v", d, err)
+		}
+	}
+	merged := filepath.Join(dir, "merged")
+	out, err := cmd(append(append([]string{"merge"}, shards...), "--out", merged)...)
+	if s := readSummary(t, merged); s.Requests.Planned != 200 || s.Requests.Payments != 200 || len(s.Shards) != 2 {
+		t.Errorf("planned %d, payments %d, %d shards; want 200, 200, 2 (%v)\n%s", s.Requests.Planned, s.Requests.Payments, len(s.Shards), err, out)
+	}
+}
