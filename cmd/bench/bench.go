@@ -101,9 +101,10 @@ func sustains(r run, rate float64, dur time.Duration) bool {
 // bins are the programs the benchmark runs, built once.
 type bins struct{ self, vegeta, trivial, dir string }
 
-// server starts a trivial server and returns its URL and a stop function.
-func (b *bins) server() (string, func(), error) {
-	srv := exec.Command(b.trivial)
+// server starts a trivial server with args and returns its URL and a stop
+// function.
+func (b *bins) server(args ...string) (string, func(), error) {
+	srv := exec.Command(b.trivial, args...)
 	stdout, _ := srv.StdoutPipe()
 	if err := srv.Start(); err != nil {
 		return "", nil, err
