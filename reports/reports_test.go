@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/audit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -201,5 +202,32 @@ func TestRecoveryTextSaysTheState(t *testing.T) {
 				t.Errorf("%q %q; want %q %q", i, r, tt.impact, tt.recv)
 			}
 		})
+	}
+}
+
+// TestCoverageSaysWhatWasChecked: a clean audit says what it checked, all of
+// it or part of it, in the terminal summary and report.md alike.
+func TestCoverageSaysWhatWasChecked(t *testing.T) {
+	all := &audit.Result{Checked: true, Source: "sql", Coverage: audit.Coverage{Checked: []string{"I1", "I2", "I3"}}}
+	part := &audit.Result{Checked: true, Source: "http", Coverage: audit.Coverage{Checked: []string{"I1"},
+		Unchecked: []audit.Unchecked{{Invariant: "I6", Reason: "no limits"}}}}
+	for _, c := range []struct {
+		a    *audit.Result
+		want string
+	}{
+		{all, "ledger from sql: checked all 3 invariants (I1 I2 I3)"},
+		{part, "ledger from http: checked I1; not checked I6 (no limits)"},
+	} {
+		s := &analysis.Summary{Scenario: "x", Verdict: "pass", Audit: c.a}
+		var text, md strings.Builder
+		Terminal(&text, s, "")
+		if err := Markdown(&md, s); err != nil {
+			t.Fatal(err)
+		}
+		for name, got := range map[string]string{"terminal": text.String(), "report.md": md.String()} {
+			if !strings.Contains(strings.ToLower(got), strings.ToLower(c.want)) { // report.md starts a sentence
+				t.Errorf("%s does not say %q:\n%s", name, c.want, got)
+			}
+		}
 	}
 }

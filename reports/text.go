@@ -126,11 +126,15 @@ func auditLine(s *analysis.Summary) string {
 }
 
 // coverageLine says which invariants the audit checked and which it could
-// not, with the data the ledger source gave ("" when it checked them all).
+// not, with the data the ledger source gave: a clean audit is only worth
+// what it checked.
 func coverageLine(s *analysis.Summary) string {
 	a := s.Audit
-	if a == nil || !a.Checked || len(a.Coverage.Unchecked) == 0 {
+	if a == nil || !a.Checked {
 		return ""
+	}
+	if len(a.Coverage.Unchecked) == 0 {
+		return fmt.Sprintf("ledger from %s: checked all %d invariants (%s)", a.Source, len(a.Coverage.Checked), strings.Join(a.Coverage.Checked, " "))
 	}
 	var un []string
 	for _, u := range a.Coverage.Unchecked {

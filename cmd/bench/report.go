@@ -20,6 +20,7 @@ type report struct {
 	confirm  []trial
 	cpu      [2]time.Duration
 	cpuRSS   [2]uint64
+	cpuEach  [2][]time.Duration // per trial, in the order run
 	soak     run
 	acc      accuracyResult
 	analysis analysisResult
@@ -60,10 +61,11 @@ func (r *report) write() error {
 	p("| measure | authquake | vegeta CLI | authquake / vegeta |\n|---|---|---|---|\n")
 	p("| highest open-model rate sustained for %s by a majority of %d trials (sent within 1%%, send lag p99 of the last fifth under 50 ms) | %.0f/s | %.0f/s | %s |\n",
 		r.cfg.probe, r.cfg.trials, r.maxRate[0], r.maxRate[1], ratio(r.maxRate[0], r.maxRate[1]))
-	p("| CPU per request (user + sys) at %.0f/s for %s, median of 3 | %.1f µs | %.1f µs | %s |\n", r.cfg.cpuRate, r.cfg.cpu,
+	p("| CPU per request (user + sys) at %.0f/s for %s, median of %d alternating | %.1f µs | %.1f µs | %s |\n", r.cfg.cpuRate, r.cfg.cpu, r.cfg.cpuTrials,
 		us(r.cpu[0]), us(r.cpu[1]), ratio(us(r.cpu[0]), us(r.cpu[1])))
 	p("| peak RSS in those runs | %.1f MB | %.1f MB | %s |\n", mb(r.cpuRSS[0]), mb(r.cpuRSS[1]), ratio(mb(r.cpuRSS[0]), mb(r.cpuRSS[1])))
 	p("| p50 / p99 with 50 ms added by Toxiproxy (500/s) | %s / %s | %s / %s | |\n", ms(r.acc.p50[0]), ms(r.acc.p99[0]), ms(r.acc.p50[1]), ms(r.acc.p99[1]))
+	p("\nCPU per request, trial by trial (alternating): authquake %s; vegeta %s.\n", usList(r.cpuEach[0]), usList(r.cpuEach[1]))
 	p("\nauthquake over %s at %.0f/s: peak RSS %.1f MB, final %.1f MB, slope over the second half %+.2f MB/min.\n",
 		r.cfg.soak, r.cfg.cpuRate, mb(r.soak.peakRSS), mb(last(r.soak.rss)), slope(r.soak.rss))
 	p("\nA scripted 5 s blackhole of the client link (Toxiproxy timeout toxic) through `authquake run`: in force %.3f-%.3f s;\n",
@@ -74,6 +76,14 @@ func (r *report) write() error {
 	r.writeLadder(p)
 	os.Stdout.WriteString("\n" + b.String())
 	return os.WriteFile(r.cfg.out, []byte(b.String()), 0o644)
+}
+
+func usList(ds []time.Duration) string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, fmt.Sprintf("%.1f", us(d)))
+	}
+	return strings.Join(out, ", ") + " µs"
 }
 
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
