@@ -32,13 +32,14 @@ import (
 // server that answers in 0.1 ms, p99 on a shared two-core machine measures
 // which of five processes the scheduler ran first, not the service.
 //
-//	bench shards [-quick] [-o BENCHMARKS.md]
+//	bench shards [-quick] [-delay 10ms] [-o BENCHMARKS.md]
 func shards(args []string) error {
 	fs := flag.NewFlagSet("shards", flag.ExitOnError)
 	quick := fs.Bool("quick", false, "short runs, to check the benchmark itself")
 	out := fs.String("o", "BENCHMARKS.md", "the file whose shard section is written")
+	delay := fs.Duration("delay", 10*time.Millisecond, "the trivial server's service time")
 	fs.Parse(args)
-	c := shardConfig{rate: 1000, dur: 20 * time.Second, delay: 10 * time.Millisecond, rounds: 3, ns: []int{1, 2, 4}}
+	c := shardConfig{rate: 1000, dur: 20 * time.Second, delay: *delay, rounds: 3, ns: []int{1, 2, 4}}
 	if *quick {
 		c.rate, c.dur, c.rounds = 300, 5*time.Second, 1
 	}
