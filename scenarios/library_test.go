@@ -77,6 +77,10 @@ func cleanAudit(t *testing.T, s *analysis.Summary) {
 	}
 }
 
+// mayStop are the scenarios whose stop condition is how they end past the
+// service's capacity.
+var mayStop = map[string]bool{"capacity/step-load.yaml": true}
+
 // TestLibrary runs every scenario of the library (bugs/ has its own test)
 // against authsim at a small duration scale: each completes with a valid
 // summary.json, and the qualitative result is asserted where it is
@@ -91,7 +95,11 @@ func TestLibrary(t *testing.T) {
 		n++
 		t.Run(strings.TrimSuffix(file, ".yaml"), func(t *testing.T) {
 			s := runFile(t, file, run.Options{DurationScale: scale})
-			if s.Schema != analysis.SchemaVersion || s.Verdict == "" || s.Status != run.StatusCompleted || s.Requests.Payments == 0 {
+			// A step load climbs until its own stop condition ends it past the
+			// service's knee, on a machine slow enough to reach it: that is
+			// the scenario working, not the run failing.
+			stopped := mayStop[file] && s.Status == run.StatusAborted && strings.HasPrefix(s.Reason, "stop condition")
+			if s.Schema != analysis.SchemaVersion || s.Verdict == "" || (s.Status != run.StatusCompleted && !stopped) || s.Requests.Payments == 0 {
 				t.Fatalf("summary: schema %q verdict %q status %q (%s) payments %d", s.Schema, s.Verdict, s.Status, s.Reason, s.Requests.Payments)
 			}
 			if s.Audit != nil && len(s.Audit.Violations) > 0 {
