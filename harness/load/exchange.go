@@ -24,7 +24,7 @@ func compileHeaders(src map[string]string) ([]header, error) {
 		}
 		h := header{name: http.CanonicalHeaderKey(k), val: t}
 		if len(t.parts) == 1 && t.parts[0].field == "" {
-			h.fixed = []string{t.parts[0].lit}
+			h.fixed, h.isFixed = t.parts[0].lit, true
 		}
 		out = append(out, h)
 	}

@@ -56,9 +56,10 @@ type sender struct {
 }
 
 type header struct {
-	name  string
-	val   *text
-	fixed []string // the value, when the template has no fields
+	name    string
+	val     *text
+	fixed   string // the value, when isFixed: the template has no fields
+	isFixed bool
 }
 
 func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pacer, sinks []Sink, guard egress.Guard) (*sender, error) {
@@ -181,8 +182,8 @@ func (s *sender) send(p *traffic.Payment, a *record.Attempt, began time.Time) er
 	req.SetBodyRaw(body)
 	var scratch [128]byte
 	for _, h := range s.headers {
-		if h.fixed != nil {
-			req.Header.Set(h.name, h.fixed[0]) // the same every time: rendered once
+		if h.isFixed {
+			req.Header.Set(h.name, h.fixed) // the same every time: rendered once
 			continue
 		}
 		v, err := h.val.render(scratch[:0], p)

@@ -77,7 +77,7 @@ func newWire(base string, c scenario.Client, guard egress.Guard) (*wire, error) 
 	return &wire{hc: hc, timeout: c.Timeout.D()}, nil
 }
 
-// request returns an empty request for method and URI; give it back with
+// newRequest returns a request for method and URI, with no body yet; give it back with
 // fasthttp.ReleaseRequest once sent.
 func newRequest(method string, uri []byte) *fasthttp.Request {
 	req := fasthttp.AcquireRequest()
