@@ -66,11 +66,7 @@ func (r httpReady) WaitUntilReady(ctx context.Context, target wait.StrategyTarge
 
 // probe asks once; nil means ready.
 func (r httpReady) probe(ctx context.Context, target wait.StrategyTarget) error {
-	host, err := target.Host(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := target.MappedPort(ctx, r.port)
+	addr, err := published(ctx, target, r.port)
 	if err != nil {
 		return err
 	}
@@ -78,7 +74,7 @@ func (r httpReady) probe(ctx context.Context, target wait.StrategyTarget) error 
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+net.JoinHostPort(host, p.Port())+path, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+addr+path, nil)
 	if err != nil {
 		return err
 	}
@@ -95,6 +91,19 @@ func (r httpReady) probe(ctx context.Context, target wait.StrategyTarget) error 
 		return fmt.Errorf("GET %s: %d", req.URL, resp.StatusCode)
 	}
 	return nil
+}
+
+// published is host:port where a container's port is published.
+func published(ctx context.Context, target wait.StrategyTarget, port string) (string, error) {
+	host, err := target.Host(ctx)
+	if err != nil {
+		return "", err
+	}
+	p, err := target.MappedPort(ctx, port)
+	if err != nil {
+		return "", err
+	}
+	return net.JoinHostPort(host, p.Port()), nil
 }
 
 // stopped says why a container that is not running will never be ready.

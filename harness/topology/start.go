@@ -211,28 +211,9 @@ func readiness(c Container, service bool) wait.Strategy {
 	case service:
 		return httpReady{port: port, path: "/", anyAnswer: true}
 	}
-	// Not HTTP, perhaps (Redis, a broker): the port accepts connections,
+	// Not HTTP, perhaps (Redis, a broker): something listens on the port,
 	// checked from inside the container when it has a shell.
-	return listening{wait.ForListeningPort(port)}
-}
-
-// listening is testcontainers' port wait, and the container still running
-// after it: the wait takes a shell that cannot run for an image without
-// one, and so passes when the container exits during its check.
-type listening struct{ *wait.HostPortStrategy }
-
-func (l listening) WaitUntilReady(ctx context.Context, target wait.StrategyTarget) error {
-	if err := l.HostPortStrategy.WaitUntilReady(ctx, target); err != nil {
-		return err
-	}
-	st, err := target.State(ctx)
-	if err != nil {
-		return err
-	}
-	if !st.Running {
-		return fmt.Errorf("container %s (exit code %d)", st.Status, st.ExitCode)
-	}
-	return nil
+	return portReady{port: port}
 }
 
 func (t *Topology) logf(format string, args ...any) {
