@@ -42,6 +42,7 @@ func run() error {
 	var c config
 	cfg := server.Config{
 		MaxInFlight: c.int("AUTHSIM_MAX_INFLIGHT", 256),
+		QueueWait:   c.duration("AUTHSIM_QUEUE_WAIT", 500*time.Millisecond),
 		Deadline:    c.duration("AUTHSIM_DEADLINE", 2*time.Second),
 		KeyWait:     c.duration("AUTHSIM_KEY_WAIT", time.Second),
 		AdminToken:  c.str("AUTHSIM_ADMIN_TOKEN", "authquake"),
@@ -53,6 +54,8 @@ func run() error {
 	}
 	dsn := c.str("AUTHSIM_DATABASE_URL", "")
 	poolSize := c.int("AUTHSIM_DB_POOL", 16)
+	// Twice the pool: a request holds a connection only part of its time.
+	cfg.Workers = c.int("AUTHSIM_WORKERS", 2*poolSize)
 	opts := ledger.Options{Bugs: bugs, CacheTTL: c.duration("AUTHSIM_CACHE_TTL", 5*time.Second),
 		CommitDelay: c.duration("AUTHSIM_COMMIT_DELAY", 500*time.Millisecond)}
 	apiAddr, adminAddr := c.str("AUTHSIM_ADDR", ":8080"), c.str("AUTHSIM_ADMIN_ADDR", ":8081")
@@ -89,7 +92,7 @@ func run() error {
 		}()
 	}
 	slog.Info("authsim serving", "api", apiAddr, "admin", adminAddr, "bugs", bugs.String(),
-		"max_inflight", cfg.MaxInFlight, "deadline", cfg.Deadline, "db_pool", poolSize)
+		"max_inflight", cfg.MaxInFlight, "workers", cfg.Workers, "queue_wait", cfg.QueueWait, "deadline", cfg.Deadline, "db_pool", poolSize)
 	select {
 	case err := <-errc:
 		return err

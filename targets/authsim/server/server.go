@@ -1,5 +1,5 @@
 // Package server is authsim's HTTP face: the public authorisation API with its
-// protections (per-request deadline, a cap on requests in flight that sheds
+// protections (per-request deadline, a bounded wait for a worker that sheds
 // load fast with 503 "overloaded", maintenance mode), and the admin API that
 // authquake's service-level faults drive. API.md documents both.
 package server
@@ -20,8 +20,15 @@ import (
 
 // Config holds the server's limits and knobs.
 type Config struct {
-	// MaxInFlight caps concurrent API requests; the next is shed with 503.
+	// MaxInFlight caps concurrent API requests, waiting ones included; the
+	// next is shed with 503.
 	MaxInFlight int
+	// Workers is how many API requests are served at once (0: MaxInFlight);
+	// the others wait for one of them, at most QueueWait (0: no bound), and
+	// are then shed with 503. A bound on queueing time, not on a count,
+	// keeps answers fast whatever the service's throughput is at the moment.
+	Workers   int
+	QueueWait time.Duration
 	// Deadline bounds each request; past it the answer is 504.
 	Deadline time.Duration
 	// KeyWait is how long a request waits for another in-flight request with
@@ -38,6 +45,7 @@ type Server struct {
 	cfg        Config
 	ledger     *ledger.Ledger
 	slots      chan struct{}
+	workers    chan struct{}
 	keys       *keyLocks
 	metrics    *metrics
 	inMaint    atomic.Bool
@@ -47,7 +55,11 @@ type Server struct {
 
 // New returns a Server at normal risk strictness, out of maintenance.
 func New(cfg Config, l *ledger.Ledger) *Server {
-	s := &Server{cfg: cfg, ledger: l, slots: make(chan struct{}, cfg.MaxInFlight), keys: newKeyLocks(), metrics: newMetrics()}
+	if cfg.Workers <= 0 || cfg.Workers > cfg.MaxInFlight {
+		cfg.Workers = cfg.MaxInFlight
+	}
+	s := &Server{cfg: cfg, ledger: l, slots: make(chan struct{}, cfg.MaxInFlight), workers: make(chan struct{}, cfg.Workers),
+		keys: newKeyLocks(), metrics: newMetrics()}
 	s.strictness.Store(int64(risk.Normal))
 	s.retryAfter.Store(30)
 	return s
@@ -68,7 +80,8 @@ func (s *Server) API() http.Handler {
 }
 
 // guard wraps an API handler with, in order: maintenance mode, the in-flight
-// cap, the per-request deadline, and the request metrics.
+// cap, the wait for a worker, the per-request deadline, and the request
+// metrics.
 func (s *Server) guard(route string, h func(http.ResponseWriter, *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -83,16 +96,48 @@ func (s *Server) guard(route string, h func(http.ResponseWriter, *http.Request))
 		case s.slots <- struct{}{}:
 			defer func() { <-s.slots }()
 		default:
-			rec.Header().Set("Retry-After", "1")
-			writeJSON(rec, http.StatusServiceUnavailable, map[string]string{"code": "91", "reason": "overloaded"})
+			overloaded(rec)
 			return
 		}
+		if !s.worker(r.Context()) {
+			overloaded(rec)
+			return
+		}
+		defer func() { <-s.workers }()
 		s.metrics.inflight.Inc()
 		defer s.metrics.inflight.Dec()
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Deadline)
 		defer cancel()
 		h(rec, r.WithContext(ctx))
 	})
+}
+
+// worker takes a worker slot, waiting at most QueueWait; false is shed.
+func (s *Server) worker(ctx context.Context) bool {
+	select {
+	case s.workers <- struct{}{}:
+		return true
+	default:
+	}
+	var expired <-chan time.Time
+	if s.cfg.QueueWait > 0 {
+		t := time.NewTimer(s.cfg.QueueWait)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case s.workers <- struct{}{}:
+		return true
+	case <-expired:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+// overloaded sheds a request: 503, code 91, retry after a second.
+func overloaded(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"code": "91", "reason": "overloaded"})
 }
 
 func (s *Server) policy() risk.Policy {
