@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
@@ -11,11 +12,13 @@ import (
 	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/traffic"
 )
 
 // generate is the authquake side of the benchmark, run as its own process
 // so that its CPU time and memory are its own: the payment stream with
-// idempotency keys and bodies, the open-model attack, every attempt recorded.
+// idempotency keys and bodies, the open-model attack, every attempt recorded,
+// on as many threads as authquake run would take for the rate.
 //
 //	bench gen URL RATE DURATION OUT
 func generate(args []string) error {
@@ -48,6 +51,9 @@ requests: {client: {timeout: 5s}}
 	atk, err := load.New(load.Options{Scenario: s, Seed: 1, Base: args[0], Sinks: []load.Sink{w}})
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOMAXPROCS") == "" { // as authquake run does (--procs auto)
+		runtime.GOMAXPROCS(load.Procs(s, atk.Plan(), traffic.Shard{}, runtime.GOMAXPROCS(0)))
 	}
 	if path := os.Getenv("AUTHQUAKE_CPUPROFILE"); path != "" { // go tool pprof -top bench PROFILE
 		f, err := os.Create(path)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/run"
 )
 
 func cmd(args ...string) (string, error) {
@@ -54,6 +55,9 @@ func TestBadUsageExitsTwoNamingTheProblem(t *testing.T) {
 		{[]string{"launch"}, `"launch"`},
 		// images takes no arguments.
 		{[]string{"images", "extra"}, `"extra"`},
+		// --procs is auto or a count.
+		{[]string{"run", "--procs", "0", "x.yaml"}, "--procs"},
+		{[]string{"run", "--procs", "many", "x.yaml"}, `"many"`},
 	}
 	for _, tt := range tests {
 		_, err := cmd(tt.args...)
@@ -63,6 +67,28 @@ func TestBadUsageExitsTwoNamingTheProblem(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: error %q does not name %s", tt.args, err, tt.want)
+		}
+	}
+}
+
+// TestProcsFlag: auto sizes the generator to the schedule, unless the user
+// set GOMAXPROCS; a count is taken as it is.
+func TestProcsFlag(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "")
+	for _, c := range []struct {
+		v       string
+		changed bool
+		env     string
+		want    int
+	}{
+		{"auto", false, "", run.ProcsAuto},
+		{"auto", false, "3", 0}, // the user's GOMAXPROCS stands
+		{"auto", true, "3", run.ProcsAuto},
+		{"2", true, "3", 2},
+	} {
+		t.Setenv("GOMAXPROCS", c.env)
+		if got, err := procsFlag(c.v, c.changed); err != nil || got != c.want {
+			t.Errorf("--procs %s (given: %v, GOMAXPROCS=%q): %d, %v; want %d", c.v, c.changed, c.env, got, err, c.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,18 +37,22 @@ var runCommand = command{
 		linger := fs.Duration("metrics-linger", 0, "keep serving --metrics-addr this long after the run, for a last scrape")
 		bugs := fs.StringSlice("bugs", nil, `authsim known bugs to switch on, replacing the scenario's ("" for none)`)
 		upload := fs.Bool("upload", false, "when the run is over, send its run directory to the coordinator (authquake swarm sets it)")
+		procs := fs.String("procs", "auto", "threads that run the generator's Go code (GOMAXPROCS): auto is one per 5000 payments/s of the schedule's peak, at most the machine's CPUs")
 		shard := shardFlags(fs)
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake run SCENARIO.yaml", "run: want one scenario file, got %d arguments", len(args))
+			}
+			nprocs, err := procsFlag(*procs, fs.Changed("procs"))
+			if err != nil {
+				return err
 			}
 			if !(*scale > 0 && *scale <= 100) { // NaN fails too
 				return exitcode.Invalidf("e.g. --duration-scale 0.1", "run: --duration-scale must be more than 0 and at most 100")
 			}
 			tty := isTerminal(os.Stdout)
 			o := run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale,
-				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version, Keep: *keep}
-			var err error
+				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version, Keep: *keep, Procs: nprocs}
 			if o.Shard, err = shard(); err != nil {
 				return err
 			}
@@ -200,6 +205,22 @@ var failureMode = regexp.MustCompile(`^(S[0-9]+)\. `)
 
 // bundledScenarios lists the scenario files under scenarios/ of the working
 // directory, or of the source tree.
+// procsFlag reads --procs: "auto" (run.ProcsAuto) or a count. A GOMAXPROCS
+// in the environment is the user's choice, and auto leaves it alone.
+func procsFlag(v string, changed bool) (int, error) {
+	if v == "auto" {
+		if !changed && os.Getenv("GOMAXPROCS") != "" {
+			return 0, nil
+		}
+		return run.ProcsAuto, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, exitcode.Invalidf("--procs auto, or --procs 2", "run: --procs %q: want auto or a count of at least 1", v)
+	}
+	return n, nil
+}
+
 func bundledScenarios() []string {
 	dir := "scenarios"
 	if _, err := os.Stat(dir); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,9 +72,16 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 		return exitcode.New(exitcode.Invalid, err, "")
 	}
 	mon.plan = atk.Plan()
+	if procs := o.Procs; procs != 0 {
+		if procs == ProcsAuto {
+			procs = load.Procs(s, atk.Plan(), o.Shard.Shard, runtime.GOMAXPROCS(0)) // the runtime's default heeds a container's CPU limit
+		}
+		defer load.SetProcs(procs)()
+	}
+	meta.Generator.Procs = runtime.GOMAXPROCS(0)
 	startLive(o.Live, s, tl, atk.Plan(), mon, &stopping)
 	meta.Phases, meta.DurationS, meta.Planned = atk.Plan().Spans(), atk.Plan().Duration().Seconds(), o.Shard.Shard.Planned(atk.Plan().Total())
-	fmt.Fprintf(o.Log, "load: %s\n", atk)
+	fmt.Fprintf(o.Log, "load: %s; the generator runs on %d of %d CPUs (GOMAXPROCS)\n", atk, meta.Generator.Procs, runtime.NumCPU())
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

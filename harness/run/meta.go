@@ -73,7 +73,9 @@ type TargetInfo = target.Info
 
 // GeneratorInfo describes the machine the load came from.
 type GeneratorInfo struct {
-	CPUs      int    `json:"cpus"`
+	CPUs int `json:"cpus"`
+	// Procs is GOMAXPROCS while the load ran: how many threads ran Go code.
+	Procs     int    `json:"procs,omitempty"`
 	GoVersion string `json:"go_version"`
 	Version   string `json:"authquake_version"`
 }

@@ -63,6 +63,10 @@ type Options struct {
 	// Keep leaves the target running after the run (its faults reverted,
 	// its ledger read) for inspection; authquake cleanup removes it.
 	Keep bool
+	// Procs is how many threads run the generator's Go code (GOMAXPROCS)
+	// while the run lasts: 0 leaves the setting alone, ProcsAuto sizes it to
+	// the schedule's peak (load.Procs).
+	Procs int
 	// Shard makes the run one shard of a run split over several processes
 	// (see ShardOptions); the zero value is the whole run.
 	Shard ShardOptions
@@ -71,6 +75,9 @@ type Options struct {
 	// --upload checkpoints the directory to the coordinator from then on.
 	OnDir func(dir string)
 }
+
+// ProcsAuto as Options.Procs sizes GOMAXPROCS to the schedule (load.Procs).
+const ProcsAuto = -1
 
 // Result is where a run's results are and how it ended.
 type Result struct {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -32,9 +33,14 @@ target: {kind: url, url: "%s"}
 traffic: {phases: [{duration: 3s, shape: constant, rate: 50/s}]}
 faults: [{name: slow, at: 1s, duration: 1s, kind: latency, target: client, params: {latency: 100ms}}]
 `, srv.URL)), 0o644)
-	res, err := Run(context.Background(), Options{Scenario: path, Out: dir})
+	procs := runtime.GOMAXPROCS(0)
+	res, err := Run(context.Background(), Options{Scenario: path, Out: dir, Procs: ProcsAuto})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// 50/s needs one thread; the setting is back once the run is over.
+	if res.Meta.Generator.Procs != 1 || runtime.GOMAXPROCS(0) != procs {
+		t.Errorf("run.json generator procs %d (want 1), GOMAXPROCS %d after the run (want %d)", res.Meta.Generator.Procs, runtime.GOMAXPROCS(0), procs)
 	}
 	var slow, fast, total int
 	record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error {

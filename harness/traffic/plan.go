@@ -115,6 +115,15 @@ func (p *Plan) Spans() []Span { return p.spans }
 // Total is how many hits the schedule offers, rounded down.
 func (p *Plan) Total() uint64 { return uint64(p.hits + 1e-9) }
 
+// Peak is the highest rate the schedule offers, in hits per second.
+func (p *Plan) Peak() float64 {
+	peak := 0.0
+	for _, s := range p.segs {
+		peak = max(peak, s.r0, s.r1)
+	}
+	return peak
+}
+
 // seg returns the segment at t seconds.
 func (p *Plan) seg(t float64) (segment, bool) {
 	i := sort.Search(len(p.segs), func(i int) bool { return p.segs[i].start+p.segs[i].length > t })

@@ -31,11 +31,15 @@ func TestPlanOffersTheIntegralOfTheRate(t *testing.T) {
 		// A whole number of periods averages to the mean.
 		{"sine", scenario.Phase{Shape: "sine", Duration: dur(60 * time.Second), Mean: rate(100), Amplitude: rate(50), Period: dur(30 * time.Second)}, 6000},
 	}
+	peaks := map[string]float64{"constant": 100, "ramp up from zero": 200, "ramp down": 300, "step": 400, "spike": 1000, "sine": 150}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := NewPlan([]scenario.Phase{tt.phase})
 			if got := p.Hits(p.Duration()); math.Abs(got-tt.want) > tt.want*1e-3 {
 				t.Errorf("offers %.1f hits, want %.1f", got, tt.want)
+			}
+			if got := p.Peak(); math.Abs(got-peaks[tt.name]) > 1e-9*peaks[tt.name] {
+				t.Errorf("peak %.3f/s, want %.0f/s", got, peaks[tt.name])
 			}
 		})
 	}
