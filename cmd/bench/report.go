@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/shirou/gopsutil/v3/cpu"
 	"github.com/shirou/gopsutil/v3/host"
 	"github.com/shirou/gopsutil/v3/mem"
+
+	"github.com/authquake/authquake/harness/load"
 )
 
 // report is what one make bench measured.
@@ -57,7 +60,10 @@ func (r *report) write() error {
 		machine(), time.Now().UTC().Format("2006-01-02 15:04"), r.took.Round(time.Second))
 	p("Both load generators run as their own processes against a trivial server (`targets/trivial`, started afresh for each\n")
 	p("run) on 127.0.0.1, one after the other, on the same machine as the server. authquake sends full payment bodies with an idempotency key each\n")
-	p("and records every attempt (gzip CSV); vegeta's CLI sends one fixed body and writes its gob results file.\n\n")
+	p("and records every attempt (gzip CSV); vegeta's CLI sends one fixed body and writes its gob results file.\n")
+	p("authquake runs on the threads `authquake run --procs auto` takes for the rate (one per %d payments/s, here %d at %.0f/s\n", load.PerProc,
+		min(int(math.Ceil(r.cfg.cpuRate/load.PerProc)), runtime.NumCPU()), r.cfg.cpuRate)
+	p("and %d from %.0f/s); vegeta's CLI on all %d CPUs, its default.\n\n", min(int(math.Ceil(r.cfg.ladder[0]/load.PerProc)), runtime.NumCPU()), r.cfg.ladder[0], runtime.NumCPU())
 	p("| measure | authquake | vegeta CLI | authquake / vegeta |\n|---|---|---|---|\n")
 	p("| highest open-model rate sustained for %s by a majority of %d trials (sent within 1%%, send lag p99 of the last fifth under 50 ms) | %.0f/s | %.0f/s | %s |\n",
 		r.cfg.probe, r.cfg.trials, r.maxRate[0], r.maxRate[1], ratio(r.maxRate[0], r.maxRate[1]))
