@@ -203,8 +203,6 @@ func moduleAdds(m target.Module) string {
 // failureMode is a description's leading FAILURE-MODES id, "S1. ".
 var failureMode = regexp.MustCompile(`^(S[0-9]+)\. `)
 
-// bundledScenarios lists the scenario files under scenarios/ of the working
-// directory, or of the source tree.
 // procsFlag reads --procs: "auto" (run.ProcsAuto) or a count. A GOMAXPROCS
 // in the environment is the user's choice, and auto leaves it alone.
 func procsFlag(v string, changed bool) (int, error) {
@@ -221,6 +219,8 @@ func procsFlag(v string, changed bool) (int, error) {
 	return n, nil
 }
 
+// bundledScenarios lists the scenario files under scenarios/ of the working
+// directory, or of the source tree.
 func bundledScenarios() []string {
 	dir := "scenarios"
 	if _, err := os.Stat(dir); err != nil {
