@@ -43,8 +43,10 @@ func (r portReady) WaitUntilReady(ctx context.Context, target wait.StrategyTarge
 	if err != nil {
 		return fmt.Errorf("%s: %w", r, err)
 	}
-	// Only a listening socket (state 0A) on the port, v4 or v6.
-	check := fmt.Sprintf(`cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" {print $2}' | grep -qi ':%04x$'`, p.Num())
+	// Only a listening socket (state 0A) on the port, v4 or v6. A shell
+	// without awk or grep is checked as an image without a shell (127).
+	check := fmt.Sprintf(`command -v awk >/dev/null && command -v grep >/dev/null || exit 127
+cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" {print $2}' | grep -qi ':%04x$'`, p.Num())
 	last := errors.New("not probed yet")
 	for {
 		select {
@@ -62,7 +64,8 @@ func (r portReady) WaitUntilReady(ctx context.Context, target wait.StrategyTarge
 		case code == 0:
 			return running(ctx, target)
 		case code == 126 || code == 127:
-			// No shell, or the container stopped between the state and the exec.
+			// No shell (or no awk), or the container stopped between the
+			// state and the exec.
 			if err := running(ctx, target); err != nil {
 				return fmt.Errorf("%s: %w", r, err)
 			}
