@@ -117,7 +117,7 @@ func (a *auditor) flag(inv string, ex Example) {
 // Check audits the attempts file against the ledger snapshot. base is the
 // run's base time (timeline offsets are from it); timeline gives the limits
 // that faults changed.
-func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (Result, error) {
+func Check(attempts string, l *Snapshot, timeline []fault.Event, base time.Time) (Result, error) {
 	a := &auditor{keys: map[string]*told{}, viol: map[string]*Violation{}}
 	err := record.Read(attempts, func(at *record.Attempt) error {
 		t := a.keys[at.Key]
@@ -181,7 +181,7 @@ func Check(attempts string, l *Ledger, timeline []fault.Event, base time.Time) (
 }
 
 // perKey checks I1, I3, I4, I5 and resolves I8 for every key sent.
-func (a *auditor) perKey(l *Ledger, res *Result) {
+func (a *auditor) perKey(l *Snapshot, res *Result) {
 	keys := slices.Sorted(maps.Keys(a.keys))
 	for _, k := range keys {
 		t := a.keys[k]
@@ -232,7 +232,7 @@ func (a *auditor) perKey(l *Ledger, res *Result) {
 }
 
 // phantoms checks I2: every ledger entry belongs to a key that was sent.
-func (a *auditor) phantoms(l *Ledger) {
+func (a *auditor) phantoms(l *Snapshot) {
 	for k, recs := range l.ByKey {
 		if _, sent := a.keys[k]; sent {
 			continue

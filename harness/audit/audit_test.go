@@ -43,16 +43,16 @@ func rec(key, account string, amount int64, status string, hold int64, at float6
 }
 
 // ledger is a ledger as authsim gives it (no posted or captured amounts).
-func ledger(accounts []Account, recs ...Record) *Ledger {
-	return fill(NewLedger("authsim", authsimFields...), accounts, recs)
+func ledger(accounts []Account, recs ...Record) *Snapshot {
+	return fill(NewSnapshot("authsim", authsimFields...), accounts, recs)
 }
 
 // full is a ledger from a source that gives every field.
-func full(accounts []Account, recs ...Record) *Ledger {
-	return fill(NewLedger("sql", append(authsimFields, FieldPosted, FieldCaptured, FieldResolutions)...), accounts, recs)
+func full(accounts []Account, recs ...Record) *Snapshot {
+	return fill(NewSnapshot("sql", append(authsimFields, FieldPosted, FieldCaptured, FieldResolutions)...), accounts, recs)
 }
 
-func fill(l *Ledger, accounts []Account, recs []Record) *Ledger {
+func fill(l *Snapshot, accounts []Account, recs []Record) *Snapshot {
 	for _, a := range accounts {
 		l.Accounts[a.ID] = a
 	}
@@ -67,7 +67,7 @@ func TestInvariants(t *testing.T) {
 	tests := []struct {
 		name       string
 		sent       []sent
-		ledger     *Ledger
+		ledger     *Snapshot
 		timeline   []fault.Event
 		want       []string // invariants broken
 		indet      Indeterminate

@@ -27,7 +27,7 @@ var needs = map[string][]struct{ field, why string }{
 }
 
 // coverage is what a ledger from this source lets the audit check.
-func coverage(l *Ledger) Coverage {
+func coverage(l *Snapshot) Coverage {
 	c := Coverage{Checked: []string{}}
 	for _, inv := range Invariants {
 		reason := ""
@@ -79,7 +79,7 @@ func NotConfigured(attempts, why string) (Result, error) {
 }
 
 func withoutLedger(attempts, why string) (Result, error) {
-	res, err := Check(attempts, NewLedger(""), nil, time.Time{})
+	res, err := Check(attempts, NewSnapshot(""), nil, time.Time{})
 	if err != nil {
 		return res, err
 	}

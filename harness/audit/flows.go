@@ -34,7 +34,7 @@ func (t *told) followUp(at *record.Attempt) {
 //
 // A capture asks for the payment's amount ({{.AmountMinor}} in the default
 // capture body).
-func (a *auditor) flows(l *Ledger) {
+func (a *auditor) flows(l *Snapshot) {
 	for _, k := range slices.Sorted(maps.Keys(a.keys)) {
 		t := a.keys[k]
 		if !t.captured && !t.voided && !t.reversed {

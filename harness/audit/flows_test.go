@@ -20,7 +20,7 @@ func TestFlowInvariants(t *testing.T) {
 	tests := []struct {
 		name   string
 		sent   []sent
-		ledger *Ledger
+		ledger *Snapshot
 		want   []string
 	}{
 		// A capture acknowledged and captured for its amount.
@@ -63,7 +63,7 @@ func TestFlowInvariants(t *testing.T) {
 }
 
 // checkWant audits sent against l and wants exactly the invariants want broken.
-func checkWant(t *testing.T, sent []sent, l *Ledger, want []string) Result {
+func checkWant(t *testing.T, sent []sent, l *Snapshot, want []string) Result {
 	t.Helper()
 	res, err := Check(attemptsFile(t, sent), l, nil, base)
 	if err != nil {

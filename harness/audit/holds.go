@@ -12,7 +12,7 @@ import (
 //	I10  captured at most the authorised amount
 //	I11  no open hold after a voided or reversed payment
 //	I12  per account, held + posted within the limit (at the end of the run)
-func (a *auditor) holds(l *Ledger) {
+func (a *auditor) holds(l *Snapshot) {
 	keys := slices.Sorted(maps.Keys(l.ByKey))
 	holdsBy := map[string]int64{}
 	for _, k := range keys {

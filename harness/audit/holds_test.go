@@ -24,7 +24,7 @@ func TestHoldInvariants(t *testing.T) {
 	tests := []struct {
 		name       string
 		sent       []sent
-		ledger     *Ledger
+		ledger     *Snapshot
 		want       []string
 		indet      Indeterminate
 		inconclude bool
@@ -88,7 +88,7 @@ func TestCoverage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := coverage(NewLedger("x", tt.fields...))
+			c := coverage(NewSnapshot("x", tt.fields...))
 			var got []string
 			for _, u := range c.Unchecked {
 				got = append(got, u.Invariant)
@@ -127,7 +127,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	l := full([]Account{{ID: "a", LimitMinor: 1000, HeldMinor: 100, PostedMinor: 50}},
 		rec("k1", "a", 100, "approved", 100, 1), captured("k2", 50, 50, 1))
 	path := t.TempDir() + "/" + SnapshotFile
-	if err := WriteLedger(path, l); err != nil {
+	if err := WriteSnapshot(path, l); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadLedger(path)

@@ -108,8 +108,9 @@ type SourceInfo struct {
 	Fields []string `json:"fields"`
 }
 
-// Ledger is a snapshot.
-type Ledger struct {
+// Snapshot is a ledger as a source read it at the end of a run: the neutral
+// model the audit checks, whatever service it came from.
+type Snapshot struct {
 	Source   SourceInfo
 	Accounts map[string]Account
 	ByKey    map[string][]Record
@@ -118,16 +119,16 @@ type Ledger struct {
 	UnknownAccounts int
 }
 
-// NewLedger returns an empty ledger from a source giving fields.
-func NewLedger(kind string, fields ...string) *Ledger {
-	return &Ledger{Source: SourceInfo{Kind: kind, Fields: fields}, Accounts: map[string]Account{}, ByKey: map[string][]Record{}}
+// NewSnapshot returns an empty snapshot from a source giving fields.
+func NewSnapshot(kind string, fields ...string) *Snapshot {
+	return &Snapshot{Source: SourceInfo{Kind: kind, Fields: fields}, Accounts: map[string]Account{}, ByKey: map[string][]Record{}}
 }
 
 // Has reports whether the source gave a field.
-func (l *Ledger) Has(field string) bool { return slices.Contains(l.Source.Fields, field) }
+func (l *Snapshot) Has(field string) bool { return slices.Contains(l.Source.Fields, field) }
 
 // Add adds a record, reading authsim's "approved" as held.
-func (l *Ledger) Add(r Record) {
+func (l *Snapshot) Add(r Record) {
 	if r.Status == "approved" {
 		r.Status = Held
 	}
@@ -138,8 +139,8 @@ func (l *Ledger) Add(r Record) {
 	l.Records++
 }
 
-// ReadLedger reads a snapshot file.
-func ReadLedger(path string) (*Ledger, error) {
+// ReadLedger reads a ledger snapshot file (SnapshotFile).
+func ReadLedger(path string) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -149,13 +150,13 @@ func ReadLedger(path string) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return DecodeLedger(gz, path)
+	return DecodeSnapshot(gz, path)
 }
 
-// DecodeLedger reads snapshot lines (uncompressed) from r; name places
+// DecodeSnapshot reads snapshot lines (uncompressed) from r; name places
 // errors. authsim's /admin/ledger answers in this format.
-func DecodeLedger(r io.Reader, name string) (*Ledger, error) {
-	l := NewLedger("authsim", authsimFields...)
+func DecodeSnapshot(r io.Reader, name string) (*Snapshot, error) {
+	l := NewSnapshot("authsim", authsimFields...)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for line := 1; sc.Scan(); line++ {

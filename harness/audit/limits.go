@@ -83,7 +83,7 @@ func inForce(base int64, baseFrozen bool, cs []change, t float64) (int64, bool) 
 
 // accounts checks I6 (no approval over the limit in force, none on a frozen
 // account) and I7 (held equals the sum of holds) per account.
-func (a *auditor) accounts(l *Ledger, timeline []fault.Event, base time.Time) {
+func (a *auditor) accounts(l *Snapshot, timeline []fault.Event, base time.Time) {
 	byAccount := map[string][]Record{}
 	for _, recs := range l.ByKey {
 		for _, r := range recs {

@@ -11,10 +11,10 @@ import (
 	"encoding/json"
 )
 
-// WriteLedger writes l as a snapshot file (see SnapshotFile), in a stable
+// WriteSnapshot writes l as a snapshot file (see SnapshotFile), in a stable
 // order: source, accounts by id, authorisations by key. On error the file
 // is removed, so a snapshot on disk is always whole.
-func WriteLedger(path string, l *Ledger) (err error) {
+func WriteSnapshot(path string, l *Snapshot) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -25,7 +25,7 @@ func newAuthsim(env Env) (Source, error) {
 	return &authsim{admin: env.Admin, token: env.AdminToken, ready: env.Ready, wait: 90 * time.Second, settle: time.Second}, nil
 }
 
-func (a *authsim) Read(ctx context.Context) (*audit.Ledger, error) {
+func (a *authsim) Read(ctx context.Context) (*audit.Snapshot, error) {
 	wait := a.wait
 	if ctx.Err() != nil {
 		wait = 10 * time.Second // interrupted: try, briefly
@@ -57,7 +57,7 @@ func (a *authsim) Read(ctx context.Context) (*audit.Ledger, error) {
 	if resp.StatusCode != 200 {
 		return nil, fmt.Errorf("GET /admin/ledger: %d", resp.StatusCode)
 	}
-	return audit.DecodeLedger(resp.Body, "/admin/ledger")
+	return audit.DecodeSnapshot(resp.Body, "/admin/ledger")
 }
 
 // local calls authsim's admin API and readiness endpoint. Its containers

@@ -38,7 +38,7 @@ func newHTTP(env Env) (Source, error) {
 	return &httpSource{m: mapping{accounts: c.Accounts, payments: c.Payments, refs: env.Refs}, do: do}, nil
 }
 
-func (h *httpSource) Read(ctx context.Context) (*audit.Ledger, error) {
+func (h *httpSource) Read(ctx context.Context) (*audit.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
 	l := h.m.ledger("http")

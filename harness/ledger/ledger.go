@@ -30,7 +30,7 @@ import (
 
 // Source reads a service's ledger as the audit's neutral model.
 type Source interface {
-	Read(ctx context.Context) (*audit.Ledger, error)
+	Read(ctx context.Context) (*audit.Snapshot, error)
 }
 
 // Doer sends HTTP requests: the http source is handed a client that
@@ -112,7 +112,7 @@ func settle(ctx context.Context, src Source, dir string, wait time.Duration, log
 		l, err = src.Read(ctx)
 	}
 	if err == nil {
-		err = audit.WriteLedger(filepath.Join(dir, audit.SnapshotFile), l)
+		err = audit.WriteSnapshot(filepath.Join(dir, audit.SnapshotFile), l)
 	}
 	if err != nil {
 		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
@@ -140,7 +140,7 @@ func Snapshot(ctx context.Context, env Env, dir string) error {
 }
 
 // pending counts the ledger's entries still pending.
-func pending(l *audit.Ledger) int {
+func pending(l *audit.Snapshot) int {
 	n := 0
 	for _, recs := range l.ByKey {
 		for _, r := range recs {

@@ -198,6 +198,6 @@ func (m mapping) toRecord(r row) (audit.Record, error) {
 }
 
 // ledger returns an empty ledger for this mapping's source kind.
-func (m mapping) ledger(kind string) *audit.Ledger {
-	return audit.NewLedger(kind, m.fields()...)
+func (m mapping) ledger(kind string) *audit.Snapshot {
+	return audit.NewSnapshot(kind, m.fields()...)
 }

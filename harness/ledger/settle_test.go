@@ -12,13 +12,13 @@ import (
 // decides is a source whose payment is pending for its first reads, then held.
 type decides struct{ reads, pendingFor int }
 
-func (d *decides) Read(context.Context) (*audit.Ledger, error) {
+func (d *decides) Read(context.Context) (*audit.Snapshot, error) {
 	d.reads++
 	st := audit.Held
 	if d.reads <= d.pendingFor {
 		st = audit.Pending
 	}
-	return &audit.Ledger{Accounts: map[string]audit.Account{}, Records: 1,
+	return &audit.Snapshot{Accounts: map[string]audit.Account{}, Records: 1,
 		ByKey: map[string][]audit.Record{"k": {{IdempotencyKey: "k", Status: st}}}}, nil
 }
 

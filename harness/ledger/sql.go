@@ -35,7 +35,7 @@ func newSQL(env Env) (Source, error) {
 	return &sqlSource{dsn: dsn, m: mapping{accounts: c.Accounts, payments: c.Payments, refs: env.Refs}, wait: 30 * time.Second}, nil
 }
 
-func (s *sqlSource) Read(ctx context.Context) (*audit.Ledger, error) {
+func (s *sqlSource) Read(ctx context.Context) (*audit.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.wait+60*time.Second)
 	defer cancel()
 	conn, err := s.connect(ctx)

@@ -146,7 +146,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 		sl.finish(s.Requests.Client.Timeout.D()*time.Duration(s.Requests.Client.Retries.MaxAttempts) + 10*time.Second)
 	}
 	if sl == nil || sl.owner {
-		snapshot(ctx, tgt, s, dir, o.AllowRemote, o.Log)
+		snapshotLedger(ctx, tgt, s, dir, o.AllowRemote, o.Log)
 	}
 	meta.Sent, meta.Attempts = r.Hits, w.Count()
 	if meta.Status == StatusError {

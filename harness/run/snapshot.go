@@ -25,12 +25,12 @@ func saveStartLog(dir string, err error) {
 	}
 }
 
-// snapshot reads the scenario's ledger source (the target module's by
+// snapshotLedger reads the scenario's ledger source (the target module's by
 // default: authsim's for kind authsim) before the target is removed and
 // saves it into the run directory for the audit: ledger.jsonl.gz, or
 // ledger.error with the reason (the audit is then inconclusive), or
 // ledger.none when no source is set.
-func snapshot(ctx context.Context, t *target.Target, s *scenario.Scenario, dir string, allowRemote bool, log io.Writer) {
+func snapshotLedger(ctx context.Context, t *target.Target, s *scenario.Scenario, dir string, allowRemote bool, log io.Writer) {
 	env := ledger.Env{Config: s.Ledger, AllowRemote: allowRemote, Log: log}
 	if t.Topo != nil {
 		e := t.Topo.Endpoints
