@@ -2,11 +2,12 @@ package analysis
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/authquake/authquake/harness/fault"
 )
 
 // Fault states in summary.json: one word for how each fault went.
@@ -90,31 +91,10 @@ func judgeFaults(events []faultEvent, series []Bucket, bucketS, duration, recove
 	return out
 }
 
-// canFail says whether a fault can make payments fail, not only slow them.
-// Latency, bandwidth and slow_close on the client link only delay answers
-// (unless the delay reaches the client's timeout); on a link behind the
-// service they can make it fail. Risk and credit limits turn payments into
-// declines, which are not failures.
+// canFail says whether a fault can make payments fail, not only delay or
+// decline them: its kind's effect (fault.EffectOf) for this client timeout.
 func canFail(e faultEvent, clientTimeout float64) bool {
-	switch e.Kind {
-	case "risk_strictness", "credit_limit":
-		return false
-	case "latency", "bandwidth", "slow_close":
-		if e.Target != "client" {
-			return true
-		}
-		return e.Kind == "latency" && param(e, "latency")+param(e, "jitter") >= clientTimeout
-	}
-	return true
-}
-
-// param reads a duration parameter in seconds; 0 if absent or unreadable.
-func param(e faultEvent, name string) float64 {
-	d, err := time.ParseDuration(fmt.Sprint(e.Params[name]))
-	if err != nil {
-		return 0
-	}
-	return d.Seconds()
+	return fault.EffectOf(e.Kind, e.Target, e.Params, time.Duration(math.Round(clientTimeout*1e9))) == fault.Fails
 }
 
 // names lists the suspects' names at idx, but k's, in order.

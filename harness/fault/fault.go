@@ -86,6 +86,9 @@ type Kind struct {
 	// sets it); "" for a kind every target has. Check refuses the kind
 	// on another target kind.
 	Module string
+	// Effect says what a fault of this kind does to payments (delays,
+	// fails or declines them), from its spec and the client's timeout.
+	Effect EffectRule
 	// Check validates a spec without touching anything: every problem, by
 	// parameter name ("" for the fault as a whole).
 	Check func(Spec) []ParamError
@@ -160,8 +163,12 @@ func List() []Kind {
 // modules' kinds, with Module set); a duplicate name is a programming error.
 func Register(k Kind) { register(k) }
 
-// register adds a kind; a duplicate name is a programming error.
+// register adds a kind; a duplicate name, or a kind that does not say its
+// effect, is a programming error.
 func register(k Kind) {
+	if k.Effect == nil {
+		panic(fmt.Sprintf("fault kind %q says nothing of its effect", k.Name))
+	}
 	if _, dup := registry[k.Name]; dup {
 		panic(fmt.Sprintf("fault kind %q registered twice", k.Name))
 	}

@@ -18,8 +18,10 @@ type failing struct{}
 func (failing) Inject(context.Context) error { return errors.New("injected failure (kind error)") }
 func (failing) Revert(context.Context) error { return nil }
 
+// harnessKind defines a kind that tests authquake itself. It stands for any
+// fault, so attribution takes it to fail.
 func harnessKind(name, summary string, f Fault) Kind {
-	return Kind{Name: name, Family: "harness", Summary: summary,
+	return Kind{Name: name, Family: "harness", Summary: summary, Effect: Always(Fails),
 		Check: func(s Spec) []ParamError { return Decode(s.Params, &struct{}{}) },
 		Build: func(s Spec, _ Env) (Fault, error) {
 			if err := JoinParams(Decode(s.Params, &struct{}{})); err != nil {

@@ -76,7 +76,9 @@ func checkCall(param string, c *httpCall) []ParamError {
 }
 
 // httpKind calls a service's own switch: the service fault of every target.
+// What the switch does is the service's; attribution takes it to fail.
 var httpKind = Kind{Name: "http", Family: "service", Summary: "calls your service's own switch: one HTTP request to inject, another to revert",
+	Effect: Always(Fails),
 	Params: []string{"inject: {method (POST), url, body, headers}; templates over {{.Admin}} {{.AdminToken}}", "revert: the same, optional",
 		"accounts: {ids, freeze: true | limit} what the switch does to accounts, for the audit (optional)"},
 	Check: func(s Spec) []ParamError {

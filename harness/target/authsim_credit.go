@@ -105,7 +105,7 @@ func pickAccounts(env fault.Env, id string, share float64) []string {
 	return ids
 }
 
-var creditLimitKind = serviceKind("credit_limit", "lowers or freezes the credit lines of a share of the accounts while payments are in flight",
+var creditLimitKind = serviceKind("credit_limit", "lowers or freezes the credit lines of a share of the accounts while payments are in flight", fault.Always(fault.Declines),
 	[]string{"share: of the accounts, e.g. 0.1", "factor: scale their limits, e.g. 0.5", "limit: set their limits (minor units)", "freeze: freeze them"},
 	func(p *creditParams) []fault.ParamError {
 		var errs []fault.ParamError

@@ -62,8 +62,9 @@ func (a admin) do(ctx context.Context, method, path string, body, out any) error
 	return call(ctx, method, a.url+path, map[string]string{"Authorization": "Bearer " + a.token}, body, out)
 }
 
-// serviceKind defines a fault kind that drives authsim's admin API.
-func serviceKind[P any](name, summary string, params []string, check func(*P) []fault.ParamError,
+// serviceKind defines a fault kind that drives authsim's admin API, with its
+// effect on payments.
+func serviceKind[P any](name, summary string, effect fault.EffectRule, params []string, check func(*P) []fault.ParamError,
 	build func(p *P, a admin, s fault.Spec, env fault.Env) fault.Fault) fault.Kind {
 	parse := func(s fault.Spec) (*P, []fault.ParamError) {
 		p := new(P)
@@ -72,7 +73,7 @@ func serviceKind[P any](name, summary string, params []string, check func(*P) []
 		}
 		return p, check(p)
 	}
-	return fault.Kind{Name: name, Family: "service", Summary: summary, Params: params,
+	return fault.Kind{Name: name, Family: "service", Summary: summary, Params: params, Effect: effect,
 		Check: func(s fault.Spec) []fault.ParamError { _, errs := parse(s); return errs },
 		Build: func(s fault.Spec, env fault.Env) (fault.Fault, error) {
 			p, errs := parse(s)
@@ -134,7 +135,7 @@ func (f *riskFault) Revert(ctx context.Context) error {
 }
 
 var (
-	maintenanceKind = serviceKind("maintenance", "switches the service into maintenance mode: explicit 503s with Retry-After",
+	maintenanceKind = serviceKind("maintenance", "switches the service into maintenance mode: explicit 503s with Retry-After", fault.Always(fault.Fails),
 		[]string{"retry_after: what Retry-After says (30s)"},
 		func(p *maintenanceParams) []fault.ParamError {
 			if p.RetryAfter == 0 {
@@ -145,7 +146,7 @@ var (
 		func(p *maintenanceParams, a admin, _ fault.Spec, _ fault.Env) fault.Fault {
 			return &maintenanceFault{a, *p}
 		})
-	riskKind = serviceKind("risk_strictness", "raises (or lowers) the service's risk rules: normal payments get declined",
+	riskKind = serviceKind("risk_strictness", "raises (or lowers) the service's risk rules: normal payments get declined", fault.Always(fault.Declines),
 		[]string{"level: 0 off, 1 normal, 2 strict, 3 paranoid"},
 		func(p *riskParams) []fault.ParamError {
 			if p.Level == nil || *p.Level < 0 || *p.Level > 3 {

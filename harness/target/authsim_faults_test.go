@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authquake/authquake/harness/fault"
 )
@@ -43,24 +44,26 @@ func fakeAdmin(t *testing.T) (*httptest.Server, *[]string) {
 }
 
 // TestAuthsimFaults injects and reverts each of authsim's faults against a
-// fake admin API: each puts back what it changed, and only that.
+// fake admin API: each puts back what it changed, and only that; and each
+// says what it does to payments (maintenance fails them, the others decline).
 func TestAuthsimFaults(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		kind   string
 		params map[string]any
 		want   []string // the calls, in order
+		effect fault.Effect
 	}{
 		// Maintenance on, with its Retry-After, then off.
 		{"maintenance", "maintenance", map[string]any{"retry_after": "5s"},
-			[]string{`PUT /admin/maintenance {"on":true,"retry_after_s":5}`, `PUT /admin/maintenance {"on":false}`}},
+			[]string{`PUT /admin/maintenance {"on":true,"retry_after_s":5}`, `PUT /admin/maintenance {"on":false}`}, fault.Fails},
 		// Risk reads the level it replaces, and puts that back.
 		{"risk", "risk_strictness", map[string]any{"level": 3},
-			[]string{"GET /admin/state ", `PUT /admin/risk {"strictness":3}`, `PUT /admin/risk {"strictness":1}`}},
+			[]string{"GET /admin/state ", `PUT /admin/risk {"strictness":3}`, `PUT /admin/risk {"strictness":1}`}, fault.Declines},
 		// A lowered limit restores the limit only, so that a freeze ending later is not undone.
 		{"credit limit", "credit_limit", map[string]any{"share": 0.5, "factor": 0.5},
 			[]string{`POST /admin/accounts/bulk {"ids":["acct-000004","acct-000003"],"limit_factor":0.5}`,
-				`POST /admin/accounts/restore {"accounts":[{"id":"acct-000004","limit_minor":1000},{"id":"acct-000003","limit_minor":1000}]}`}},
+				`POST /admin/accounts/restore {"accounts":[{"id":"acct-000004","limit_minor":1000},{"id":"acct-000003","limit_minor":1000}]}`}, fault.Declines},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv, calls := fakeAdmin(t)
@@ -78,6 +81,9 @@ func TestAuthsimFaults(t *testing.T) {
 			}
 			if !slices.Equal(*calls, c.want) {
 				t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(*calls, "\n"), strings.Join(c.want, "\n"))
+			}
+			if got := fault.EffectOf(c.kind, "", c.params, 2*time.Second); got != c.effect {
+				t.Errorf("effect %s, want %s", got, c.effect)
 			}
 		})
 	}

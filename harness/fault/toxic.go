@@ -1,3 +1,7 @@
+// Network kinds: a Toxiproxy toxic on a link, one kind per file (latency.go,
+// bandwidth.go, timeout.go, reset_peer.go, slow_close.go, limit_data.go; and
+// down.go, which disables the link's proxy), like Toxiproxy's own toxics/.
+
 package fault
 
 import (
@@ -31,70 +35,12 @@ type toxicParams interface {
 
 func ms(d scenario.Duration) int64 { return d.D().Milliseconds() }
 
-type latencyParams struct {
-	ToxicCommon `yaml:",inline"`
-	Latency     scenario.Duration `yaml:"latency"`
-	Jitter      scenario.Duration `yaml:"jitter"`
-}
-
-func (p *latencyParams) attributes() (toxiclient.Attributes, []ParamError) {
-	if p.Latency <= 0 {
-		return nil, []ParamError{{"latency", "is required, e.g. latency: 200ms"}}
-	}
-	return toxiclient.Attributes{"latency": ms(p.Latency), "jitter": ms(p.Jitter)}, nil
-}
-
-type bandwidthParams struct {
-	ToxicCommon `yaml:",inline"`
-	Rate        int64 `yaml:"rate"`
-}
-
-func (p *bandwidthParams) attributes() (toxiclient.Attributes, []ParamError) {
-	if p.Rate <= 0 {
-		return nil, []ParamError{{"rate", "is required: KB/s, e.g. rate: 64"}}
-	}
-	return toxiclient.Attributes{"rate": p.Rate}, nil
-}
-
-type timeoutParams struct {
-	ToxicCommon `yaml:",inline"`
-	Timeout     scenario.Duration `yaml:"timeout"`
-}
-
-func (p *timeoutParams) attributes() (toxiclient.Attributes, []ParamError) {
-	return toxiclient.Attributes{"timeout": ms(p.Timeout)}, nil
-}
-
-type slowCloseParams struct {
-	ToxicCommon `yaml:",inline"`
-	Delay       scenario.Duration `yaml:"delay"`
-}
-
-func (p *slowCloseParams) attributes() (toxiclient.Attributes, []ParamError) {
-	if p.Delay <= 0 {
-		return nil, []ParamError{{"delay", "is required, e.g. delay: 1s"}}
-	}
-	return toxiclient.Attributes{"delay": ms(p.Delay)}, nil
-}
-
-type limitDataParams struct {
-	ToxicCommon `yaml:",inline"`
-	Bytes       int64 `yaml:"bytes"`
-}
-
-func (p *limitDataParams) attributes() (toxiclient.Attributes, []ParamError) {
-	if p.Bytes <= 0 {
-		return nil, []ParamError{{"bytes", "is required, e.g. bytes: 1024"}}
-	}
-	return toxiclient.Attributes{"bytes": p.Bytes}, nil
-}
-
 // toxic defines a network kind whose fault is one Toxiproxy toxic of typ on
-// the target link.
+// the target link, with its effect on payments.
 func toxic[P any, PP interface {
 	*P
 	toxicParams
-}](name, typ, summary string, params ...string) Kind {
+}](name, typ, summary string, effect EffectRule, params ...string) Kind {
 	parse := func(s Spec) (PP, toxiclient.Attributes, []ParamError) {
 		p := PP(new(P))
 		if errs := Decode(s.Params, p); errs != nil {
@@ -113,7 +59,7 @@ func toxic[P any, PP interface {
 	}
 	return Kind{
 		Name: name, Family: "network", Summary: summary, Target: "a link: client, db, or a dependency's name",
-		Params: append(params, streamDocs...),
+		Params: append(params, streamDocs...), Effect: effect,
 		Check: func(s Spec) []ParamError {
 			_, _, errs := parse(s)
 			return append(errs, needTarget(s)...)
@@ -139,27 +85,6 @@ func toxic[P any, PP interface {
 		},
 	}
 }
-
-var (
-	latencyKind   = toxic[latencyParams]("latency", "latency", "adds latency (and jitter) to every packet on a link", "latency: added delay, e.g. 200ms", "jitter: random extra delay up to this (0)")
-	bandwidthKind = toxic[bandwidthParams]("bandwidth", "bandwidth", "limits a link's bandwidth", "rate: KB/s")
-	timeoutKind   = toxic[timeoutParams]("timeout", "timeout", "blackholes a link: data is dropped, connections close after timeout (0: never)", "timeout: close after this (0: hold forever)")
-	resetPeerKind = toxic[timeoutParams]("reset_peer", "reset_peer", "resets connections on a link (TCP RST) after timeout", "timeout: reset after this (0: at once)")
-	slowCloseKind = toxic[slowCloseParams]("slow_close", "slow_close", "delays the close of connections on a link", "delay: e.g. 1s")
-	limitDataKind = toxic[limitDataParams]("limit_data", "limit_data", "closes connections on a link after some bytes", "bytes: e.g. 1024")
-	downKind      = Kind{Name: "down", Family: "network", Summary: "takes a link down: connections are refused and existing ones closed",
-		Target: "a link: client, db, or a dependency's name",
-		Check:  func(s Spec) []ParamError { return append(Decode(s.Params, &struct{}{}), needTarget(s)...) },
-		Build: func(s Spec, env Env) (Fault, error) {
-			if err := JoinParams(Decode(s.Params, &struct{}{})); err != nil {
-				return nil, err
-			}
-			if err := env.link(s.Target); err != nil {
-				return nil, err
-			}
-			return &downFault{client: env.Toxiproxy, link: s.Target}, nil
-		}}
-)
 
 // toxicFault is one toxic on one proxy.
 type toxicFault struct {
@@ -188,28 +113,6 @@ func (f *toxicFault) Revert(context.Context) error {
 		return err
 	}
 	return nil
-}
-
-// downFault disables a proxy.
-type downFault struct {
-	client *toxiclient.Client
-	link   string
-}
-
-func (f *downFault) Inject(context.Context) error {
-	p, err := f.client.Proxy(f.link)
-	if err != nil {
-		return err
-	}
-	return p.Disable()
-}
-
-func (f *downFault) Revert(context.Context) error {
-	p, err := f.client.Proxy(f.link)
-	if err != nil {
-		return err
-	}
-	return p.Enable()
 }
 
 func needTarget(s Spec) []ParamError {

@@ -1,0 +1,48 @@
+package fault
+
+import (
+	"testing"
+	"time"
+)
+
+// TestEffectOf: what each registered kind does to payments, by its target
+// and parameters, for a client that gives up after 2 s.
+func TestEffectOf(t *testing.T) {
+	for _, tt := range []struct {
+		kind, target string
+		params       map[string]any
+		want         Effect
+	}{
+		// A little latency on the client link only slows answers.
+		{"latency", "client", map[string]any{"latency": "50ms"}, Delays},
+		// Latency past the client's timeout fails them.
+		{"latency", "client", map[string]any{"latency": "3s"}, Fails},
+		// Jitter counts: 1.5 s plus up to 0.5 s reaches a 2 s timeout.
+		{"latency", "client", map[string]any{"latency": "1500ms", "jitter": "500ms"}, Fails},
+		// Just under the timeout still only delays.
+		{"latency", "client", map[string]any{"latency": "1500ms", "jitter": "499ms"}, Delays},
+		// Latency behind the service can make it fail.
+		{"latency", "db", map[string]any{"latency": "50ms"}, Fails},
+		// Bandwidth and a slow close on the client link delay answers.
+		{"bandwidth", "client", map[string]any{"rate": 1}, Delays},
+		{"slow_close", "client", map[string]any{"delay": "5s"}, Delays},
+		// Behind the service they can make it fail.
+		{"bandwidth", "db", map[string]any{"rate": 1}, Fails},
+		// A blackhole, a reset, a cut and a link down fail.
+		{"timeout", "client", nil, Fails},
+		{"reset_peer", "client", nil, Fails},
+		{"limit_data", "client", map[string]any{"bytes": 10}, Fails},
+		{"down", "client", nil, Fails},
+		// Container faults fail.
+		{"pause", "service", nil, Fails},
+		{"cpu", "service", map[string]any{"cpus": 0.5}, Fails},
+		// The service's own switch is taken to fail.
+		{"http", "", nil, Fails},
+		// A kind nobody registered is not known to be milder.
+		{"dns", "client", nil, Fails},
+	} {
+		if got := EffectOf(tt.kind, tt.target, tt.params, 2*time.Second); got != tt.want {
+			t.Errorf("%s on %s %v: %s, want %s", tt.kind, tt.target, tt.params, got, tt.want)
+		}
+	}
+}
