@@ -14,14 +14,14 @@ import (
 // connection; reused keep-alive connections cost nothing. Callers may set
 // Timeout, KeepAlive and the like on the result, but not Control.
 func (g Guard) Dialer() *net.Dialer {
-	return &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: g.control}
+	return &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: g.control, Resolver: g.resolver}
 }
 
 // control is the net.Dialer.Control hook: address is the resolved "ip:port".
 func (g Guard) control(network, address string, _ syscall.RawConn) error {
 	ip, err := parseAddr(address)
 	if err != nil {
-		return fmt.Errorf("egress guard: refusing to connect to %q (%s): not an IP address: %v", address, network, err)
+		return refusal(fmt.Sprintf("egress guard: refusing to connect to %q (%s): not an IP address: %v", address, network, err))
 	}
 	return g.Check(ip)
 }

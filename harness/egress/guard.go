@@ -13,6 +13,7 @@
 package egress
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -27,6 +28,9 @@ type Guard struct {
 	// Allow, when set, is the only set of addresses allowed, whatever
 	// AllowRemote says; tests use it to allow 127.0.0.1 but not 127.0.0.2.
 	Allow []netip.Prefix
+
+	// resolver, when set, resolves names instead of the system's (tests).
+	resolver *net.Resolver
 }
 
 // Check returns nil when g allows a connection to ip, otherwise an error that
@@ -39,13 +43,23 @@ func (g Guard) Check(ip netip.Addr) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("egress guard: refusing to connect to %s: not in the allow-list %s", ip, prefixes(g.Allow))
+		return refusal(fmt.Sprintf("egress guard: refusing to connect to %s: not in the allow-list %s", ip, prefixes(g.Allow)))
 	}
 	if g.AllowRemote || ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("egress guard: refusing to connect to %s: not on this machine (pass --allow-remote to allow it)", ip)
+	return refusal(fmt.Sprintf("egress guard: refusing to connect to %s: not on this machine (pass --allow-remote to allow it)", ip))
 }
+
+// ErrRefused is what every refusal of the guard matches (errors.Is), so
+// that a caller that retries a connection does not retry a refusal.
+var ErrRefused = errors.New("refused by the egress guard")
+
+// refusal is a refusal of the guard, its message as it reads.
+type refusal string
+
+func (r refusal) Error() string        { return string(r) }
+func (r refusal) Is(target error) bool { return target == ErrRefused }
 
 // CheckHost is the early, string-level check of a configured host (a URL's
 // Hostname()): "localhost" and loopback IP literals pass, any other host

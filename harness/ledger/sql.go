@@ -10,14 +10,18 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/egress"
 )
 
 // sqlSource runs the scenario's accounts and payments queries against the
-// service's database and maps their columns.
+// service's database and maps their columns. It connects through the
+// egress guard and with what the DSN names only (egress.PostgresConfig):
+// never with PGPASSWORD or the like of the runner's environment.
 type sqlSource struct {
-	dsn  string
-	m    mapping
-	wait time.Duration
+	dsn   string
+	guard egress.Guard
+	m     mapping
+	wait  time.Duration
 }
 
 func newSQL(env Env) (Source, error) {
@@ -32,7 +36,8 @@ func newSQL(env Env) (Source, error) {
 	if c.Payments == nil {
 		return nil, errors.New("ledger kind sql: no payments query")
 	}
-	return &sqlSource{dsn: dsn, m: mapping{accounts: c.Accounts, payments: c.Payments, refs: env.Refs}, wait: 30 * time.Second}, nil
+	return &sqlSource{dsn: dsn, guard: egress.Guard{AllowRemote: env.AllowRemote},
+		m: mapping{accounts: c.Accounts, payments: c.Payments, refs: env.Refs}, wait: 30 * time.Second}, nil
 }
 
 func (s *sqlSource) Read(ctx context.Context) (*audit.Snapshot, error) {
@@ -66,14 +71,25 @@ func (s *sqlSource) Read(ctx context.Context) (*audit.Snapshot, error) {
 }
 
 // connect retries until the database answers (a fault may just have been
-// reverted) or the wait is over.
+// reverted) or the wait is over; a DSN that does not parse, or an address
+// the guard refuses, is not retried.
 func (s *sqlSource) connect(ctx context.Context) (*pgx.Conn, error) {
+	if err := egress.CheckDSN(s.dsn, s.guard.AllowRemote); err != nil {
+		return nil, fmt.Errorf("ledger dsn: %w", err)
+	}
+	cfg, err := s.guard.PostgresConfig(s.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("ledger dsn: %w", err)
+	}
 	ctx2, cancel := context.WithTimeout(ctx, s.wait)
 	defer cancel()
 	for {
-		conn, err := pgx.Connect(ctx2, s.dsn)
+		conn, err := pgx.ConnectConfig(ctx2, cfg)
 		if err == nil {
 			return conn, nil
+		}
+		if errors.Is(err, egress.ErrRefused) {
+			return nil, fmt.Errorf("ledger database: %w", err)
 		}
 		select {
 		case <-ctx2.Done():

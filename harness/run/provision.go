@@ -29,7 +29,8 @@ func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenari
 		svc = topo.Endpoints.Service
 	}
 	env := setup.Env{Service: svc, Admin: topo.Endpoints.Admin, AdminToken: topo.AdminToken,
-		PostgresDSN: topo.Endpoints.PostgresDSN, Client: egress.Guard{AllowRemote: allowRemote}.Client(), Progress: progress, TTY: tty}
+		PostgresDSN: topo.Endpoints.PostgresDSN, Guard: egress.Guard{AllowRemote: allowRemote}, Client: egress.Guard{AllowRemote: allowRemote}.Client(),
+		Progress: progress, TTY: tty}
 	res, err := setup.Run(ctx, &sc, env)
 	if err != nil {
 		return res, exitcode.New(exitcode.Environment, Interrupted(ctx, err), "no load was sent: fix the setup step or the service, then run again")

@@ -135,6 +135,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		seed = rand.Uint64() >> 1
 	}
 	s.Seed = seed
+	if probs := checkDatabases(s, src, o.AllowRemote); len(probs) > 0 {
+		return nil, exitcode.New(exitcode.Invalid, probs, "")
+	}
 	if err := checkShard(s, o.Shard); err != nil {
 		return nil, err
 	}

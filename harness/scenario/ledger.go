@@ -43,7 +43,7 @@ var (
 type Ledger struct {
 	// Kind is authsim, sql, http or none; the default is the target module's (authsim for target kind authsim), none otherwise.
 	Kind string `yaml:"kind,omitempty" json:"kind,omitempty" jsonschema:"enum=authsim,enum=sql,enum=http,enum=none"`
-	// DSN is the database to query (kind sql); the default is the target's own Postgres.
+	// DSN is the database to query (kind sql), a postgres:// URL naming its host and user; the default is the target's own Postgres. Nothing is taken from PGPASSWORD, PGHOST or any other libpq variable or file; a host off this machine needs --allow-remote.
 	DSN string `yaml:"dsn,omitempty" json:"dsn,omitempty"`
 	// Accounts reads the accounts: limits, held and posted totals (optional; without it the account invariants are unchecked).
 	Accounts *LedgerTable `yaml:"accounts,omitempty" json:"accounts,omitempty"`

@@ -69,7 +69,9 @@ type HTTPStep struct {
 // SQLStep runs statements, each a template, in one transaction per run of the step.
 type SQLStep struct {
 	// DSN defaults to the Postgres authquake started for a containers target;
-	// a url target must give one.
+	// a url target must give one: a postgres:// URL naming its host and user.
+	// Nothing is taken from PGPASSWORD, PGHOST or any other libpq variable or
+	// file; a host off this machine needs --allow-remote.
 	DSN string `yaml:"dsn,omitempty" json:"dsn,omitempty"`
 	// Statements run in order.
 	Statements []string `yaml:"statements" json:"statements"`

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -41,6 +42,9 @@ type Env struct {
 	AdminToken string
 	// PostgresDSN reaches the target's Postgres from this machine, if any.
 	PostgresDSN string
+	// Guard is what SQL steps connect through (the zero Guard: this
+	// machine only); Client sends HTTP steps.
+	Guard egress.Guard
 	// Client sends the HTTP steps' requests.
 	Client Doer
 	// Progress receives the progress line; TTY redraws it in place.

@@ -3,10 +3,12 @@ package setup
 import (
 	"context"
 	"fmt"
+	"net/url"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -32,7 +34,14 @@ func newSQLRunner(ctx context.Context, q *scenario.SQLStep, env Env) (*sqlRunner
 		}
 		r.stmts = append(r.stmts, t)
 	}
-	pool, err := pgxpool.New(ctx, dsn)
+	if err := egress.CheckDSN(dsn, env.Guard.AllowRemote); err != nil {
+		return nil, fmt.Errorf("sql.dsn: %w", err)
+	}
+	cfg, err := env.Guard.PostgresPool(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sql.dsn: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", redact(dsn), err)
 	}
@@ -71,9 +80,9 @@ func (r *sqlRunner) run(ctx context.Context, v *view, _ *Account) error {
 
 // redact hides a DSN's password in messages.
 func redact(dsn string) string {
-	cfg, err := pgx.ParseConfig(dsn)
+	u, err := url.Parse(dsn)
 	if err != nil {
 		return "the database"
 	}
-	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+	return u.Redacted()
 }
