@@ -2,7 +2,6 @@ package run
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -20,159 +19,164 @@ import (
 	"github.com/authquake/authquake/harness/target"
 )
 
+// execution is the load and the fault timeline of one run, recorded into its
+// directory. It goes through three steps, each a method:
+//
+//	start ──> watch: running ──the load returns──> finishing ──> finish
+//	                   │                               ^
+//	                   └─halt─> stopping (the load drains)
+//
+// A halt (a stop condition, Ctrl-C, another shard's stop) counts only while
+// the state is running: the first one stops the faults, then the load, and
+// sets how the run ended. Once the load has returned the run is finishing,
+// and a late halt changes nothing.
+type execution struct {
+	s    *scenario.Scenario
+	o    Options
+	seed uint64
+	dir  string
+	tgt  *target.Target
+	meta *Meta
+
+	w   *record.Writer
+	tl  *fault.Timeline
+	mon *monitor
+	atk *load.Attack
+	sl  *shardLink // nil unless the run is a shard
+	// restoreProcs puts GOMAXPROCS back (nil: left alone).
+	restoreProcs func()
+
+	mu     sync.Mutex
+	state  state
+	halted *halt // the halt that stopped the load, if one did
+	// stopped is halted != nil, read without the lock (the live exporter).
+	stopped atomic.Bool
+
+	// Set by watch: what runs beside the load until finish stops it.
+	cancel           context.CancelFunc
+	started, ticking chan struct{}
+	smp              *sampler
+	svc              *svcmetrics.Scraper
+}
+
+// state is where an execution is; see execution.
+type state int
+
+const (
+	running   state = iota // the load runs: a halt stops it
+	stopping               // a halt came: the load drains
+	finishing              // the load has returned: no halt counts
+)
+
+// halt is an early stop: its status (aborted or interrupted), why, and when.
+type halt struct {
+	status, reason string
+	at             time.Time
+}
+
 // execute drives the load and the faults and records everything.
 func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, dir string, tgt *target.Target, meta *Meta) error {
-	w, err := record.Create(filepath.Join(dir, record.File))
-	if err != nil {
+	e := &execution{s: s, o: o, seed: seed, dir: dir, tgt: tgt, meta: meta}
+	defer e.close() // on every way out, panics included
+	if err := e.start(); err != nil {
+		return err
+	}
+	r, halted := e.watch(ctx)
+	return e.finish(ctx, r, halted)
+}
+
+// start opens the attempts file and builds the fault timeline, the monitor,
+// the attack and the shard link, and puts the plan into run.json; nothing is
+// sent or injected yet. On error the attempts file is closed.
+func (e *execution) start() (err error) {
+	s, o := e.s, e.o
+	if e.w, err = record.Create(filepath.Join(e.dir, record.File)); err != nil {
 		return exitcode.New(exitcode.Environment, err, "")
 	}
-	var stopOnce sync.Once
-	var atk *load.Attack
-	var stopped time.Time
-	var tl *fault.Timeline
-	var stopping atomic.Bool
-	var sl *shardLink
-	halt := func(status, reason string) {
-		stopOnce.Do(func() {
-			stopping.Store(true)
-			meta.Status, meta.Reason, stopped = status, reason, time.Now()
-			fmt.Fprintf(o.Log, "\nstopping: %s\n", reason)
-			tl.Stop(reason) // first: no fault goes in while the load drains
-			atk.Stop()
-		})
-	}
-	tl, err = fault.NewTimeline(s.Faults, tgt.FaultEnv(s, seed, o.AllowRemote), o.Log)
-	if err != nil {
-		w.Close()
+	defer func() {
+		if err != nil {
+			e.w.Close()
+		}
+	}()
+	if e.tl, err = fault.NewTimeline(s.Faults, e.tgt.FaultEnv(s, e.seed, o.AllowRemote), o.Log); err != nil {
 		return exitcode.New(exitcode.Invalid, err, "")
 	}
-	defer tl.RevertAll() // on every way out, panics included
-	mon := &monitor{stop: s.StopWhen, out: o.Progress, tty: o.TTY, active: tl.Active,
+	e.mon = &monitor{stop: s.StopWhen, out: o.Progress, tty: o.TTY, active: e.tl.Active,
 		breach: func(reason string) {
-			if sl != nil {
-				sl.stop(reason) // a stop anywhere stops every shard
+			if e.sl != nil {
+				e.sl.stop(reason) // a stop anywhere stops every shard
 			}
-			halt(StatusAborted, reason)
+			e.halt(StatusAborted, reason)
 		}}
-	if meta.Shard != nil {
-		if sl, err = link(o, meta.Shard, halt); err != nil {
-			w.Close()
-			return err
-		}
-		defer sl.close()
-	}
-	sinks := []load.Sink{w, mon}
+	sinks := []load.Sink{e.w, e.mon}
 	if o.Live != nil {
 		sinks = append(sinks, o.Live)
 	}
-	atk, err = load.New(load.Options{Scenario: s, Seed: seed, Base: tgt.Topo.Endpoints.Service, Sinks: sinks,
-		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: meta.Setup.Refs(), Shard: o.Shard.Shard, StartAt: o.Shard.StartAt})
+	e.atk, err = load.New(load.Options{Scenario: s, Seed: e.seed, Base: e.tgt.Topo.Endpoints.Service, Sinks: sinks,
+		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: e.meta.Setup.Refs(), Shard: o.Shard.Shard, StartAt: o.Shard.StartAt})
 	if err != nil {
-		w.Close()
 		return exitcode.New(exitcode.Invalid, err, "")
 	}
-	mon.plan = atk.Plan()
+	if e.meta.Shard != nil { // after the attack: a halt from another shard has a load to stop
+		if e.sl, err = link(o, e.meta.Shard, e.halt); err != nil {
+			return err
+		}
+	}
+	plan := e.atk.Plan()
+	e.mon.plan = plan
 	if procs := o.Procs; procs != 0 {
 		if procs == ProcsAuto {
-			procs = load.Procs(s, atk.Plan(), o.Shard.Shard, runtime.GOMAXPROCS(0)) // the runtime's default heeds a container's CPU limit
+			procs = load.Procs(s, plan, o.Shard.Shard, runtime.GOMAXPROCS(0)) // the runtime's default heeds a container's CPU limit
 		}
-		defer load.SetProcs(procs)()
+		e.restoreProcs = load.SetProcs(procs)
 	}
-	meta.Generator.Procs = runtime.GOMAXPROCS(0)
-	startLive(o.Live, s, tl, atk.Plan(), mon, &stopping)
-	meta.Phases, meta.DurationS, meta.Planned = atk.Plan().Spans(), atk.Plan().Duration().Seconds(), o.Shard.Shard.Planned(atk.Plan().Total())
-	fmt.Fprintf(o.Log, "load: %s; the generator runs on %d of %d CPUs (GOMAXPROCS)\n", atk, meta.Generator.Procs, runtime.NumCPU())
-
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	started, ticking := make(chan struct{}), make(chan struct{})
-	var smp *sampler
-	var svc *svcmetrics.Scraper
-	go func() {
-		defer close(ticking)
-		began := atk.Began()
-		meta.BaseUnixNano = began.UnixNano()
-		tl.Start(runCtx, began)
-		var serr error
-		if smp, serr = newSampler(filepath.Join(dir, SamplesFile), began); serr == nil {
-			smp.generator(runCtx)
-			for role, c := range tgt.Topo.Containers {
-				smp.container(runCtx, tgt.Docker, role, c.GetContainerID())
-			}
-		}
-		svc = scrapeService(runCtx, s, tgt, dir, began, o.AllowRemote, o.Log)
-		close(started)
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-tick.C:
-				mon.tick(time.Since(began))
-				o.Live.Tick(time.Since(began))
-			}
-		}
-	}()
-	if sl != nil {
-		go sl.follow(runCtx, halt)
-	}
-	go func() {
-		select {
-		case <-ctx.Done():
-			halt(StatusInterrupted, "interrupted")
-		case <-runCtx.Done():
-		}
-	}()
-	r := atk.Run()
-	stopOnce.Do(func() {})               // no halt after this point; and one that ran is visible here
-	o.Live.Tick(time.Since(atk.Began())) // the schedule's last figures, once the load is done
-	tl.Stop("the load ended")
-	<-started
-	if !stopped.IsZero() {
-		meta.StoppedS = stopped.Sub(time.Unix(0, meta.BaseUnixNano)).Seconds()
-	}
-	if r.Err != nil {
-		meta.Status, meta.Reason = StatusError, "a request could not be built: "+r.Err.Error()
-	}
-	cancel()
-	<-ticking // the progress line is done before anything else is printed
-	tl.RevertAll()
-	tl.Wait()
-	if o.TTY && o.Progress != nil {
-		fmt.Fprintln(o.Progress)
-	}
-	if sl != nil { // the owner reads the ledger once the others are done
-		sl.finish(s.Requests.Client.Timeout.D()*time.Duration(s.Requests.Client.Retries.MaxAttempts) + 10*time.Second)
-	}
-	if sl == nil || sl.owner {
-		snapshotLedger(ctx, tgt, s, dir, o.AllowRemote, o.Log)
-	}
-	meta.Sent, meta.Attempts = r.Hits, w.Count()
-	if meta.Status == StatusError {
-		meta.Status = StatusCompleted
-	}
-	if sh := meta.Shard; sh != nil {
-		sh.Planned, sh.Sent, sh.Status, sh.Reason = meta.Planned, r.Hits, meta.Status, meta.Reason
-		sh.Unsent = sh.Planned - min(sh.Sent, sh.Planned)
-		writeJSON(dir, ShardFile, sh)
-	}
-	errs := []error{w.Close(), writeJSON(dir, TimelineFile, tl.Events())}
-	if smp != nil {
-		errs = append(errs, smp.close())
-	}
-	if svc != nil {
-		_, serr := svc.Close()
-		errs = append(errs, serr)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return exitcode.New(exitcode.Environment, fmt.Errorf("save results: %w", err), "")
-	}
-	if r.Err != nil {
-		return exitcode.New(exitcode.Invalid, errors.New(meta.Reason), "fix the request template: validation renders it for sample payments only")
-	}
-	if meta.Status != StatusCompleted {
-		return exitcode.New(exitcode.Aborted, errors.New(meta.Reason), "the results so far are in "+dir)
-	}
+	e.meta.Generator.Procs = runtime.GOMAXPROCS(0)
+	startLive(o.Live, s, e.tl, plan, e.mon, &e.stopped)
+	e.meta.Phases, e.meta.DurationS, e.meta.Planned = plan.Spans(), plan.Duration().Seconds(), o.Shard.Shard.Planned(plan.Total())
+	fmt.Fprintf(o.Log, "load: %s; the generator runs on %d of %d CPUs (GOMAXPROCS)\n", e.atk, e.meta.Generator.Procs, runtime.NumCPU())
 	return nil
+}
+
+// halt stops the run early, if the load still runs: first the fault
+// timeline, so that no fault goes in while the load drains, then the load.
+// The lock is held until both are told, so that a load returning meanwhile
+// finds the halt whole.
+func (e *execution) halt(status, reason string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state != running {
+		return
+	}
+	e.state, e.halted = stopping, &halt{status: status, reason: reason, at: time.Now()}
+	e.stopped.Store(true)
+	fmt.Fprintf(e.o.Log, "\nstopping: %s\n", reason)
+	e.tl.Stop(reason)
+	e.atk.Stop()
+}
+
+// loadReturned moves the run to finishing: no halt counts from here. It
+// returns the halt that stopped the load, nil when it ran to its end.
+func (e *execution) loadReturned() *halt {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.state = finishing
+	return e.halted
+}
+
+// close undoes what start and watch set up, in reverse: whatever the way out,
+// the run's goroutines end, GOMAXPROCS is back, the shard endpoint is closed
+// and every fault is reverted.
+func (e *execution) close() {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	if e.restoreProcs != nil {
+		e.restoreProcs()
+	}
+	if e.sl != nil {
+		e.sl.close()
+	}
+	if e.tl != nil {
+		e.tl.RevertAll()
+	}
 }

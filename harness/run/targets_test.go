@@ -152,3 +152,49 @@ traffic: {phases: [{duration: 1s, shape: constant, rate: 10/s}]}
 		t.Errorf("run.json reason spans lines: %q", res.Meta.Reason)
 	}
 }
+
+// TestUnbuildableRequestEndsInError: a request template that renders for the
+// sample payments validation tries but not for payment 100 stops the load
+// there, and the run ends as an error (exit 2, "error" in run.json and in
+// the Result), never as a run that completed with fewer payments.
+func TestUnbuildableRequestEndsInError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(201)
+		w.Write([]byte(`{"status":"approved","code":"00"}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "unbuildable.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`name: test/unbuildable
+seed: 7
+target:
+  kind: url
+  url: "%s"
+  request:
+    body: '{{if eq .IdempotencyKey "kp-7-100"}}{{slice .Currency 9}}{{end}}{"amount_minor":{{.AmountMinor}}}'
+requests: {key_prefix: kp}
+traffic: {phases: [{duration: 2s, shape: constant, rate: 100/s}]}
+`, srv.URL)), 0o644)
+	if _, err := Load(path); err != nil {
+		t.Fatalf("validation should pass (payment 100 is past its samples): %v", err)
+	}
+	res, err := Run(context.Background(), Options{Scenario: path, Out: dir})
+	if exitcode.Of(err) != exitcode.Invalid || err == nil || !strings.Contains(err.Error(), "payment 100") {
+		t.Errorf("err %v (exit %d), want exit 2 naming payment 100", err, exitcode.Of(err))
+	}
+	if res == nil {
+		t.Fatal("no result")
+	}
+	saved, rerr := ReadMeta(res.Dir)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	for _, m := range []*Meta{res.Meta, saved} {
+		if m.Status != StatusError || !strings.Contains(m.Reason, "a request could not be built") {
+			t.Errorf("status %q reason %q, want error: a request could not be built", m.Status, m.Reason)
+		}
+	}
+	if saved.Sent >= saved.Planned {
+		t.Errorf("sent %d of %d planned: the load should have stopped at payment 100", saved.Sent, saved.Planned)
+	}
+}
