@@ -17,15 +17,21 @@ import (
 	"github.com/authquake/authquake/harness/setup"
 )
 
-// TestURLTarget loads an endpoint that is already running (here an httptest
-// server) through an in-process Toxiproxy: a latency fault on the client
-// link shows in the recorded latency while it is in force.
-func TestURLTarget(t *testing.T) {
+// approving is a url target that approves every payment.
+func approving(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(201)
 		w.Write([]byte(`{"status":"approved","code":"00"}`))
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestURLTarget loads an endpoint that is already running (here an httptest
+// server) through an in-process Toxiproxy: a latency fault on the client
+// link shows in the recorded latency while it is in force.
+func TestURLTarget(t *testing.T) {
+	srv := approving(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "url.yaml")
 	os.WriteFile(path, []byte(fmt.Sprintf(`name: test/url
@@ -158,11 +164,7 @@ traffic: {phases: [{duration: 1s, shape: constant, rate: 10/s}]}
 // there, and the run ends as an error (exit 2, "error" in run.json and in
 // the Result), never as a run that completed with fewer payments.
 func TestUnbuildableRequestEndsInError(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(201)
-		w.Write([]byte(`{"status":"approved","code":"00"}`))
-	}))
-	defer srv.Close()
+	srv := approving(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "unbuildable.yaml")
 	os.WriteFile(path, []byte(fmt.Sprintf(`name: test/unbuildable
