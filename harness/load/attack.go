@@ -65,7 +65,7 @@ func New(o Options) (*Attack, error) {
 	atk := vegeta.NewAttacker(
 		vegeta.Client(&http.Client{Transport: s}), // first: later options must not touch a default client
 		vegeta.Workers(64),
-		vegeta.MaxWorkers(math.MaxUint64), // unbounded: the open model (see shared/VEGETA-NOTES.md)
+		vegeta.MaxWorkers(math.MaxUint64), // unbounded: the open model (see docs/LOAD-NOTES.md)
 		vegeta.MaxBody(0),
 		vegeta.Redirects(vegeta.NoFollow),
 	)
