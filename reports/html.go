@@ -24,7 +24,8 @@ func HTML(w io.Writer, r *analysis.Run, s *analysis.Summary, series []analysis.B
 	return page.Execute(w, struct {
 		S      *analysis.Summary
 		Charts []template.HTML
-	}{s, charts(r, s, series)})
+		Replay *replayHTML
+	}{s, charts(r, s, series), replaySection(r.Dir, s)})
 }
 
 var outcomeColors = []struct{ name, color string }{

@@ -40,6 +40,7 @@ func Write(r *analysis.Run, s *analysis.Summary, series []analysis.Bucket) error
 	}
 	var md, junit, page bytes.Buffer
 	errs := []error{Markdown(&md, s), JUnit(&junit, s), HTML(&page, r, s, series)}
+	replayMarkdown(&md, r.Dir, s)
 	for name, data := range map[string][]byte{SummaryFile: sum, SeriesFile: append(ser, '\n'),
 		MarkdownFile: md.Bytes(), JUnitFile: junit.Bytes(), HTMLFile: page.Bytes()} {
 		errs = append(errs, os.WriteFile(filepath.Join(r.Dir, name), data, 0o644))

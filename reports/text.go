@@ -100,6 +100,9 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	if !s.Generator.Trustworthy {
 		fmt.Fprintf(w, "  WARNING: the numbers describe the load generator, not the service: %s\n", strings.Join(s.Generator.Reasons, "; "))
 	}
+	for _, line := range replayLines(dir, s) {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
 	if dir != "" {
 		fmt.Fprintf(w, "  report: %s\n", dir+"/"+HTMLFile)
 	}

@@ -41,7 +41,7 @@ type IO struct {
 
 // commands lists every subcommand in the order --help shows them.
 var commands = []command{
-	runCommand, validateCommand, reportCommand, compareCommand, trendCommand, capacityCommand,
+	runCommand, validateCommand, reportCommand, replayCommand, shrinkCommand, compareCommand, trendCommand, capacityCommand,
 	exportCommand, mergeCommand, swarmCommand, k8sCommand, packCommand, upCommand, imagesCommand, cleanupCommand, listCommand, versionCommand,
 }
 
@@ -133,7 +133,7 @@ Run authquake COMMAND --help for a command's flags.
 
 Exit codes: 0 pass; 1 SLO breached; 2 invalid usage or scenario; 3 a money
 invariant broken; 4 aborted (stop condition or interrupt); 5 environment or
-harness error.
+harness error; 6 (replay) a new finding. replay and shrink: see their --help.
 `)
 }
 

@@ -7,6 +7,7 @@
 //	3 money invariant broken    the audit found lost, doubled or over-limit money
 //	4 aborted                   a stop condition fired, or the run was interrupted
 //	5 environment or harness    Docker unreachable, an image build failed, a bug in authquake
+//	6 new finding               authquake replay: a replay broke an invariant the replayed run did not
 package exitcode
 
 import (
@@ -22,6 +23,9 @@ const (
 	InvariantBroken = 3
 	Aborted         = 4
 	Environment     = 5
+	// NewFinding is authquake replay's: no replay broke what the replayed
+	// run broke, but one broke an invariant it did not (never a reproduction).
+	NewFinding = 6
 )
 
 // Error is an error that decides the exit code of the process.

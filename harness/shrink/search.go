@@ -1,0 +1,316 @@
+package shrink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/replay"
+	"github.com/authquake/authquake/harness/run"
+)
+
+// Options configure a shrink.
+type Options struct {
+	// Run is the run directory being shrunk: shrink.json goes there.
+	Run string
+	// Out is the shrink's directory: shrunk.yaml, shrink.md and a
+	// directory per candidate with its scenario and its runs.
+	Out string
+	// Invariant is the one the shrunk scenario must still break.
+	Invariant string
+	// Budget bounds the search; the final candidate's runs for its odds
+	// may take it past the budget by Trials-MinRepro runs of the smallest
+	// scenario.
+	Budget time.Duration
+	// Trials is how many times a candidate runs at most; it fails when
+	// MinRepro of them break the invariant.
+	Trials, MinRepro int
+	// Shards is how many shards each run is split into (the run's own).
+	Shards int
+	// Progress receives the table of candidates as it grows; nil drops it.
+	Progress io.Writer
+	// Clock is the search's clock (time.Now when nil): tests give one
+	// their fake runner advances.
+	Clock func() time.Time
+	// OnBest is called whenever a smaller failing candidate is found, and
+	// at the end, with the report so far: the CLI writes the files then,
+	// so that the best candidate survives an interrupt or a kill.
+	OnBest func(*Report) error
+}
+
+// ErrBudget is the cause of a search cut short by its budget.
+var ErrBudget = errors.New("the shrink budget is spent")
+
+// ErrNotReproducible is the error when the run as it ran does not break the
+// invariant in at least MinRepro of Trials runs: there is nothing reliable
+// to shrink.
+var ErrNotReproducible = errors.New("the failure does not reproduce reliably")
+
+// Row is one candidate of the search, as the progress table shows it.
+type Row struct {
+	ID       string  `json:"id"`
+	Change   string  `json:"change"`
+	Payments uint64  `json:"payments"`
+	Faults   int     `json:"faults"`
+	LengthS  float64 `json:"length_s"`
+	Accounts int     `json:"accounts"`
+	// Reproduced of Runs broke the invariant.
+	Reproduced int  `json:"reproduced"`
+	Runs       int  `json:"runs"`
+	Failing    bool `json:"failing"`
+	// Note says why it did not run (an invalid scenario) or what stopped it.
+	Note string `json:"note,omitempty"`
+	Dir  string `json:"dir"`
+}
+
+type search struct {
+	ctx      context.Context
+	runner   replay.Runner
+	base     *Base
+	o        Options
+	deadline time.Time
+	report   *Report
+	best     Candidate
+	tried    map[string]bool
+	// round counts the rounds of passes, from 1.
+	round int
+}
+
+// Shrink searches for the smallest candidate of base that still breaks
+// o.Invariant. The report holds the best candidate found whatever the
+// error: ErrNotReproducible, the budget (reported in Report.Status, not as
+// an error), an interrupt, a harness error.
+func Shrink(ctx context.Context, runner replay.Runner, base *Base, o Options) (*Report, error) {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	s := &search{runner: runner, base: base, o: o, tried: map[string]bool{}, deadline: o.Clock().Add(o.Budget)}
+	var cancel context.CancelFunc
+	s.ctx, cancel = context.WithDeadlineCause(ctx, time.Now().Add(o.Budget), ErrBudget)
+	defer cancel()
+	start := base.Start()
+	s.report = &Report{Run: o.Run, Invariant: o.Invariant, Trials: o.Trials, MinRepro: o.MinRepro, Base: base, Original: start, Final: start, Began: o.Clock()}
+	s.best = start
+	err := s.run(start)
+	s.report.Final = s.best
+	switch {
+	case errors.Is(err, ErrBudget):
+		s.report.Status, err = StatusBudget, nil
+	case errors.Is(err, ErrNotReproducible):
+		s.report.Status = StatusNotReproducible
+	case err != nil && ctx.Err() != nil:
+		s.report.Status = StatusInterrupted
+	case err != nil:
+		s.report.Status = StatusError
+	default:
+		s.report.Status = StatusDone
+	}
+	if s.report.Status == StatusDone || s.report.Status == StatusBudget {
+		if terr := s.topUp(ctx); terr != nil && err == nil {
+			err = terr
+		}
+	}
+	s.report.WallS = o.Clock().Sub(s.report.Began).Seconds()
+	if o.OnBest != nil {
+		if werr := o.OnBest(s.report); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return s.report, err
+}
+
+// run checks the start candidate, then applies the passes until a round
+// shrinks nothing.
+func (s *search) run(start Candidate) error {
+	ok, err := s.test(start, "as it ran")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		r := s.report.Rows[0]
+		return exitcode.New(exitcode.SLOBreached, fmt.Errorf("%w: %s broke in %d of %d runs of the scenario as it ran, fewer than %d",
+			ErrNotReproducible, s.o.Invariant, r.Reproduced, r.Runs, s.o.MinRepro),
+			"replay it (authquake replay --times 10) to see how often it breaks; shrink needs a failure that reproduces")
+	}
+	for s.round = 1; ; s.round++ {
+		before := s.best.key()
+		for _, pass := range []func() error{s.dropFaults, s.shortenFaults, s.startLater, s.shrinkPhases, s.fewerAccounts} {
+			if err := pass(); err != nil {
+				return err
+			}
+		}
+		if s.best.key() == before {
+			return nil
+		}
+	}
+}
+
+// test runs candidate c up to Trials times and says whether it fails (breaks
+// the invariant in at least MinRepro runs); a failing candidate becomes the
+// best. A candidate already tried is not run again.
+func (s *search) test(c Candidate, change string) (bool, error) {
+	if v, ok := s.tried[c.key()]; ok {
+		return v, nil
+	}
+	row := Row{ID: fmt.Sprintf("c%03d", len(s.report.Rows)), Change: change, Payments: s.base.Payments(c),
+		Faults: len(c.Faults), LengthS: s.base.Length(c).Seconds(), Accounts: c.Accounts}
+	row.Dir = filepath.Join(s.o.Out, row.ID)
+	if len(s.report.Rows) == 0 {
+		s.header()
+	}
+	file, err := s.write(c, row)
+	if err != nil {
+		if exitcode.Of(err) != exitcode.Invalid {
+			return false, err
+		}
+		row.Note = "not a valid scenario: " + firstLine(err.Error())
+		return s.record(c, row, nil), nil
+	}
+	var runs []replay.Result
+	for row.Runs < s.o.Trials {
+		res, err := s.trial(file, row.Dir)
+		if err != nil {
+			row.Note = "stopped: " + firstLine(err.Error())
+			s.record(c, row, nil)
+			return false, err
+		}
+		row.Runs++
+		if res.Has(s.o.Invariant) {
+			row.Reproduced++
+		}
+		runs = append(runs, res)
+		if row.Reproduced >= s.o.MinRepro || row.Runs-row.Reproduced > s.o.Trials-s.o.MinRepro {
+			break // decided either way
+		}
+	}
+	row.Failing = row.Reproduced >= s.o.MinRepro
+	return s.record(c, row, runs), nil
+}
+
+// record adds the row to the report and the table, and keeps a failing
+// candidate as the best.
+func (s *search) record(c Candidate, row Row, runs []replay.Result) bool {
+	s.tried[c.key()] = row.Failing
+	s.report.Rows = append(s.report.Rows, row)
+	s.line(row)
+	if row.Failing {
+		s.best = c
+		s.report.Final, s.report.FinalRuns = c, runs
+		if row.ID != "c000" {
+			s.report.Steps = append(s.report.Steps, row.Change)
+		}
+		if s.o.OnBest != nil {
+			if err := s.o.OnBest(s.report); err != nil {
+				fmt.Fprintf(s.progress(), "warning: %v\n", err)
+			}
+		}
+	}
+	return row.Failing
+}
+
+// trial runs the scenario once; a harness error (not the budget, not an
+// interrupt) is retried once, since one container that failed to start
+// says nothing of the scenario.
+func (s *search) trial(file, dir string) (replay.Result, error) {
+	for attempt := 0; ; attempt++ {
+		if !s.o.Clock().Before(s.deadline) {
+			return replay.Result{}, ErrBudget
+		}
+		res, err := s.runner.Run(s.ctx, replay.Trial{File: file, Out: dir, DurationScale: 1, Shards: s.o.Shards})
+		if err == nil || s.ctx.Err() != nil || attempt == 1 {
+			if s.ctx.Err() != nil && err != nil {
+				err = context.Cause(s.ctx)
+			}
+			return res, err
+		}
+		fmt.Fprintf(s.progress(), "       a run failed (%s); running it again\n", firstLine(err.Error()))
+	}
+}
+
+// topUp runs the final candidate until it has Trials runs, so that its
+// odds are counted over as many runs as asked (a candidate stops early once
+// it is decided). It goes past the budget, not past an interrupt.
+func (s *search) topUp(ctx context.Context) error {
+	r := s.report
+	if len(r.FinalRuns) == 0 {
+		return nil
+	}
+	file := filepath.Join(s.o.Out, s.finalRow().ID, CandidateFile)
+	for len(r.FinalRuns) < s.o.Trials && ctx.Err() == nil {
+		res, err := s.runner.Run(ctx, replay.Trial{File: file, Out: filepath.Dir(file), DurationScale: 1, Shards: s.o.Shards})
+		if err != nil {
+			return err
+		}
+		r.FinalRuns = append(r.FinalRuns, res)
+	}
+	return nil
+}
+
+// finalRow is the row of the best candidate.
+func (s *search) finalRow() Row {
+	for i := len(s.report.Rows) - 1; i >= 0; i-- {
+		if s.report.Rows[i].Failing {
+			return s.report.Rows[i]
+		}
+	}
+	return Row{}
+}
+
+// CandidateFile is each candidate's scenario, in its directory.
+const CandidateFile = "scenario.yaml"
+
+// write renders the candidate into its directory and checks it as
+// `authquake run` would.
+func (s *search) write(c Candidate, row Row) (string, error) {
+	b, err := s.base.Render(c).Bytes([]string{fmt.Sprintf("Candidate %s of authquake shrink: %s.", row.ID, row.Change)})
+	if err != nil {
+		return "", exitcode.New(exitcode.Environment, err, "")
+	}
+	if err := os.MkdirAll(row.Dir, 0o755); err != nil {
+		return "", exitcode.New(exitcode.Environment, err, "")
+	}
+	file := filepath.Join(row.Dir, CandidateFile)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		return "", exitcode.New(exitcode.Environment, err, "")
+	}
+	_, err = run.Load(file)
+	return file, err
+}
+
+func (s *search) progress() io.Writer {
+	if s.o.Progress == nil {
+		return io.Discard
+	}
+	return s.o.Progress
+}
+
+func (s *search) header() {
+	fmt.Fprintf(s.progress(), "%-9s %9s %6s %8s %8s  %-13s %s\n", "candidate", "payments", "faults", "length", "accounts", "reproductions", "change")
+}
+
+func (s *search) line(r Row) {
+	mark := ""
+	if r.Failing {
+		mark = "kept"
+	}
+	repro := fmt.Sprintf("%d of %d %s", r.Reproduced, r.Runs, mark)
+	if r.Runs == 0 {
+		repro = "-"
+	}
+	change := r.Change
+	if r.Note != "" {
+		change += " (" + r.Note + ")"
+	}
+	fmt.Fprintf(s.progress(), "%-9s %9d %6d %8s %8d  %-13s %s\n", r.ID, r.Payments, r.Faults, replay.Seconds(r.LengthS), r.Accounts, repro, change)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
