@@ -14,6 +14,7 @@ import (
 
 	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -66,17 +67,17 @@ func TestGolden(t *testing.T) {
 // checkGolden compares got with testdata/golden/name, or rewrites it with -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	golden := filepath.Join("testdata", "golden", name)
+	path := filepath.Join("testdata", "golden", name)
 	if *update {
-		os.WriteFile(golden, got, 0o644)
+		os.WriteFile(path, got, 0o644)
 		return
 	}
-	want, err := os.ReadFile(golden)
+	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v (go test -update creates it)", err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s", name, golden)
+	if d := golden.Diff(path, want, got); d != "" {
+		t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", name, path, d)
 	}
 }
 

@@ -1,7 +1,6 @@
 package scenario_test
 
 import (
-	"bytes"
 	"flag"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/authquake/authquake/harness/golden"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/target"
 )
@@ -19,8 +19,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// golden compares got with testdata/NAME, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// checkGolden compares got with testdata/NAME, or rewrites it with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
@@ -33,8 +33,8 @@ func golden(t *testing.T, name string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", path, got, want)
+	if d := golden.Diff(path, want, got); d != "" {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", path, d)
 	}
 }
 
@@ -57,7 +57,7 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			golden(t, strings.TrimSuffix(filepath.Base(f), ".yaml")+".golden", out)
+			checkGolden(t, strings.TrimSuffix(filepath.Base(f), ".yaml")+".golden", out)
 		})
 	}
 }
