@@ -58,6 +58,10 @@ func TestBadUsageExitsTwoNamingTheProblem(t *testing.T) {
 		// --procs is auto or a count.
 		{[]string{"run", "--procs", "0", "x.yaml"}, "--procs"},
 		{[]string{"run", "--procs", "many", "x.yaml"}, `"many"`},
+		// A kept target stays for some time.
+		{[]string{"run", "--keep-for", "0s", "x.yaml"}, "--keep-for"},
+		// cleanup takes flags only.
+		{[]string{"cleanup", "run-1"}, `"run-1"`},
 	}
 	for _, tt := range tests {
 		_, err := cmd(tt.args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -55,41 +56,60 @@ var imagesCommand = command{
 var cleanupCommand = command{
 	name: "cleanup", usage: "",
 	summary: "Remove the containers, networks, Swarm services and configs that dead authquake runs left behind (a SIGKILLed run, a crash). " +
-		"Resources of live runs, and anything without authquake's labels, are left alone.",
+		"Resources of live runs, and anything without authquake's labels, are left alone; so are the targets runs kept with --keep " +
+		"until their time is up (listed with their age): --run ID or --kept removes them.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
-		all := fs.Bool("all", false, "also remove the resources of runs still alive")
-		run := fs.String("run", "", "remove only the resources of this run id")
-		dry := fs.Bool("dry-run", false, "list what would be removed, remove nothing")
+		all := fs.Bool("all", false, "also remove the resources of runs still alive, and kept targets")
+		run := fs.String("run", "", "remove only the resources of this run id, kept or not")
+		kept := fs.Bool("kept", false, "also remove the targets dead runs kept with --keep, before their time is up")
+		dry := fs.Bool("dry-run", false, "list what would be removed, and the kept targets with their age; remove nothing")
 		return func(ctx context.Context, io IO, args []string) error {
+			if len(args) > 0 {
+				return exitcode.Invalidf("authquake cleanup [--run ID | --kept | --all] [--dry-run]", "cleanup: unexpected argument %q", args[0])
+			}
 			cli, err := docker.Connect(ctx)
 			if err != nil {
 				return err
 			}
 			defer cli.Close()
-			r, err := docker.Reap(ctx, cli, docker.Selector{All: *all, RunID: *run, DryRun: *dry})
-			verb := "removed"
-			if *dry {
-				verb = "would remove"
-			}
-			fmt.Fprintf(io.Out, "%s %d containers, %d networks\n", verb, len(r.Containers), len(r.Networks))
-			for _, c := range r.Containers {
-				fmt.Fprintln(io.Out, "  container", c)
-			}
-			for _, n := range r.Networks {
-				fmt.Fprintln(io.Out, "  network  ", n)
-			}
-			for _, n := range r.Services {
-				fmt.Fprintln(io.Out, "  service  ", n) // authquake swarm's shard jobs
-			}
-			for _, n := range r.Configs {
-				fmt.Fprintln(io.Out, "  config   ", n) // and their scenarios
-			}
+			r, err := docker.Reap(ctx, cli, docker.Selector{All: *all, RunID: *run, Kept: *kept, DryRun: *dry})
+			printReaped(io.Out, r, *dry, time.Now())
 			if err != nil {
 				return exitcode.New(exitcode.Environment, err, "")
 			}
 			return nil
 		}
 	},
+}
+
+// printReaped says what a cleanup removed (or would), and which kept
+// targets it left alone, with their age and until when.
+func printReaped(w io.Writer, r docker.Reaped, dry bool, now time.Time) {
+	verb := "removed"
+	if dry {
+		verb = "would remove"
+	}
+	fmt.Fprintf(w, "%s %d containers, %d networks\n", verb, len(r.Containers), len(r.Networks))
+	for _, c := range r.Containers {
+		fmt.Fprintln(w, "  container", c)
+	}
+	for _, n := range r.Networks {
+		fmt.Fprintln(w, "  network  ", n)
+	}
+	for _, n := range r.Services {
+		fmt.Fprintln(w, "  service  ", n) // authquake swarm's shard jobs
+	}
+	for _, n := range r.Configs {
+		fmt.Fprintln(w, "  config   ", n) // and their scenarios
+	}
+	if len(r.Kept) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "kept %d targets (cleanup --run ID or --kept removes them):\n", len(r.Kept))
+	for _, k := range r.Kept {
+		fmt.Fprintf(w, "  run %s  age %s  kept until %s (%s left)  %d containers\n", k.RunID,
+			now.Sub(k.Since).Truncate(time.Second), k.Until.Format(time.RFC3339), k.Until.Sub(now).Truncate(time.Second), len(k.Containers))
+	}
 }
 
 var upCommand = command{

@@ -32,7 +32,8 @@ var runCommand = command{
 		seed := fs.Uint64("seed", 0, "seed for all randomness (0: the scenario's, or random if it has none)")
 		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
 		remote := fs.Bool("allow-remote", false, "allow a url target that is not a loopback address")
-		keep := fs.Bool("keep", false, "leave the target running after the run, for inspection (authquake cleanup removes it)")
+		keep := fs.Bool("keep", false, "leave the target running after the run, for inspection, labelled as kept (authquake cleanup --run ID or --kept removes it)")
+		keepFor := fs.Duration("keep-for", run.DefaultKeepFor, "with --keep, how long after the run's planned end the kept target stays; then any run or cleanup removes it (implies --keep)")
 		metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics of the run at http://ADDR/metrics while it lasts, e.g. 127.0.0.1:9464")
 		linger := fs.Duration("metrics-linger", 0, "keep serving --metrics-addr this long after the run, for a last scrape")
 		bugs := fs.StringSlice("bugs", nil, `authsim known bugs to switch on, replacing the scenario's ("" for none)`)
@@ -50,9 +51,12 @@ var runCommand = command{
 			if !(*scale > 0 && *scale <= 100) { // NaN fails too
 				return exitcode.Invalidf("e.g. --duration-scale 0.1", "run: --duration-scale must be more than 0 and at most 100")
 			}
+			if !(*keepFor > 0) {
+				return exitcode.Invalidf("e.g. --keep-for 2h", "run: --keep-for must be more than 0")
+			}
 			tty := isTerminal(os.Stdout)
-			o := run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale,
-				AllowRemote: *remote, Log: io.Err, Progress: io.Out, TTY: tty, Version: Version, Keep: *keep, Procs: nprocs}
+			o := run.Options{Scenario: args[0], Out: *out, Seed: *seed, DurationScale: *scale, AllowRemote: *remote, Log: io.Err,
+				Progress: io.Out, TTY: tty, Version: Version, Keep: *keep || fs.Changed("keep-for"), KeepFor: *keepFor, Procs: nprocs}
 			if o.Shard, err = shard(); err != nil {
 				return err
 			}

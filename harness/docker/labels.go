@@ -19,6 +19,9 @@ const (
 	LabelOwner = "io.authquake.owner"
 	// LabelRole names the part a container plays (postgres, toxiproxy, service).
 	LabelRole = "io.authquake.role"
+	// LabelKept marks a resource of a run started with --keep; its value is
+	// the time (RFC 3339, UTC) until which no reap of dead runs removes it.
+	LabelKept = "io.authquake.kept"
 )
 
 // Owner identifies a process: the host it runs on, its pid and its start time.
@@ -80,6 +83,29 @@ func RunLabels(runID, role string) map[string]string {
 		l[LabelRole] = role
 	}
 	return l
+}
+
+// Keep marks labels as those of a kept resource until the given time; a
+// zero time leaves them unmarked. It returns labels.
+func Keep(labels map[string]string, until time.Time) map[string]string {
+	if !until.IsZero() {
+		labels[LabelKept] = until.UTC().Format(time.RFC3339)
+	}
+	return labels
+}
+
+// KeptUntil reads LabelKept: whether the resource was kept, and until when.
+// An unreadable time counts as kept until long ago (expired).
+func KeptUntil(labels map[string]string) (time.Time, bool) {
+	v, ok := labels[LabelKept]
+	if !ok {
+		return time.Time{}, false
+	}
+	until, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Unix(0, 0).UTC(), true
+	}
+	return until, true
 }
 
 // NewRunID returns a fresh run id: UTC time plus the pid, unique on this host.

@@ -20,7 +20,7 @@ func reapServices(ctx context.Context, cli *client.Client, sel Selector, out *Re
 		return fmt.Errorf("list services: %w", err)
 	}
 	for _, s := range ss.Items {
-		if !sel.wants(s.Spec.Labels) {
+		if remove, _ := sel.wants(s.Spec.Labels); !remove {
 			continue
 		}
 		if !sel.DryRun {
@@ -45,7 +45,7 @@ func reapConfigs(ctx context.Context, cli *client.Client, sel Selector, out *Rea
 		return fmt.Errorf("list configs: %w", err)
 	}
 	for _, c := range cs.Items {
-		if !sel.wants(c.Spec.Labels) {
+		if remove, _ := sel.wants(c.Spec.Labels); !remove {
 			continue
 		}
 		if !sel.DryRun {

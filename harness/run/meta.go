@@ -53,6 +53,8 @@ type Meta struct {
 	Attempts     int64              `json:"attempts"`
 	Generator    GeneratorInfo      `json:"generator"`
 	Endpoints    topology.Endpoints `json:"endpoints"`
+	// KeptUntil is when the target --keep left running may be reaped.
+	KeptUntil *time.Time `json:"kept_until,omitempty"`
 	// Setup is what provisioning did and how long it took, apart from the load.
 	Setup *setup.Result `json:"setup,omitempty"`
 	// StoppedS is when a stop condition or an interrupt stopped the load,

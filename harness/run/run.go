@@ -61,8 +61,13 @@ type Options struct {
 	// Prometheus endpoint (authquake run --metrics-addr).
 	Live *live.Exporter
 	// Keep leaves the target running after the run (its faults reverted,
-	// its ledger read) for inspection; authquake cleanup removes it.
+	// its ledger read) for inspection, labelled as kept (docker.LabelKept)
+	// until KeepFor after the run's planned end: only authquake cleanup
+	// --run or --kept removes it before then.
 	Keep bool
+	// KeepFor is how long a kept target stays after the planned end of the
+	// run; DefaultKeepFor when zero.
+	KeepFor time.Duration
 	// Procs is how many threads run the generator's Go code (GOMAXPROCS)
 	// while the run lasts: 0 leaves the setting alone, ProcsAuto sizes it to
 	// the schedule's peak (load.Procs).
@@ -75,6 +80,9 @@ type Options struct {
 	// --upload checkpoints the directory to the coordinator from then on.
 	OnDir func(dir string)
 }
+
+// DefaultKeepFor is how long a kept target stays when Options.KeepFor is 0.
+const DefaultKeepFor = 24 * time.Hour
 
 // ProcsAuto as Options.Procs sizes GOMAXPROCS to the schedule (load.Procs).
 const ProcsAuto = -1
@@ -196,7 +204,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 			err = werr
 		}
 	}()
-	tgt, err := target.Start(ctx, s, target.Options{AllowRemote: o.AllowRemote, Bugs: o.Bugs, Log: o.Log})
+	tgt, err := target.Start(ctx, s, target.Options{AllowRemote: o.AllowRemote, Bugs: o.Bugs, Log: o.Log, KeepUntil: keepUntil(s, o)})
 	defer func() {
 		if o.Keep { // whatever the way out: a failed run is what one inspects
 			tgt.Keep(o.Log)
@@ -206,6 +214,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}()
 	if tgt.Topo != nil {
 		meta.RunID, meta.Endpoints = tgt.Topo.RunID, tgt.Topo.Endpoints
+		if u := tgt.Topo.KeepUntil; !u.IsZero() && len(tgt.Topo.Containers) > 0 {
+			meta.KeptUntil = &u
+		}
 	}
 	meta.Target = tgt.Info
 	if err == nil {
@@ -217,6 +228,21 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		return res, Interrupted(ctx, err)
 	}
 	return res, execute(ctx, s, o, seed, dir, tgt, meta)
+}
+
+// keepUntil is when a kept target may be reaped: KeepFor after the planned
+// end of the load (setup and the ledger read come on top, minutes against
+// a day); zero without --keep. The label is set when the containers are
+// created: Docker cannot change it later.
+func keepUntil(s *scenario.Scenario, o Options) time.Time {
+	if !o.Keep {
+		return time.Time{}
+	}
+	keep := o.KeepFor
+	if keep <= 0 {
+		keep = DefaultKeepFor
+	}
+	return time.Now().Add(traffic.NewPlan(s.Traffic.Phases).Duration() + keep).UTC().Truncate(time.Second)
 }
 
 // newRunDir makes results/<scenario>-<UTC time>/ with the scenario and seed.

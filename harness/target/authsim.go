@@ -103,7 +103,7 @@ func (m authsimModule) Start(ctx context.Context, s *scenario.Scenario, o Option
 	}
 	t.Bugs, t.Images = a.Bugs, []string{refs.Postgres, refs.Toxiproxy, refs.Authsim}
 	topo, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: a.Bugs, Env: a.Env,
-		CPUs: a.CPUs, Memory: int64(a.Memory), Log: o.Log})
+		CPUs: a.CPUs, Memory: int64(a.Memory), KeepUntil: o.KeepUntil, Log: o.Log})
 	t.Topo = topo
 	if err != nil {
 		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start authsim: %w", err), startHint(err))

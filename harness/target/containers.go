@@ -86,6 +86,7 @@ func (m containersModule) Start(ctx context.Context, s *scenario.Scenario, o Opt
 		return t, err
 	}
 	spec := containersSpec(s.Target.Containers, refs)
+	spec.KeepUntil = o.KeepUntil
 	for _, c := range append([]topology.Container{spec.Service}, spec.Dependencies...) {
 		t.Images = append(t.Images, c.Image)
 	}

@@ -30,6 +30,7 @@ package target
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/images"
@@ -96,6 +97,9 @@ type Options struct {
 	Bugs *[]string
 	// CPUs, when more than 0, limits the service container (CPULimiter modules).
 	CPUs float64
+	// KeepUntil, when set, marks the target's containers and network as
+	// kept until then (--keep): no reap of dead runs removes them before.
+	KeepUntil time.Time
 	// Log receives the lines of image builds and containers as they become ready.
 	Log io.Writer
 }

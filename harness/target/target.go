@@ -92,7 +92,12 @@ func (t *Target) Keep(log io.Writer) {
 			fmt.Fprintf(log, ", %s %s", ep.name, ep.url)
 		}
 	}
-	fmt.Fprintf(log, "\nremove it with: authquake cleanup --run %s (the next authquake run also removes it)\n", t.Topo.RunID)
+	if t.Topo.KeepUntil.IsZero() {
+		fmt.Fprintf(log, "\nremove it with: authquake cleanup --run %s (the next authquake run also removes it)\n", t.Topo.RunID)
+		return
+	}
+	fmt.Fprintf(log, "\nkept until %s: remove it with authquake cleanup --run %s (or cleanup --kept); after that time any authquake run or cleanup removes it\n",
+		t.Topo.KeepUntil.Format(time.RFC3339), t.Topo.RunID)
 }
 
 // dockerHost connects t to Docker, removes what dead runs left, and builds

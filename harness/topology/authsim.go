@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/authquake/authquake/harness/images"
 )
@@ -22,6 +23,8 @@ type AuthsimOptions struct {
 	// CPUs and Memory (bytes) limit the service container; 0 is no limit.
 	CPUs   float64
 	Memory int64
+	// KeepUntil, when set, marks every resource as kept until then (--keep).
+	KeepUntil time.Time
 	// Log receives one line per container as it becomes ready.
 	Log io.Writer
 }
@@ -50,6 +53,7 @@ func StartAuthsim(ctx context.Context, o AuthsimOptions) (*Topology, error) {
 		CPUs:       o.CPUs,
 		Memory:     o.Memory,
 		AdminToken: o.AdminToken,
+		KeepUntil:  o.KeepUntil,
 		Log:        o.Log,
 	})
 }

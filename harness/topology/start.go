@@ -66,7 +66,10 @@ type Spec struct {
 	Memory int64
 	// AdminToken is the service's admin API token, passed on to faults.
 	AdminToken string
-	Log        io.Writer
+	// KeepUntil, when set, marks every resource as kept until then
+	// (docker.LabelKept): --keep.
+	KeepUntil time.Time
+	Log       io.Writer
 }
 
 // envView is what service env templates see.
@@ -85,7 +88,7 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 		s.RunID = docker.NewRunID()
 	}
 	t := &Topology{RunID: s.RunID, Containers: map[string]*testcontainers.DockerContainer{}, log: s.Log,
-		Links: []string{LinkClient}, AdminToken: s.AdminToken}
+		Links: []string{LinkClient}, AdminToken: s.AdminToken, KeepUntil: s.KeepUntil}
 	start := time.Now()
 	if err := t.newNetwork(ctx); err != nil {
 		return t, err

@@ -63,9 +63,12 @@ type Topology struct {
 	Links []string
 	// AdminToken is the service's admin API token, if it has one.
 	AdminToken string
-	log        io.Writer
-	order      []string // roles in start order; Close goes in reverse
-	closers    []func() // in-process parts (a url target's Toxiproxy)
+	// KeepUntil is when a kept topology (--keep) may be reaped; zero when
+	// it is not kept.
+	KeepUntil time.Time
+	log       io.Writer
+	order     []string // roles in start order; Close goes in reverse
+	closers   []func() // in-process parts (a url target's Toxiproxy)
 }
 
 // Close terminates every container (reverse start order) and the network.
@@ -96,9 +99,14 @@ func (t *Topology) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// labels are the labels of the resource in role: the run's, kept or not.
+func (t *Topology) labels(role string) map[string]string {
+	return docker.Keep(docker.RunLabels(t.RunID, role), t.KeepUntil)
+}
+
 // newNetwork creates the run's private network.
 func (t *Topology) newNetwork(ctx context.Context) error {
-	nw, err := network.New(ctx, network.WithLabels(docker.RunLabels(t.RunID, "network")))
+	nw, err := network.New(ctx, network.WithLabels(t.labels("network")))
 	if err != nil {
 		return fmt.Errorf("create network: %w", err)
 	}
@@ -112,7 +120,7 @@ func (t *Topology) newNetwork(ctx context.Context) error {
 // into the error (a *StartError) first.
 func (t *Topology) run(ctx context.Context, role, img string, opts ...testcontainers.ContainerCustomizer) error {
 	opts = append([]testcontainers.ContainerCustomizer{
-		testcontainers.WithLabels(docker.RunLabels(t.RunID, role)),
+		testcontainers.WithLabels(t.labels(role)),
 		network.WithNetwork([]string{role}, t.Network),
 	}, opts...)
 	c, err := testcontainers.Run(ctx, img, opts...)
