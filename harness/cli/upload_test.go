@@ -48,9 +48,17 @@ traffic: {phases: [{duration: 5s, shape: constant, rate: 40/s}]}
 				"--start-at", start.Format(time.RFC3339Nano), "--coordinator", "http://"+srv.Addr(), "--upload")
 		})
 	}
-	// Mid-run: the first checkpoints (start + 2 s) are there, without run.json.
-	time.Sleep(time.Until(start.Add(3500 * time.Millisecond)))
-	mid, _ := filepath.Glob(filepath.Join(collected, "*-shard*", run.ShardFile))
+	// Mid-run: checkpoints (due at start + 2 s, then + 4 s) arrive while the
+	// load runs, without run.json. The load ends at start + 5 s and never
+	// before (the pacer waits out the schedule), so whatever is there until
+	// then came from a checkpoint, not from the upload at the end.
+	var mid []string
+	for time.Now().Before(start.Add(5 * time.Second)) {
+		if mid, _ = filepath.Glob(filepath.Join(collected, "*-shard*", run.ShardFile)); len(mid) == 2 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if len(mid) != 2 {
 		t.Errorf("%d checkpoints mid-run, want 2", len(mid))
 	}

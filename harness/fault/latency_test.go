@@ -36,15 +36,15 @@ func TestLatencyOnALink(t *testing.T) {
 		return time.Since(start)
 	}
 	k, _ := Lookup("latency")
-	f, err := k.Build(Spec{ID: "f0", Kind: "latency", Target: "client", Params: map[string]any{"latency": "150ms"}}, env)
+	f, err := k.Build(Spec{ID: "f0", Kind: "latency", Target: "client", Params: map[string]any{"latency": "1s"}}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Inject(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if d := timed(); d < 150*time.Millisecond {
-		t.Errorf("with 150ms latency a request took %s", d)
+	if d := timed(); d < time.Second {
+		t.Errorf("with 1s latency a request took %s", d)
 	}
 	if err := f.Revert(context.Background()); err != nil {
 		t.Fatal(err)
@@ -52,8 +52,8 @@ func TestLatencyOnALink(t *testing.T) {
 	if toxics, _ := p.Toxics(); len(toxics) != 0 {
 		t.Errorf("toxics left after revert: %v", toxics)
 	}
-	if d := timed(); d > 100*time.Millisecond {
-		t.Errorf("after revert a request took %s", d)
+	if d := timed(); d >= time.Second { // a loopback request, however busy the machine, versus the toxic's second
+		t.Errorf("after revert a request took %s: the latency is still there", d)
 	}
 	// A second revert is harmless.
 	if err := f.Revert(context.Background()); err != nil {

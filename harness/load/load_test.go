@@ -89,7 +89,7 @@ requests:
 		t.Errorf("planned %d, sent %d; want 300 and 300", res.Planned, res.Hits)
 	}
 	finals := map[uint64]record.Attempt{}
-	retried, declined, lagged := 0, 0, 0
+	retried, declined, early, lagged := 0, 0, 0, 0
 	for _, a := range sink.as {
 		if a.Final {
 			if _, dup := finals[a.Seq]; dup {
@@ -106,7 +106,11 @@ requests:
 				t.Errorf("decline without its code: %+v", a)
 			}
 		}
-		if a.Attempt == 1 && a.Sent-a.Scheduled > 200*time.Millisecond {
+		switch lag := a.Sent - a.Scheduled; {
+		case a.Attempt != 1:
+		case lag < -5*time.Millisecond: // vegeta sends a hit once it is due, never before
+			early++
+		case lag > time.Second:
 			lagged++
 		}
 	}
@@ -121,8 +125,11 @@ requests:
 	if retried < 10 || declined < 10 {
 		t.Errorf("retried %d, declined %d: the fake server's answers were not exercised", retried, declined)
 	}
-	if lagged > 0 {
-		t.Errorf("%d hits sent over 200ms after their schedule on an idle machine", lagged)
+	// Never early; late only by scheduling, and the bound is generous (a
+	// second, half the attack): on a busy shared machine a hit may wait for a
+	// core, but a generator that held hits back would fall ever further behind.
+	if early > 0 || lagged > 0 {
+		t.Errorf("%d hits sent before their schedule, %d over a second after it", early, lagged)
 	}
 	// The achieved rate in each phase is the planned one: the schedule is exact.
 	perPhase := [2]int{}

@@ -55,7 +55,7 @@ faults: [{name: slow, at: 1s, duration: 1s, kind: latency, target: client, param
 		switch {
 		case in && a.Latency >= 100*time.Millisecond:
 			slow++
-		case !in && a.Sent > 2200*time.Millisecond && a.Latency < 50*time.Millisecond:
+		case !in && a.Sent > 2200*time.Millisecond && a.Latency < 100*time.Millisecond: // the fault would add 100 ms
 			fast++
 		}
 		if a.Outcome != record.Approved {
