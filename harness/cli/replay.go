@@ -43,8 +43,8 @@ var replayCommand = command{
 				return err
 			}
 			defer logw.Close()
-			fmt.Fprintf(io.Out, "replaying %s: seed %d, duration scale %g, %d payments, %d faults, %s; it broke %s\n",
-				r.Dir, r.Meta.Seed, r.Scale(), r.Payments, len(r.Timeline), shardsText(r.Shards()), brokenText(r))
+			fmt.Fprintf(io.Out, "replaying %s: seed %d, duration scale %g, %d payments, %s, %s; it broke %s\n",
+				r.Dir, r.Meta.Seed, r.Scale(), r.Payments, faultsText(len(r.Timeline)), shardsText(r.Shards()), brokenText(r))
 			fmt.Fprintf(io.Out, "  the runs' own log: %s\n", logw.Name())
 			o, err := replay.Replay(ctx, replay.Local{Log: logw, AllowRemote: *remote, Version: Version}, r,
 				replay.Options{Out: dir, Times: *times, Progress: io.Out})
@@ -128,6 +128,13 @@ func brokenText(r *replay.Run) string {
 		parts = append(parts, fmt.Sprintf("%s x%d", v.Invariant, v.Count))
 	}
 	return strings.Join(parts, ", ")
+}
+
+func faultsText(n int) string {
+	if n == 1 {
+		return "1 fault"
+	}
+	return fmt.Sprintf("%d faults", n)
 }
 
 func shardsText(n int) string {

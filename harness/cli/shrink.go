@@ -62,7 +62,7 @@ var shrinkCommand = command{
 				return err
 			}
 			defer logw.Close()
-			fmt.Fprintf(io.Out, "shrinking %s: %s (%s) broke it; %d payments, %d faults, %s\n", r.Dir, *inv, audit.Name(*inv), r.Payments, len(r.Timeline), shardsText(r.Shards()))
+			fmt.Fprintf(io.Out, "shrinking %s: %s (%s) broke it; %d payments, %s, %s\n", r.Dir, *inv, audit.Name(*inv), r.Payments, faultsText(len(r.Timeline)), shardsText(r.Shards()))
 			fmt.Fprintf(io.Out, "  budget %s; each candidate runs up to %d times and fails when %d of them break %s; the runs' own log: %s\n",
 				*budget, *trials, *minRepro, *inv, logw.Name())
 			rep, err := shrink.Shrink(ctx, replay.Local{Log: logw, AllowRemote: *remote, Version: Version}, base, shrink.Options{

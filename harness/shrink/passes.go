@@ -16,8 +16,8 @@ const (
 	minFault = 100 * time.Millisecond
 	minPhase = 500 * time.Millisecond
 	minRate  = 1.0 // payments a second, at a phase's peak
-	// close enough: a bisection stops once the failing value is within
-	// this factor of one that passed.
+	// closeEnough is the step of a refinement: the shrunk values are
+	// within this factor of values that held, as the rounds leave them.
 	closeEnough = 1.25
 )
 
@@ -126,21 +126,28 @@ func (s *search) startLater() error {
 	if len(s.best.Faults) == 0 {
 		return nil
 	}
-	first := slices.MinFunc(s.best.Faults, func(a, b Fault) int { return int(a.At - b.At) }).At
+	first := earliest(s.best.Faults)
 	room := min(first, s.best.Phases[0].Duration-minPhase)
 	if room <= 0 {
 		return nil
 	}
 	// v is the first fault's new offset: the smallest that still fails.
 	return s.smallest((first - room).Seconds(), first.Seconds(), 0.1, func(v float64) (bool, error) {
-		cut := first - seconds(v)
 		c := s.best.clone()
+		cut := earliest(c.Faults) - seconds(v) // from the best so far, which an earlier step may have moved
+		if cut <= 0 {
+			return false, nil
+		}
 		for i := range c.Faults {
 			c.Faults[i].At -= cut
 		}
 		c.Phases[0].Duration -= cut
-		return s.test(c, fmt.Sprintf("start %s later: the first fault at %s", replay.Seconds(cut.Seconds()), replay.Seconds(v)))
+		return s.test(c, fmt.Sprintf("the first fault at %s: the load starts %s later", replay.Seconds(v), replay.Seconds(cut.Seconds())))
 	})
+}
+
+func earliest(fs []Fault) time.Duration {
+	return slices.MinFunc(fs, func(a, b Fault) int { return int(a.At - b.At) }).At
 }
 
 // shrinkPhases bisects each phase's duration, then its rate. The last
@@ -210,20 +217,23 @@ func (s *search) fewerAccounts() error {
 }
 
 // smallest searches [lo, hi] for the smallest value that still fails, hi
-// (the best candidate's) failing: lo first, then the middle of what is
-// left (geometric while the range spans more than a factor 4), until the
-// failing value is within closeEnough of one that passed or within unit
-// of it. It assumes that a larger value fails when a smaller one does. In
-// the rounds after the first it tries one step down first, and stops there
-// when that passes: a full search again costs several candidates.
+// (the best candidate's) failing. The first round bisects, coarsely: lo
+// first, then the middle of what is left (geometric while the range spans
+// more than a factor 4), until the failing value is within half of itself
+// (or a unit) of one that passed, so that every pass gets its turn early in
+// the budget. Later rounds refine: they step down by closeEnough while it
+// still fails. It assumes that a larger value fails when a smaller one does.
 func (s *search) smallest(lo, hi, unit float64, try func(v float64) (bool, error)) error {
 	lo, hi = nice(lo, unit), nice(hi, unit)
 	if lo >= hi {
 		return nil
 	}
-	if s.round > 1 { // bisected before: search again only when a step down still fails
-		v := max(nice(hi/closeEnough, unit), lo)
-		if v < hi {
+	if s.round > 1 {
+		for {
+			v := max(nice(hi/closeEnough, unit), lo)
+			if v >= hi {
+				return nil
+			}
 			if ok, err := try(v); !ok || err != nil {
 				return err
 			}
@@ -233,7 +243,7 @@ func (s *search) smallest(lo, hi, unit float64, try func(v float64) (bool, error
 	if ok, err := try(lo); ok || err != nil {
 		return err
 	}
-	for hi-lo > unit && !(lo > 0 && hi <= lo*closeEnough) {
+	for hi-lo > max(unit, hi/2) {
 		m := (lo + hi) / 2
 		if lo > 0 && hi > 4*lo {
 			m = math.Sqrt(lo * hi)

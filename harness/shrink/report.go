@@ -62,7 +62,11 @@ func (r *Report) Odds() (reproduced, runs int) {
 
 // size says in a few words how big a candidate is.
 func (r *Report) size(c Candidate) string {
-	return fmt.Sprintf("%d payments over %s, %d faults, %d accounts", r.Base.Payments(c), replay.Seconds(r.Base.Length(c).Seconds()), len(c.Faults), c.Accounts)
+	faults := fmt.Sprintf("%d faults", len(c.Faults))
+	if len(c.Faults) == 1 {
+		faults = "1 fault"
+	}
+	return fmt.Sprintf("%d payments over %s, %s, %d accounts", r.Base.Payments(c), replay.Seconds(r.Base.Length(c).Seconds()), faults, c.Accounts)
 }
 
 // Shrunk renders the final candidate as a scenario file, its header

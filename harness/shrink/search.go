@@ -164,6 +164,10 @@ func (s *search) test(c Candidate, change string) (bool, error) {
 	if len(s.report.Rows) == 0 {
 		s.header()
 	}
+	if row.Payments == 0 {
+		row.Note = "sends no payment"
+		return s.record(c, row, nil), nil
+	}
 	file, err := s.write(c, row)
 	if err != nil {
 		if exitcode.Of(err) != exitcode.Invalid {

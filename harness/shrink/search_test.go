@@ -159,6 +159,7 @@ func TestShrinkFindsKnownMinimum(t *testing.T) {
 	if s.Accounts.Count != 350 {
 		t.Errorf("%d accounts, want 350 (acct-000350 broke it)", s.Accounts.Count)
 	}
+	noInvalid(t, rep)
 	// The 60% region was tried, and refused.
 	var sixty int
 	for _, row := range rep.Rows {
@@ -230,5 +231,36 @@ func TestShrinkHarnessError(t *testing.T) {
 	rep, err, _ := shrink(t, f, time.Hour)
 	if err == nil || rep.Status != StatusError {
 		t.Fatalf("two failed runs: status %s, error %v; want a harness error", rep.Status, err)
+	}
+}
+
+// noInvalid fails the test when the search made a candidate that is not a
+// valid scenario: each pass must build on the best candidate as it is now.
+func noInvalid(t *testing.T, rep *Report) {
+	t.Helper()
+	for _, row := range rep.Rows {
+		if strings.HasPrefix(row.Note, "not a valid scenario") {
+			t.Errorf("%s (%s): %s", row.ID, row.Change, row.Note)
+		}
+	}
+}
+
+// When the failure needs some load before the fault, the load starts
+// later only as far as it still fails, each step from the best so far.
+func TestShrinkStartLater(t *testing.T) {
+	f := newFake(t, func(s *scenario.Scenario) float64 {
+		if n := fault(s, "needed"); n == nil || n.At.D() < 1200*time.Millisecond {
+			return 0
+		}
+		return known(s)
+	})
+	rep, err, _ := shrink(t, f, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noInvalid(t, rep)
+	at := rep.Final.Faults[0].At
+	if s := rep.Base.S.Faults[rep.Final.Faults[0].Src].Name; s != "needed" || at < 1200*time.Millisecond || at > 1600*time.Millisecond {
+		t.Errorf("first fault %s at %s, want needed at 1.2s to 1.6s", s, at)
 	}
 }
