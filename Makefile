@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/authquake
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 
-.PHONY: build deps deps-test images test test-short vet demo bench clean cleanup fuzz capacity
+.PHONY: build deps deps-test images test test-short vet demo bench bench-shrink clean cleanup fuzz capacity
 
 # Load generator against vegeta's own CLI, memory over a long run, accuracy
 # (about 12 minutes; writes BENCHMARKS.md), 1, 2 and 4 shards merged against one
@@ -13,6 +13,14 @@ bench:
 	$(GO) run ./cmd/bench
 	$(GO) run ./cmd/bench shards
 	$(GO) test -run XXX -bench . -benchmem ./harness/traffic/ ./harness/load/ ./harness/record/ ./harness/analysis/ ./harness/live/
+
+# Replay and shrink against each of authsim's planted bugs at full length (opt
+# in: up to 40 minutes a bug, most of it the 30-minute shrink budget): run,
+# replay --times 5, shrink, and the bug-off run shrunk; writes BENCHMARKS.md.
+# BUGS=limit-race for one; LOCK=FILE holds flock FILE around each call.
+BUGS ?= ack-before-commit,decline-leaves-hold,idempotency-race,limit-race,stale-limit-cache
+bench-shrink: images
+	$(GO) run ./cmd/bench shrink -bugs $(BUGS) $(if $(LOCK),-lock $(LOCK))
 
 # Capacity of authsim at three CPU limits against a promotion's peak.
 capacity: images

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -108,15 +107,7 @@ Measured %s.
 %s
 <!-- /shards -->
 `, c.rate, c.dur, c.delay, c.rounds, time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.Join(rows, "\n"))
-	fmt.Print(table)
-	old, _ := os.ReadFile(*out)
-	re := regexp.MustCompile(`(?s)<!-- shards -->.*<!-- /shards -->\n`)
-	if re.Match(old) {
-		old = re.ReplaceAll(old, []byte(table))
-	} else {
-		old = append(append(old, '\n'), table...)
-	}
-	return os.WriteFile(*out, old, 0o644)
+	return writeSection(*out, "shards", table)
 }
 
 // shardConfig is what bench shards runs.
