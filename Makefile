@@ -26,11 +26,13 @@ bench-shrink: images
 capacity: images
 	$(BIN) capacity scenarios/capacity/step-load.yaml --cpus 0.5,1,2 --target-rate 1500/s
 
-# Every fuzz target, package:name: the scenario decoder, the rate and
+# Every fuzz target, package:name: the scenario decoder and its YAML
+# budgets (size, tokens, depth, keys, aliases; their seeds hold an alias
+# bomb, 100 KB of nesting and a file past the size limit), the rate and
 # duration parsers, the request templates, and the readers of a run
 # directory (attempts, run.json/timeline/samples, summary.json). -fuzz takes
 # one target per call; -fuzzminimizetime keeps minimising a new input short.
-FUZZ_TARGETS := harness/scenario:FuzzParse harness/scenario:FuzzParseRate harness/scenario:FuzzParseDuration \
+FUZZ_TARGETS := harness/scenario:FuzzParse harness/scenario:FuzzYAMLBudget harness/scenario:FuzzParseRate harness/scenario:FuzzParseDuration \
 	harness/load:FuzzRequestTemplate harness/record:FuzzRead harness/analysis:FuzzRunDir harness/cli:FuzzSummary
 FUZZTIME ?= 1m
 fuzz-run = set -e; for t in $(FUZZ_TARGETS); do \

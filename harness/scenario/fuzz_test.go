@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,16 @@ func seedScenarios(f *testing.F) {
 	f.Add([]byte("name: a\ntraffic: {phases: [{duration: 1000s, shape: constant, rate: 1000000/s}]}\n"))
 	f.Add([]byte("name: a\ntraffic: {phases: [{duration: 1000000h, shape: constant, rate: 1e12/s}]}\n"))
 	f.Add([]byte("name: a\ntraffic: {phases: [{duration: 10s, shape: constant, rate: NaN/s}]}\n"))
+	// The YAML budgets (yamlguard.go): an alias bomb, 100 KB of nesting,
+	// nested lists, a file past the size limit, a mapping of too many keys,
+	// and the syntax the budgets measure.
+	f.Add([]byte(scenario.AliasBomb()))
+	f.Add([]byte("name: " + strings.Repeat("[", 100_000)))
+	f.Add([]byte(strings.Repeat("- ", 50_000)))
+	f.Add([]byte("name: " + strings.Repeat("x", scenario.MaxFileBytes)))
+	f.Add([]byte(strings.Repeat("k:\n", scenario.MaxYAMLKeys+1)))
+	f.Add([]byte("a: |\n  {[{[\n  \"'\nb: '{[\n  ''x'\nc: \"\\\"[\n  {\"\n"))
+	f.Add([]byte("? a\n: b\n--- \n- &x !t [a: b, {c: d}, *x]\n... # c\n"))
 }
 
 // FuzzParse: no input makes the decoder panic, every problem it reports has

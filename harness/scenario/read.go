@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 )
 
@@ -19,11 +21,22 @@ func Load(path string) (*Scenario, *Source, error) { return LoadWith(path, Hooks
 
 // LoadWith is Load with a target module's hooks.
 func LoadWith(path string, h Hooks) (*Scenario, *Source, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path)
 	if err != nil {
 		return nil, nil, Problems{{File: path, Line: 1, Column: 1, Msg: err.Error(), Hint: "check the path"}}
 	}
 	return ParseWith(path, data, h)
+}
+
+// readLimited reads at most one byte past MaxFileBytes, so that a file too
+// large (or a device that never ends) is refused without being held.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 }
 
 // Hooks add what the target kind's module knows to decoding (harness/target
@@ -74,7 +87,14 @@ func Parse(file string, data []byte) (*Scenario, *Source, error) {
 // ParseWith is Parse with a target module's hooks.
 func ParseWith(file string, data []byte, h Hooks) (*Scenario, *Source, error) {
 	src := &Source{File: file, pos: map[string]Position{}}
-	f, err := parser.ParseBytes(data, 0)
+	if len(data) > MaxFileBytes {
+		return nil, src, Problems{*tooLarge(file)}
+	}
+	tokens := lexer.Tokenize(string(data))
+	if p := checkTokens(file, tokens); p != nil {
+		return nil, src, Problems{*p}
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		text := safeError(err)
 		p := Problem{File: file, Line: 1, Column: 1, Msg: "not valid YAML: " + firstLine(text)}
@@ -89,6 +109,9 @@ func ParseWith(file string, data []byte, h Hooks) (*Scenario, *Source, error) {
 	}
 	if len(f.Docs) > 1 {
 		return nil, src, Problems{{File: file, Line: 1, Column: 1, Msg: "one scenario per file: found several YAML documents"}}
+	}
+	if p := checkAliases(file, f.Docs[0]); p != nil {
+		return nil, src, Problems{*p}
 	}
 	c := &checker{file: file, pos: src.pos}
 	if !c.check(f.Docs[0].Body, reflect.TypeOf(Scenario{}), "$") {
