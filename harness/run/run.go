@@ -19,18 +19,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"runtime"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/authquake/authquake/harness/exitcode"
-	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/live"
-	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/traffic"
@@ -93,108 +86,44 @@ type Result struct {
 	Meta *Meta
 }
 
-// Load reads a scenario with its target module's checks (harness/target),
-// and checks its faults and its request templates (rendered for sample
-// payments): every problem at once.
-func Load(path string) (*scenario.Scenario, error) {
-	s, _, err := loadScenario(path)
-	return s, err
-}
-
-func loadScenario(path string) (*scenario.Scenario, *scenario.Source, error) {
-	s, src, err := target.Load(path)
-	if err != nil {
-		return nil, nil, exitcode.New(exitcode.Invalid, err, "")
-	}
-	links, roles := target.Links(s.Target)
-	probs := append(fault.Check(s, src, links, roles), load.CheckTemplates(s, src)...)
-	if len(probs) > 0 {
-		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
-		return nil, nil, exitcode.New(exitcode.Invalid, probs, "")
-	}
-	return s, src, nil
-}
-
 // Run carries out a scenario. The error is for the harness only: a run that
 // a stop condition or an interrupt ended returns its Result with the status
 // in Meta and an exit-code-4 error.
 func Run(ctx context.Context, o Options) (res *Result, err error) {
-	s, src, err := loadScenario(o.Scenario)
-	if err != nil {
-		return nil, err
-	}
 	if !(o.DurationScale > 0) {
 		o.DurationScale = 1
 	}
-	unscaled, planned := s.Accounts, traffic.NewPlan(s.Traffic.Phases).Total()
-	s.Scale(o.DurationScale)
-	if probs := s.CheckLimits(src); len(probs) > 0 { // a scale can push a valid file past them
-		return nil, exitcode.New(exitcode.Invalid, probs, fmt.Sprintf("--duration-scale %g makes the scenario too long", o.DurationScale))
-	}
-	var warnings []string
-	if w := s.ScaleWarning(unscaled, float64(planned), float64(traffic.NewPlan(s.Traffic.Phases).Total()), o.DurationScale); w != "" {
-		warnings = append(warnings, w)
-	}
-	seed := o.Seed
-	if seed == 0 {
-		seed = s.Seed
-	}
-	if seed == 0 {
-		seed = rand.Uint64() >> 1
-	}
-	s.Seed = seed
-	if probs := checkDatabases(s, src, o.AllowRemote); len(probs) > 0 {
-		return nil, exitcode.New(exitcode.Invalid, probs, "")
-	}
-	if err := checkShard(s, o.Shard); err != nil {
+	s, unscaled, warnings, err := prepare(o)
+	if err != nil {
 		return nil, err
 	}
 	if lateJoin(o) || !joins(o) {
 		return nil, nil // nothing ran, nothing to report: a lost shard stays lost
 	}
-	switch {
-	case s.Requests.KeyPrefix != "": // pinned
-	case o.Shard.Shard.Sharded(): // every shard derives the same one
-		s.Requests.KeyPrefix = SharedKeyPrefix(o.Shard.StartAt, seed)
-	default: // keys of this run's own
-		s.Requests.KeyPrefix = traffic.UniqueKeyPrefix(rand.Uint32())
-	}
-	name := s.Name
-	if sh := o.Shard.Shard; sh.Sharded() {
-		name = fmt.Sprintf("%s-shard%d", name, sh.Index)
-		if sh.Index > 0 { // the fault timeline is the owner's alone
-			s.Faults = nil
-		}
-	}
-	dir, err := newRunDir(o.Out, name, o.Scenario, seed)
+	setKeyPrefix(s, o.Shard)
+	dir, err := newRunDir(o.Out, shardPart(s, o.Shard.Shard), o.Scenario, s.Seed)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Environment, err, "")
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	fmt.Fprintf(o.Log, "run %s: seed %d, keys %s-%d-N\n", dir, seed, s.Requests.KeyPrefix, seed)
+	fmt.Fprintf(o.Log, "run %s: seed %d, keys %s-%d-N\n", dir, s.Seed, s.Requests.KeyPrefix, s.Seed)
 	if unscaled.Count != s.Accounts.Count {
 		fmt.Fprintf(o.Log, "duration scale %g: %d accounts instead of %d (accounts.scale_with_duration)\n", o.DurationScale, s.Accounts.Count, unscaled.Count)
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(o.Log, "warning:", w)
 	}
-	meta := &Meta{Version: 1, Scenario: s.Name, Seed: seed, KeyPrefix: s.Requests.KeyPrefix, DurationScale: o.DurationScale, Warnings: warnings, Started: time.Now().UTC(),
-		Status: StatusError, Generator: GeneratorInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Version: o.Version}}
+	meta, err := newMeta(s, o, dir, warnings)
 	res = &Result{Dir: dir, Meta: meta}
-	if sh := o.Shard.Shard; sh.Sharded() {
-		meta.Shard = &ShardInfo{Shard: sh, Host: hostname(), StartAtUnixNano: o.Shard.StartAt.UnixNano(),
-			KeyPrefix: s.Requests.KeyPrefix, Status: StatusError, RunPlanned: traffic.NewPlan(s.Traffic.Phases).Total()}
-		meta.Shard.Planned = sh.Planned(meta.Shard.RunPlanned)
-		if err := writeJSON(dir, ShardFile, meta.Shard); err != nil {
-			return res, exitcode.New(exitcode.Environment, err, "")
-		}
+	if err != nil {
+		return res, err
 	}
 	if o.OnDir != nil {
 		o.OnDir(dir)
 	}
-	defer func() {
+	defer func() { // run.json on every way out, a panic included
 		if p := recover(); p != nil {
 			meta.Status, meta.Reason = StatusError, fmt.Sprintf("panic: %v", p)
 			err = exitcode.New(exitcode.Environment, fmt.Errorf("panic: %v", p), "this is a bug in authquake")
@@ -204,6 +133,13 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 			err = werr
 		}
 	}()
+	return res, againstTarget(ctx, s, o, dir, meta)
+}
+
+// againstTarget starts the target, provisions its accounts and executes the
+// load and the faults. Whatever the way out, the target is then removed, or
+// kept for inspection (--keep).
+func againstTarget(ctx context.Context, s *scenario.Scenario, o Options, dir string, meta *Meta) error {
 	tgt, err := target.Start(ctx, s, target.Options{AllowRemote: o.AllowRemote, Bugs: o.Bugs, Log: o.Log, KeepUntil: keepUntil(s, o)})
 	defer func() {
 		if o.Keep { // whatever the way out: a failed run is what one inspects
@@ -225,9 +161,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err != nil {
 		saveStartLog(dir, err)
 		meta.Reason, _, _ = strings.Cut(err.Error(), "\n") // the log is in its own file
-		return res, Interrupted(ctx, err)
+		return Interrupted(ctx, err)
 	}
-	return res, execute(ctx, s, o, seed, dir, tgt, meta)
+	return execute(ctx, s, o, s.Seed, dir, tgt, meta)
 }
 
 // keepUntil is when a kept target may be reaped: KeepFor after the planned
@@ -243,31 +179,6 @@ func keepUntil(s *scenario.Scenario, o Options) time.Time {
 		keep = DefaultKeepFor
 	}
 	return time.Now().Add(traffic.NewPlan(s.Traffic.Phases).Duration() + keep).UTC().Truncate(time.Second)
-}
-
-// newRunDir makes results/<scenario>-<UTC time>/ with the scenario and seed.
-func newRunDir(out, name, scenarioPath string, seed uint64) (string, error) {
-	dir := filepath.Join(out, strings.ReplaceAll(name, "/", "_")+"-"+time.Now().UTC().Format("20060102T150405Z"))
-	base := dir
-	for i := 2; exists(dir); i++ {
-		dir = fmt.Sprintf("%s-%d", base, i)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	src, err := os.ReadFile(scenarioPath)
-	if err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), src, 0o644); err != nil {
-		return "", err
-	}
-	return dir, os.WriteFile(filepath.Join(dir, SeedFile), fmt.Appendf(nil, "%d\n", seed), 0o644)
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // Interrupted maps a cancelled context to its cause (the interrupt, exit 4),
