@@ -31,7 +31,7 @@ func WriteCapacity(dir string, r *capacity.Result) error {
 
 // CapacityMarkdown renders the capacity table.
 func CapacityMarkdown(w io.Writer, r *capacity.Result) {
-	fmt.Fprintf(w, "# Capacity: %s\n\nSustainable means failure ratio at most %g and p99 at most %.0f ms over steps of %.0f s (seed %d).\n\n",
+	mdf(w, "# Capacity: %s\n\nSustainable means failure ratio at most %g and p99 at most %.0f ms over steps of %.0f s (seed %d).\n\n",
 		r.Scenario, r.MaxFailure, r.MaxP99MS, r.StepS, r.Seed)
 	fmt.Fprintf(w, "| CPUs | sustainable rate | per core | knee | p99 at knee | headroom vs target |\n|---|---|---|---|---|---|\n")
 	for _, l := range r.Limits {
@@ -43,11 +43,11 @@ func CapacityMarkdown(w io.Writer, r *capacity.Result) {
 		if l.HeadroomRatio != nil {
 			head = fmt.Sprintf("%+.0f%%", 100**l.HeadroomRatio)
 		}
-		fmt.Fprintf(w, "| %g | %s | %.0f/s | %.0f/s | %.1f ms | %s |\n", l.CPUs, sus, l.PerCore, l.Knee, l.KneeP99MS, head)
+		mdf(w, "| %g | %s | %.0f/s | %.0f/s | %.1f ms | %s |\n", l.CPUs, sus, l.PerCore, l.Knee, l.KneeP99MS, head)
 	}
 	if r.TargetRate > 0 {
 		if r.CoresNeeded > 0 {
-			fmt.Fprintf(w, "\nFor a peak of %.0f/s the service needs %.1f cores (%s); with 30%% headroom, %.1f cores.\n",
+			mdf(w, "\nFor a peak of %.0f/s the service needs %.1f cores (%s); with 30%% headroom, %.1f cores.\n",
 				r.TargetRate, r.CoresNeeded, r.PerCoreBasis, r.CoresWith30)
 		} else {
 			fmt.Fprintf(w, "\nNo limit gave a rate per core the service itself limited: the cores needed for %.0f/s are unknown.\n", r.TargetRate)

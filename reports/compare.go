@@ -87,14 +87,14 @@ func recoverText(f analysis.FaultStats) string {
 // CompareMarkdown prints the rows as a Markdown table for a CI log and
 // reports whether any is a regression.
 func CompareMarkdown(w io.Writer, base, next string, rows []Row) bool {
-	fmt.Fprintf(w, "| measure | base (%s) | new (%s) | change | allowed | |\n|---|---|---|---|---|---|\n", base, next)
+	mdf(w, "| measure | base (%s) | new (%s) | change | allowed | |\n|---|---|---|---|---|---|\n", base, next)
 	bad := false
 	for _, r := range rows {
-		mark := "ok"
+		mark := markup("ok")
 		if r.Regression {
 			mark, bad = "**regression**", true
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", r.Measure, r.Base, r.New, r.Change, r.Limit, mark)
+		mdf(w, "| %s | %s | %s | %s | %s | %s |\n", r.Measure, r.Base, r.New, r.Change, r.Limit, mark)
 	}
 	return bad
 }

@@ -24,7 +24,7 @@ func flowsMarkdown(w io.Writer, s *analysis.Summary) {
 	fmt.Fprintf(w, "| call | calls | done | refused | failed | not sent | p50 ms | p99 ms | send lag p99 ms |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range s.Flows {
 		o := f.Outcomes
-		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %.1f | %.1f | %.1f |\n", f.Call, f.Calls, o.Approved, refused(o),
+		mdf(w, "| %s | %d | %d | %d | %d | %d | %.1f | %.1f | %.1f |\n", f.Call, f.Calls, o.Approved, refused(o),
 			o.Failures(), f.NotSent, f.Latency.P50, f.Latency.P99, f.SendLag.P99)
 	}
 	fmt.Fprintf(w, "\n")

@@ -91,10 +91,10 @@ func replayMarkdown(w io.Writer, dir string, s *analysis.Summary) {
 	if len(lines) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n## Replay and shrink\n\n```sh\n%s\n%s\n```\n", ReplayCommand(dir), ShrinkCommand(dir))
+	mdf(w, "\n## Replay and shrink\n\n%s\n", mdCode("sh", ReplayCommand(dir)+"\n"+ShrinkCommand(dir)))
 	if l := readShrinkLink(dir); l != nil {
-		fmt.Fprintf(w, "\nShrunk (%s): [%s](%s), %d -> %d payments, %d -> %d faults; %s broke in %d of %d runs of it ([%s](%s)).\n",
-			l.Status, l.Shrunk, l.Shrunk, l.Payments[0], l.Payments[1], l.Faults[0], l.Faults[1], l.Invariant, l.Reproduced, l.Runs, l.Report, l.Report)
+		mdf(w, "\nShrunk (%s): %s, %d -> %d payments, %d -> %d faults; %s broke in %d of %d runs of it (%s).\n",
+			l.Status, mdLink(l.Shrunk, l.Shrunk), l.Payments[0], l.Payments[1], l.Faults[0], l.Faults[1], l.Invariant, l.Reproduced, l.Runs, mdLink(l.Report, l.Report))
 	}
 }
 

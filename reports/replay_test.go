@@ -6,9 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/audit"
 )
 
@@ -17,14 +15,7 @@ import (
 // there, where the shrunk scenario is; a clean run says neither.
 func TestReplayHint(t *testing.T) {
 	dir := copyRun(t)
-	r, err := analysis.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, series, err := analysis.Analyze(r, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, s, series := renderRun(t, dir)
 	outputs := func() string {
 		if err := Write(r, s, series); err != nil {
 			t.Fatal(err)

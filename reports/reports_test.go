@@ -36,6 +36,13 @@ func copyRun(t *testing.T) string {
 
 func render(t *testing.T, dir string) *analysis.Summary {
 	t.Helper()
+	_, s, _ := renderRun(t, dir)
+	return s
+}
+
+// renderRun analyses the run in dir and writes its reports there.
+func renderRun(t *testing.T, dir string) (*analysis.Run, *analysis.Summary, []analysis.Bucket) {
+	t.Helper()
 	r, err := analysis.Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +54,7 @@ func render(t *testing.T, dir string) *analysis.Summary {
 	if err := Write(r, s, series); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return r, s, series
 }
 
 // TestGolden renders the saved run and compares summary.json, report.md and

@@ -81,12 +81,13 @@ func (c chart) svg() template.HTML {
 	pw, ph := float64(chartW-padL-padR), float64(chartH-padT-padB)
 	X := func(x float64) float64 { return padL + x/xmax*pw }
 	Y := func(y float64) float64 { return padT + ph - y/ymax*ph }
-	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-label="%s">`, c.id, chartW, chartH, html.EscapeString(c.title))
-	fmt.Fprintf(&b, `<text x="%d" y="16" class="title">%s</text>`, padL, html.EscapeString(c.title))
+	esc := html.EscapeString // every string in the SVG: names come from scenarios, runs and services
+	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-label="%s">`, esc(c.id), chartW, chartH, esc(c.title))
+	fmt.Fprintf(&b, `<text x="%d" y="16" class="title">%s</text>`, padL, esc(c.title))
 	for _, s := range c.spans {
 		fmt.Fprintf(&b, `<rect class="fault" x="%.1f" y="%d" width="%.1f" height="%.0f"><title>%s</title></rect>`,
-			X(s.from), padT, math.Max(X(s.to)-X(s.from), 1), ph, html.EscapeString(s.label))
-		fmt.Fprintf(&b, `<text class="faultlabel" x="%.1f" y="%d">%s</text>`, X(s.from)+2, padT+10, html.EscapeString(s.label))
+			X(s.from), padT, math.Max(X(s.to)-X(s.from), 1), ph, esc(s.label))
+		fmt.Fprintf(&b, `<text class="faultlabel" x="%.1f" y="%d">%s</text>`, X(s.from)+2, padT+10, esc(s.label))
 	}
 	for i := 0; i <= 4; i++ {
 		y := ymax * float64(i) / 4
@@ -99,7 +100,7 @@ func (c chart) svg() template.HTML {
 		if c.xtick != nil {
 			label = c.xtick(x)
 		}
-		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, X(x), chartH-8, html.EscapeString(label))
+		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, X(x), chartH-8, esc(label))
 	}
 	base := make([]float64, len(c.xs))
 	for _, l := range c.lines {
@@ -116,25 +117,25 @@ func (c chart) svg() template.HTML {
 					back = append(back, fmt.Sprintf("%.1f,%.1f", X(c.xs[i]), Y(base[i])))
 				}
 			}
-			fmt.Fprintf(&b, `<polygon class="area" fill="%s" points="%s"><title>%s</title></polygon>`, l.color, strings.Join(append(pts, back...), " "), l.name)
+			fmt.Fprintf(&b, `<polygon class="area" fill="%s" points="%s"><title>%s</title></polygon>`, esc(l.color), strings.Join(append(pts, back...), " "), esc(l.name))
 			for i, y := range l.ys {
 				base[i] += y
 			}
 		} else {
-			fmt.Fprintf(&b, `<polyline class="line" stroke="%s" points="%s"><title>%s</title></polyline>`, l.color, strings.Join(pts, " "), l.name)
+			fmt.Fprintf(&b, `<polyline class="line" stroke="%s" points="%s"><title>%s</title></polyline>`, esc(l.color), strings.Join(pts, " "), esc(l.name))
 		}
 	}
 	for _, m := range c.marks {
 		fmt.Fprintf(&b, `<line class="mark" stroke="%s" x1="%.1f" x2="%.1f" y1="%d" y2="%.0f"><title>%s</title></line>`,
-			m.color, X(m.x), X(m.x), padT, padT+ph, html.EscapeString(m.label))
+			esc(m.color), X(m.x), X(m.x), padT, padT+ph, esc(m.label))
 	}
 	x := float64(padL)
 	for _, l := range c.lines {
-		fmt.Fprintf(&b, `<rect x="%.0f" y="21" width="10" height="10" fill="%s"/><text class="legend" x="%.0f" y="30">%s</text>`, x, l.color, x+13, l.name)
+		fmt.Fprintf(&b, `<rect x="%.0f" y="21" width="10" height="10" fill="%s"/><text class="legend" x="%.0f" y="30">%s</text>`, x, esc(l.color), x+13, esc(l.name))
 		x += 18 + 7*float64(len(l.name))
 	}
 	if c.unit != "" {
-		fmt.Fprintf(&b, `<text class="axis" x="%d" y="30" text-anchor="end">%s</text>`, chartW-padR, html.EscapeString(c.unit))
+		fmt.Fprintf(&b, `<text class="axis" x="%d" y="30" text-anchor="end">%s</text>`, chartW-padR, esc(c.unit))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -148,10 +148,10 @@ func coverageLine(s *analysis.Summary) string {
 
 // Markdown renders report.md.
 func Markdown(w io.Writer, s *analysis.Summary) error {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p := func(format string, args ...any) { mdf(w, format, args...) }
 	p("# %s: %s\n\n", s.Scenario, strings.ToUpper(s.Verdict))
 	if s.Description != "" {
-		p("%s\n\n", s.Description)
+		p("%s\n\n", mdLine(s.Description))
 	}
 	p("Seed %d, run %s, status %s, target %s, %.0f s of load.\n\n", s.Seed, s.RunID, s.Status, s.Target.Kind, s.DurationS)
 	for _, d := range s.Damaged {
@@ -182,7 +182,7 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	if len(s.SLO) > 0 {
 		p("## SLO\n\n| rule | verdict | value | limit |\n|---|---|---|---|\n")
 		for _, r := range s.SLO {
-			v := "pass"
+			v := markup("pass")
 			if !r.Pass {
 				v = "**fail**"
 			}

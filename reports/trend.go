@@ -123,28 +123,28 @@ func faultOf(s *analysis.Summary, name string) (analysis.FaultStats, bool) {
 // TrendMarkdown writes the trend as a Markdown table, then the first
 // regression of each measure.
 func TrendMarkdown(w io.Writer, r TrendReport) {
-	fmt.Fprint(w, "| run | started (UTC) | verdict | failure ratio | p99 ms |")
+	mdf(w, "| run | started (UTC) | verdict | failure ratio | p99 ms |")
 	sep := "|---|---|---|---|---|"
 	for _, f := range r.Faults {
-		fmt.Fprintf(w, " recover %s |", f)
+		mdf(w, " recover %s |", f)
 		sep += "---|"
 	}
-	fmt.Fprintf(w, " audit | generator |\n%s---|---|\n", sep)
+	mdf(w, " audit | generator |\n%s---|---|\n", markup(sep))
 	for _, run := range r.Runs {
 		s := run.Summary
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %.1f |", run.Name, run.Started.UTC().Format("2006-01-02 15:04"), s.Verdict, pct(s.FailureRatio), s.Latency.P99)
+		mdf(w, "| %s | %s | %s | %s | %.1f |", run.Name, run.Started.UTC().Format("2006-01-02 15:04"), s.Verdict, pct(s.FailureRatio), s.Latency.P99)
 		for _, name := range r.Faults {
 			text := "-"
 			if f, ok := faultOf(s, name); ok {
 				text = recoverText(f)
 			}
-			fmt.Fprintf(w, " %s |", text)
+			mdf(w, " %s |", text)
 		}
-		gen := "trustworthy"
+		gen := markup("trustworthy")
 		if !s.Generator.Trustworthy {
 			gen = "**not trustworthy**"
 		}
-		fmt.Fprintf(w, " %s | %s |\n", auditWord(s), gen)
+		mdf(w, " %s | %s |\n", auditWord(s), gen)
 	}
 	if len(r.Regressions) == 0 {
 		fmt.Fprintln(w, "\nNo regression beyond the thresholds.")
@@ -152,6 +152,6 @@ func TrendMarkdown(w io.Writer, r TrendReport) {
 	}
 	fmt.Fprintln(w, "\n| first regression | run | before it | from | to | change |\n|---|---|---|---|---|---|")
 	for _, g := range r.Regressions {
-		fmt.Fprintf(w, "| %s | **%s** | %s | %s | %s | %s |\n", g.Measure, g.Run, g.Base, g.From, g.To, g.Change)
+		mdf(w, "| %s | **%s** | %s | %s | %s | %s |\n", g.Measure, g.Run, g.Base, g.From, g.To, g.Change)
 	}
 }
