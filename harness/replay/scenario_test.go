@@ -129,3 +129,14 @@ func TestOpenBroken(t *testing.T) {
 		t.Errorf("payments %d scale %g shards %d, want 350 1 1", r.Payments, r.Scale(), r.Shards())
 	}
 }
+
+// One shard of a split run is not a run to replay: its merged run is.
+func TestOpenShard(t *testing.T) {
+	dir := copyRun(t)
+	edit(t, filepath.Join(dir, run.MetaFile), func(m *map[string]any) {
+		(*m)["shard"] = map[string]any{"index": 1, "count": 3}
+	})
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "shard 1/3 of a split run") {
+		t.Errorf("error %v, want one naming the shard and merge", err)
+	}
+}

@@ -48,6 +48,9 @@ func Open(dir string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sh := r.Meta.Shard; sh != nil {
+		return nil, fmt.Errorf("%s is shard %s of a split run: replay the run its shards were merged into (authquake merge)", dir, sh.Shard)
+	}
 	if r.Meta.BaseUnixNano == 0 {
 		return nil, fmt.Errorf("%s: the run sent nothing (status %s: %s): there is nothing to replay", dir, r.Meta.Status, r.Meta.Reason)
 	}
