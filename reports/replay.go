@@ -30,6 +30,8 @@ type ShrinkLink struct {
 	// Reproduced of Runs of the shrunk scenario broke the invariant.
 	Reproduced int `json:"reproduced"`
 	Runs       int `json:"runs"`
+	// WallS is how long the shrink took, in seconds.
+	WallS float64 `json:"wall_s"`
 }
 
 // ReplayCommand is the command that replays the run in dir five times.

@@ -132,17 +132,21 @@ func (b shrinkBencher) measure(bug, dir string) (shrinkResult, error) {
 	r.ShrinkS = time.Since(began).Seconds()
 	r.Candidates = len(regexp.MustCompile(`(?m)^c\d{3} `).FindAllString(o, -1))
 	var link struct {
-		Invariant  string `json:"invariant"`
-		Status     string `json:"status"`
-		Payments   [2]int `json:"payments"`
-		Faults     [2]int `json:"faults"`
-		Reproduced int    `json:"reproduced"`
-		Runs       int    `json:"runs"`
-		Shrunk     string `json:"shrunk"`
+		Invariant  string  `json:"invariant"`
+		Status     string  `json:"status"`
+		Payments   [2]int  `json:"payments"`
+		Faults     [2]int  `json:"faults"`
+		Reproduced int     `json:"reproduced"`
+		Runs       int     `json:"runs"`
+		Shrunk     string  `json:"shrunk"`
+		WallS      float64 `json:"wall_s"`
 	}
 	if data, err := os.ReadFile(filepath.Join(on, "shrink.json")); err == nil && json.Unmarshal(data, &link) == nil {
 		r.Invariant, r.Status, r.Payments, r.Faults, r.OddsK, r.OddsN = link.Invariant, link.Status, link.Payments, link.Faults, link.Reproduced, link.Runs
 		r.Shrunk = filepath.Join(on, link.Shrunk)
+		if link.WallS > 0 { // the shrink's own, without the wait for the lock
+			r.ShrinkS = link.WallS
+		}
 	} else {
 		r.Note = fmt.Sprintf("shrink exited %d without shrink.json: %s", code, lastLines(o, 3))
 	}

@@ -3,6 +3,7 @@ package shrink
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"io"
 	"os"
 	"path/filepath"
@@ -174,7 +175,7 @@ func (r *Report) Write(dir string) error {
 	k, n := r.Odds()
 	l := reports.ShrinkLink{Shrunk: rel(r.Run, filepath.Join(dir, ShrunkFile)), Report: rel(r.Run, filepath.Join(dir, ReportFile)), Invariant: r.Invariant, Status: r.Status,
 		Payments: [2]uint64{r.Base.Payments(r.Original), r.Base.Payments(r.Final)}, Faults: [2]int{len(r.Original.Faults), len(r.Final.Faults)},
-		Reproduced: k, Runs: n}
+		Reproduced: k, Runs: n, WallS: math.Round(r.WallS)}
 	b, err := json.MarshalIndent(l, "", "  ")
 	if err != nil {
 		return err
