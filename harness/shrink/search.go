@@ -202,6 +202,7 @@ func (s *search) test(c Candidate, change string) (bool, error) {
 func (s *search) record(c Candidate, row Row, runs []replay.Result) bool {
 	s.tried[c.key()] = row.Failing
 	s.report.Rows = append(s.report.Rows, row)
+	s.report.WallS = s.o.Clock().Sub(s.report.Began).Seconds()
 	s.line(row)
 	if row.Failing {
 		s.best = c
