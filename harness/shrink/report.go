@@ -145,7 +145,7 @@ func (r *Report) Markdown(w io.Writer) {
 func statusText(s string) string {
 	return map[string]string{StatusDone: "Done: no pass shrank it further", StatusBudget: "Budget spent: the smallest so far",
 		StatusInterrupted: "Interrupted: the smallest so far", StatusNotReproducible: "Not shrunk: the run as it ran did not fail often enough",
-		StatusError: "Stopped by a harness error: the smallest so far"}[s]
+		StatusError: "Stopped by a harness error: the smallest so far", "": "Still searching: the smallest so far"}[s]
 }
 
 // Write writes shrunk.yaml and shrink.md into dir and shrink.json into the
