@@ -68,6 +68,9 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 			p.flows.add(a)
 			return nil
 		}
+		if a.Outcome == record.NotSent { // no valid token (target.auth): never sent, so no payment; run.json's auth counts it
+			return nil
+		}
 		_, seen := first[a.Seq]
 		if (a.Attempt == 1 || !seen) && (a.Scheduled < 0 || a.Scheduled > r.Plan.Duration()) { // the plan scheduled it
 			return fmt.Errorf("%s: damaged after %d attempts: payment %d scheduled at %s, outside the plan (0 to %s)",

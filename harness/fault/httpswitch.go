@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // callVars are what an http fault's URL, body and header values may use:
@@ -31,7 +33,7 @@ func (c httpCall) render(param string, v callVars) (httpCall, error) {
 	out := httpCall{Method: c.Method, Headers: map[string]string{}}
 	var err error
 	fill := func(name, text string) string {
-		t, perr := template.New(name).Option("missingkey=error").Parse(text)
+		t, perr := template.New(name).Option("missingkey=error").Funcs(secret.Funcs).Parse(text)
 		var b strings.Builder
 		if perr == nil {
 			perr = t.Execute(&b, v)

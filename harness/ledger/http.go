@@ -16,6 +16,7 @@ import (
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // httpSource pages through a reconciliation endpoint: the items of each
@@ -65,7 +66,7 @@ func (h *httpSource) Read(ctx context.Context) (*audit.Snapshot, error) {
 
 // pages fetches every page of one endpoint and hands each item to add.
 func (h *httpSource) pages(ctx context.Context, name string, t *scenario.LedgerTable, add func(row) error) error {
-	tmpl, err := template.New(name).Parse(t.URL)
+	tmpl, err := template.New(name).Funcs(secret.Funcs).Parse(t.URL)
 	if err != nil {
 		return fmt.Errorf("%s url: %w", name, err)
 	}
@@ -131,6 +132,9 @@ func (h *httpSource) get(ctx context.Context, url string, headers map[string]str
 	}
 	req.Header.Set("Accept", "application/json")
 	for k, v := range headers {
+		if v, err = secret.Expand(v); err != nil { // {{env "NAME"}}: a token of the service's
+			return nil, fmt.Errorf("header %s: %w", k, err)
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := h.do.Do(req)

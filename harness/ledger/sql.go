@@ -11,6 +11,7 @@ import (
 
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/egress"
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // sqlSource runs the scenario's accounts and payments queries against the
@@ -26,7 +27,10 @@ type sqlSource struct {
 
 func newSQL(env Env) (Source, error) {
 	c := env.Config
-	dsn := c.DSN
+	dsn, err := secret.Expand(c.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("ledger dsn: %w", err)
+	}
 	if dsn == "" {
 		dsn = env.PostgresDSN
 	}

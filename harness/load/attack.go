@@ -38,6 +38,8 @@ type Options struct {
 	// shard of a run shares.
 	Shard   traffic.Shard
 	StartAt time.Time
+	// Auth, when set, gives every request its bearer token (harness/auth).
+	Auth Authorizer
 }
 
 // Attack is one run of a scenario's traffic. Run it once.
@@ -55,6 +57,7 @@ func New(o Options) (*Attack, error) {
 	s, err := newSender(o.Scenario, o.Seed, o.Base, pacer, o.Sinks, o.Guard)
 	if err == nil {
 		s.stream.WithRefs(o.Refs)
+		s.auth = o.Auth
 	}
 	if err != nil {
 		return nil, err

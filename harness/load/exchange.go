@@ -23,8 +23,8 @@ func compileHeaders(src map[string]string) ([]header, error) {
 			return nil, err
 		}
 		h := header{name: http.CanonicalHeaderKey(k), val: t}
-		if len(t.parts) == 1 && t.parts[0].field == "" {
-			h.fixed, h.isFixed = t.parts[0].lit, true
+		if len(t.parts) == 1 && t.parts[0].Field == "" {
+			h.fixed, h.isFixed = t.parts[0].Lit, true
 		}
 		out = append(out, h)
 	}

@@ -130,6 +130,9 @@ func (f *flows) send(fu *followUp, a *record.Attempt, began time.Time) error {
 	}
 	start := time.Now()
 	a.Sent = start.Sub(began)
+	if !f.s.authorize(req, a, body, start) {
+		return nil
+	}
 	if resp := f.s.exchange(req, a, start); resp != nil {
 		fasthttp.ReleaseResponse(resp)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"text/template"
-	"text/template/parse"
 
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
@@ -14,13 +13,8 @@ import (
 // {{.Field}} references (every default, and most user templates) render by
 // concatenation; anything else falls back to text/template.
 type text struct {
-	parts []part
+	parts []scenario.Part
 	tmpl  *template.Template
-}
-
-type part struct {
-	lit   string
-	field string // "" for a literal
 }
 
 // fields are the view's fields that render by concatenation (the fast path
@@ -32,41 +26,7 @@ func compile(name, src string) (*text, error) {
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
-	c := &text{tmpl: t}
-	if t.Tree == nil || t.Tree.Root == nil {
-		return c, nil
-	}
-	for _, n := range t.Tree.Root.Nodes {
-		switch n := n.(type) {
-		case *parse.TextNode:
-			c.parts = append(c.parts, part{lit: string(n.Text)})
-		case *parse.ActionNode:
-			f, ok := simpleField(n)
-			if !ok {
-				c.parts = nil
-				return c, nil
-			}
-			c.parts = append(c.parts, part{field: f})
-		default:
-			c.parts = nil
-			return c, nil
-		}
-	}
-	if c.parts == nil {
-		c.parts = []part{} // empty template
-	}
-	return c, nil
-}
-
-func simpleField(n *parse.ActionNode) (string, bool) {
-	if len(n.Pipe.Decl) > 0 || len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 {
-		return "", false
-	}
-	f, ok := n.Pipe.Cmds[0].Args[0].(*parse.FieldNode)
-	if !ok || len(f.Ident) != 1 || !fields[f.Ident[0]] {
-		return "", false
-	}
-	return f.Ident[0], true
+	return &text{tmpl: t, parts: scenario.Fields(t, func(f string) bool { return fields[f] })}, nil
 }
 
 // capped is a buffer that refuses to grow past max: a write past it stops
@@ -113,9 +73,9 @@ func (c *text) renderFor(b []byte, p *traffic.Payment, authID string) ([]byte, e
 		return append(b, buf.b...), err
 	}
 	for _, pt := range c.parts {
-		switch pt.field {
+		switch pt.Field {
 		case "":
-			b = append(b, pt.lit...)
+			b = append(b, pt.Lit...)
 		case "AccountID":
 			b = append(b, p.AccountID...)
 		case "AccountRef":

@@ -10,6 +10,7 @@ import (
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/sign"
 	"github.com/authquake/authquake/harness/traffic"
 	"github.com/valyala/fasthttp"
 )
@@ -53,6 +54,18 @@ type sender struct {
 	failOnce  sync.Once
 	err       error  // the first request that could not be built
 	flows     *flows // captures, voids and reversals; nil when the scenario has no flow
+	auth      Authorizer
+	signer    *sign.Signer // nil when the scenario signs nothing
+}
+
+// Authorizer gives each request the current bearer token (harness/auth).
+type Authorizer interface {
+	// Name is the header the token goes in.
+	Name() string
+	// Header is its value at now; false when no valid token is held.
+	Header(now time.Time) ([]byte, bool)
+	// Missing counts an attempt not sent for want of a token, and says why.
+	Missing() string
 }
 
 type header struct {
@@ -74,8 +87,8 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 	if sd.body, err = compile("body", rq.Body); err != nil {
 		return nil, err
 	}
-	if len(sd.path.parts) == 1 && sd.path.parts[0].field == "" {
-		sd.fixedURI = []byte(base + sd.path.parts[0].lit)
+	if len(sd.path.parts) == 1 && sd.path.parts[0].Field == "" {
+		sd.fixedURI = []byte(base + sd.path.parts[0].Lit)
 	}
 	if sd.headers, err = compileHeaders(rq.Headers); err != nil {
 		return nil, err
@@ -87,6 +100,11 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 	}
 	for _, on := range s.Requests.Client.Retries.On {
 		sd.retryOn[on] = true
+	}
+	if g := s.Target.Request.Sign; g != nil {
+		if sd.signer, err = sign.New(g); err != nil {
+			return nil, err
+		}
 	}
 	if sd.flows, err = newFlows(s, sd); err != nil {
 		return nil, err
@@ -194,6 +212,9 @@ func (s *sender) send(p *traffic.Payment, a *record.Attempt, began time.Time) er
 	}
 	start := time.Now()
 	a.Sent = start.Sub(began)
+	if !s.authorize(req, a, body, start) {
+		return nil
+	}
 	if a.Attempt == 1 {
 		for _, o := range s.observers {
 			o.Sent(a.Sent)

@@ -33,8 +33,9 @@ const (
 	Pending   Outcome = "pending"    // accepted for later processing: confirmed only by the ledger
 	Duplicate Outcome = "duplicate"  // the service already has this key (its duplicate-key contract is reject)
 	// NotSent is a follow-up (capture, void, reversal) that was scheduled
-	// but never sent because the run stopped first: recorded so that
-	// nothing is lost silently. Authorisations never have it.
+	// but never sent because the run stopped first, or an attempt not sent
+	// because the harness held no valid token (target.auth): recorded so
+	// that nothing is lost silently.
 	NotSent Outcome = "not_sent"
 )
 

@@ -113,7 +113,7 @@ func (e *execution) start() (err error) {
 		sinks = append(sinks, o.Live)
 	}
 	e.atk, err = load.New(load.Options{Scenario: s, Seed: e.seed, Base: e.tgt.Topo.Endpoints.Service, Sinks: sinks,
-		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: e.meta.Setup.Refs(), Shard: o.Shard.Shard, StartAt: o.Shard.StartAt})
+		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: e.meta.Setup.Refs(), Shard: o.Shard.Shard, StartAt: o.Shard.StartAt, Auth: o.authorizer()})
 	if err != nil {
 		return exitcode.New(exitcode.Invalid, err, "")
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/authquake/authquake/harness/auth"
 	"github.com/authquake/authquake/harness/setup"
 	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/topology"
@@ -53,6 +54,9 @@ type Meta struct {
 	Attempts     int64              `json:"attempts"`
 	Generator    GeneratorInfo      `json:"generator"`
 	Endpoints    topology.Endpoints `json:"endpoints"`
+	// Auth is how target.auth's token went: tokens obtained, refreshes
+	// failed, attempts not sent for want of one.
+	Auth *auth.Stats `json:"auth,omitempty"`
 	// KeptUntil is when the target --keep left running may be reaped.
 	KeptUntil *time.Time `json:"kept_until,omitempty"`
 	// Setup is what provisioning did and how long it took, apart from the load.

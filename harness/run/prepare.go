@@ -15,6 +15,7 @@ import (
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/secret"
 	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -50,6 +51,10 @@ func prepare(o Options) (s *scenario.Scenario, unscaled scenario.Accounts, warni
 	if err != nil {
 		return nil, unscaled, nil, err
 	}
+	if probs := s.CheckEnv(src); len(probs) > 0 { // the secrets it reads, now registered for redaction
+		return nil, unscaled, nil, exitcode.New(exitcode.Invalid, probs, "")
+	}
+	s.RegisterSecrets()
 	scale := o.DurationScale
 	unscaled, planned := s.Accounts, traffic.NewPlan(s.Traffic.Phases).Total()
 	s.Scale(scale)
@@ -107,7 +112,7 @@ func newRunDir(out, name, scenarioPath string, seed uint64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), src, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), secret.Redact(src), 0o644); err != nil {
 		return "", err
 	}
 	return dir, os.WriteFile(filepath.Join(dir, SeedFile), fmt.Appendf(nil, "%d\n", seed), 0o644)

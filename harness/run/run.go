@@ -22,9 +22,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authquake/authquake/harness/auth"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/live"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/secret"
 	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -72,6 +74,7 @@ type Options struct {
 	// shard.json, for a shard), before the target starts: authquake run
 	// --upload checkpoints the directory to the coordinator from then on.
 	OnDir func(dir string)
+	auth  *auth.Source // target.auth's token, once the target is up
 }
 
 // DefaultKeepFor is how long a kept target stays when Options.KeepFor is 0.
@@ -132,6 +135,12 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		if werr := writeJSON(dir, MetaFile, meta); werr != nil && err == nil {
 			err = werr
 		}
+		// The last guard: whatever a service answered or logged with a secret in it.
+		if files, serr := secret.ScrubDir(dir); serr != nil && err == nil {
+			err = exitcode.New(exitcode.Environment, fmt.Errorf("redact secrets: %w", serr), "")
+		} else if len(files) > 0 {
+			fmt.Fprintf(o.Log, "secrets redacted from %d files of the run directory\n", len(files))
+		}
 	}()
 	return res, againstTarget(ctx, s, o, dir, meta)
 }
@@ -156,7 +165,11 @@ func againstTarget(ctx context.Context, s *scenario.Scenario, o Options, dir str
 	}
 	meta.Target = tgt.Info
 	if err == nil {
-		err = provision(ctx, tgt, s, o, dir, meta)
+		var stop func()
+		if stop, err = startAuth(ctx, s, tgt, &o, meta); err == nil {
+			defer stop()
+			err = provision(ctx, tgt, s, o, dir, meta)
+		}
 	}
 	if err != nil {
 		saveStartLog(dir, err)

@@ -25,6 +25,12 @@ func (s *Scenario) Defaults() {
 	if t.Request.Headers == nil {
 		t.Request.Headers = map[string]string{"Content-Type": "application/json", "Idempotency-Key": "{{.IdempotencyKey}}"}
 	}
+	if t.Auth != nil {
+		t.Auth.defaults()
+	}
+	if t.Request.Sign != nil {
+		t.Request.Sign.defaults()
+	}
 	r := &t.Response
 	if r.Approved == nil {
 		r.Approved = []int{200, 201}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // Ledger source kinds.
@@ -155,7 +157,7 @@ func (v *validator) ledgerTable(kind, p string, t *LedgerTable, fields, needs []
 		v.errf(p+".query", `e.g. query: "select id, credit_limit from balances"`, "is required")
 	}
 	if kind == LedgerHTTP {
-		if _, err := template.New("url").Parse(t.URL); err != nil {
+		if _, err := template.New("url").Funcs(secret.Funcs).Parse(t.URL); err != nil {
 			v.errf(p+".url", "fields: .Page .Cursor", "bad template: %v", err)
 		} else if u, err := url.Parse(t.URL); t.URL == "" || err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 			v.errf(p+".url", `e.g. url: "http://127.0.0.1:8080/recon?cursor={{.Cursor}}"`, "%q is not an http(s) URL", t.URL)

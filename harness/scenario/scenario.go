@@ -64,6 +64,8 @@ type Target struct {
 	Reverse *RequestTemplate `yaml:"reverse,omitempty" json:"reverse,omitempty"`
 	// Metrics is where the service's Prometheus metrics are, scraped into the report; authsim's by default.
 	Metrics *ServiceMetrics `yaml:"metrics,omitempty" json:"metrics,omitempty"`
+	// Auth obtains a bearer token for every request of the load and keeps it fresh.
+	Auth *Auth `yaml:"auth,omitempty" json:"auth,omitempty"`
 }
 
 // AuthsimTarget configures the bundled reference service.
@@ -125,12 +127,15 @@ type PostgresSpec struct {
 // RequestTemplate is an authorisation request. Path, header values and Body
 // are Go templates over {{.AccountID}} {{.AccountRef}} (the service's own id
 // for the account, captured by setup) {{.AmountMinor}} {{.Currency}}
-// {{.MerchantID}} {{.IdempotencyKey}}.
+// {{.MerchantID}} {{.IdempotencyKey}}; {{env "NAME"}} reads a secret from
+// the environment.
 type RequestTemplate struct {
 	Method  string            `yaml:"method,omitempty" json:"method,omitempty"`
 	Path    string            `yaml:"path,omitempty" json:"path,omitempty"`
 	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
 	Body    string            `yaml:"body,omitempty" json:"body,omitempty"`
+	// Sign signs every request of the load, follow-ups too (target.request only).
+	Sign *Sign `yaml:"sign,omitempty" json:"sign,omitempty"`
 }
 
 // ResponseRules classify an answer. Rules come first, in order: the first

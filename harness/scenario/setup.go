@@ -5,6 +5,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // Setup provisions the target after it is up and before the load starts:
@@ -19,8 +21,10 @@ import (
 // {{.Account.Vars.NAME}} (captured by earlier steps), {{.Vars.NAME}} (captured
 // by earlier once steps), {{.Accounts}} (every
 // account, for bulk steps), {{.Currency}}, {{.Seed}}, {{.Prefix}}, {{.Count}},
-// {{.LimitMin}}, {{.LimitMax}}, {{.Distribution}}, and the endpoints
-// {{.Service}} and {{.Admin}} (with {{.AdminToken}}).
+// {{.LimitMin}}, {{.LimitMax}}, {{.Distribution}}, the endpoints
+// {{.Service}} and {{.Admin}} (with {{.AdminToken}}), {{.Token}} (the
+// bearer token of target.auth) and {{env "NAME"}} (a secret from the
+// environment).
 type Setup struct {
 	// Concurrency bounds the requests or statements in flight of a for_each step; default 8.
 	Concurrency int `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`
@@ -90,7 +94,7 @@ func (s *Setup) defaults() {
 }
 
 // setupFields is the hint for a template that does not render.
-const setupFields = "fields: .Account.ID .Account.Index .Account.Limit .Account.Ref .Account.Vars.NAME .Vars.NAME .Accounts .Currency .Seed .Prefix .Count .LimitMin .LimitMax .Distribution .Service .Admin .AdminToken"
+const setupFields = "fields: .Account.ID .Account.Index .Account.Limit .Account.Ref .Account.Vars.NAME .Vars.NAME .Accounts .Currency .Seed .Prefix .Count .LimitMin .LimitMax .Distribution .Service .Admin .AdminToken .Token; env \"NAME\""
 
 func (s *Scenario) validateSetup(v *validator) {
 	st := s.Setup
@@ -118,7 +122,7 @@ func (s *Scenario) validateSetup(v *validator) {
 			continue
 		}
 		tmpl := func(path, text string) {
-			if _, err := template.New(path).Parse(text); err != nil {
+			if _, err := template.New(path).Funcs(secret.Funcs).Parse(text); err != nil {
 				v.errf(path, setupFields, "bad template: %v", firstLine(err.Error()))
 			}
 		}

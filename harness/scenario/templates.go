@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"text/template"
 	"text/template/parse"
+
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // MaxTemplateBytes is the longest request template (path, body or header),
@@ -28,7 +30,7 @@ func ParseTemplate(name, src string) (*template.Template, error) {
 	if len(src) > MaxTemplateBytes {
 		return nil, fmt.Errorf("longer than %d bytes", MaxTemplateBytes)
 	}
-	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	t, err := template.New(name).Option("missingkey=error").Funcs(secret.Funcs).Parse(src)
 	if err != nil {
 		return nil, err
 	}
@@ -87,4 +89,36 @@ func boundedNode(n parse.Node) error {
 		return boundedNode(n.Node)
 	}
 	return nil
+}
+
+// Part is a piece of a template: literal text, or a {{.Field}} reference.
+type Part struct{ Lit, Field string }
+
+// Fields splits a template into literal text and {{.Field}} references of
+// the fields allowed, for renderers that concatenate instead of executing
+// (the request path of the load generator); nil when the template is
+// anything more, and an empty list for an empty template.
+func Fields(t *template.Template, allowed func(string) bool) []Part {
+	parts := []Part{}
+	if t.Tree == nil || t.Tree.Root == nil {
+		return parts
+	}
+	for _, n := range t.Tree.Root.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+			parts = append(parts, Part{Lit: string(n.Text)})
+		case *parse.ActionNode:
+			if len(n.Pipe.Decl) > 0 || len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 {
+				return nil
+			}
+			f, ok := n.Pipe.Cmds[0].Args[0].(*parse.FieldNode)
+			if !ok || len(f.Ident) != 1 || !allowed(f.Ident[0]) {
+				return nil
+			}
+			parts = append(parts, Part{Field: f.Ident[0]})
+		default:
+			return nil
+		}
+	}
+	return parts
 }

@@ -136,5 +136,12 @@ func (s *Scenario) validateTarget(v *validator) {
 			v.errf("$.target.request.headers."+k, "", "bad template: %v", err)
 		}
 	}
+	for call, rq := range map[string]*RequestTemplate{"capture": t.Capture, "void": t.Void, "reverse": t.Reverse} {
+		if rq != nil && rq.Sign != nil {
+			v.errf("$.target."+call+".sign", "give sign in target.request: it signs every call of the load", "only target.request has a sign block")
+		}
+	}
+	s.validateAuth(v)
+	s.validateSign(v)
 	s.validateResponse(v)
 }

@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// capture reads the value at a dot-separated path (data.id, items.0.id) of a
+// Capture reads the value at a dot-separated path (data.id, items.0.id) of a
 // JSON answer as a string: strings as they are, numbers and booleans as
 // written.
-func capture(body []byte, path string) (string, error) {
+func Capture(body []byte, path string) (string, error) {
 	var doc any
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.UseNumber()

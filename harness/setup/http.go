@@ -91,7 +91,7 @@ func (r *httpRunner) run(ctx context.Context, v *view, a *Account) error {
 		return fmt.Errorf("%s (expected %s)", msg, r.expected())
 	}
 	for _, c := range r.capture {
-		val, err := capture(answer, c.path)
+		val, err := Capture(answer, c.path)
 		if err != nil {
 			return fmt.Errorf("%s %s answered %d but capture %s: %v; the answer: %s", r.method, u, resp.StatusCode, c.name, err, clip(answer))
 		}

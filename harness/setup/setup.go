@@ -50,6 +50,9 @@ type Env struct {
 	// Progress receives the progress line; TTY redraws it in place.
 	Progress io.Writer
 	TTY      bool
+	// Token, when set, gives the current bearer token of target.auth,
+	// {{.Token}} in templates.
+	Token func() string
 }
 
 // StepResult is how one step went.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // sqlRunner runs a step's statements in one transaction per run.
@@ -19,7 +20,10 @@ type sqlRunner struct {
 }
 
 func newSQLRunner(ctx context.Context, q *scenario.SQLStep, env Env) (*sqlRunner, error) {
-	dsn := q.DSN
+	dsn, err := secret.Expand(q.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("dsn: %w", err)
+	}
 	if dsn == "" {
 		dsn = env.PostgresDSN
 	}

@@ -6,6 +6,7 @@ import (
 	"text/template"
 
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // Account is an account as setup steps see it: authquake's id and limit,
@@ -30,7 +31,16 @@ type view struct {
 	Service, Admin     string
 	AdminToken         string
 	// Vars are what once steps captured, for the steps after them.
-	Vars map[string]string
+	Vars  map[string]string
+	token func() string
+}
+
+// Token is the current bearer token of target.auth; empty without one.
+func (v *view) Token() string {
+	if v.token == nil {
+		return ""
+	}
+	return v.token()
 }
 
 // text is a parsed template that fails on a missing key.
@@ -40,7 +50,7 @@ type text struct {
 }
 
 func parse(name, src string) (*text, error) {
-	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	t, err := template.New(name).Option("missingkey=error").Funcs(secret.Funcs).Parse(src)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
@@ -60,5 +70,5 @@ func baseView(s *scenario.Scenario, env Env, accounts []*Account) view {
 	a := s.Accounts
 	return view{Accounts: accounts, Currency: s.Requests.Currency, Prefix: a.Prefix, Seed: s.Seed,
 		Count: a.Count, LimitMin: a.Limit.Min, LimitMax: a.Limit.Max, Distribution: a.Limit.Distribution,
-		Service: env.Service, Admin: env.Admin, AdminToken: env.AdminToken, Vars: map[string]string{}}
+		Service: env.Service, Admin: env.Admin, AdminToken: env.AdminToken, Vars: map[string]string{}, token: env.Token}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // Ports inside the private network.
@@ -175,7 +176,7 @@ func (t *Topology) runService(ctx context.Context, c Container, view *envView, c
 	env := map[string]string{}
 	for k, v := range c.Env {
 		var buf bytes.Buffer
-		tmpl, err := template.New(k).Option("missingkey=error").Parse(v)
+		tmpl, err := template.New(k).Option("missingkey=error").Funcs(secret.Funcs).Parse(v)
 		if err == nil {
 			err = tmpl.Execute(&buf, view)
 		}
