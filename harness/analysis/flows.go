@@ -19,6 +19,9 @@ type FlowStats struct {
 	// Outcomes are the final outcomes of the calls sent: approved is done,
 	// declined or rejected is refused by the service.
 	Outcomes Outcomes `json:"outcomes"`
+	// Done counts the calls carried out: approved, or answered duplicate to
+	// a retry (its first attempt went through: record.Attempt.Done).
+	Done int `json:"done"`
 	// NotSent were scheduled but not sent: the run stopped first, or an
 	// approval carried no authorisation id.
 	NotSent int `json:"not_sent"`
@@ -66,6 +69,9 @@ func (f flowsAcc) add(a *record.Attempt) {
 	delete(c.first, a.Seq)
 	c.s.Calls++
 	c.s.Outcomes.add(a.Outcome)
+	if a.Done() {
+		c.s.Done++
+	}
 	c.lat.RecordValue(min(max((a.End()-sched).Microseconds(), 1), maxLatencyUS))
 }
 

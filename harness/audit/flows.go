@@ -8,11 +8,11 @@ import (
 )
 
 // followUp adds what the client was told about a payment's follow-up calls
-// (capture, void, reversal): only an acknowledged one (its final answer an
-// approval) is a promise the ledger must keep. A follow-up never counts as
-// an answer to the authorisation itself.
+// (capture, void, reversal): only an acknowledged one is a promise the
+// ledger must keep (record.Attempt.Done). A follow-up never counts as an
+// answer to the authorisation itself.
 func (t *told) followUp(at *record.Attempt) {
-	if !at.Final || at.Outcome != record.Approved {
+	if !at.Final || !at.Done() {
 		return
 	}
 	switch at.Call {

@@ -29,6 +29,7 @@ type callTemplate struct {
 	path, body *text
 	headers    []header
 	after      time.Duration
+	classify   *Classifier // the call's own response rules, or the authorisation's
 }
 
 // newFlows compiles the scenario's flow; nil when it has none.
@@ -41,18 +42,18 @@ func newFlows(s *scenario.Scenario, sd *sender) (*flows, error) {
 	var err error
 	if f.Captures() {
 		fl.captureShare = f.Capture.Share
-		if fl.capture, err = compileCall(record.Capture, s.Target.Capture, f.Capture.Delay()); err != nil {
+		if fl.capture, err = compileCall(record.Capture, s.Target.Capture, f.Capture.Delay(), sd.classify); err != nil {
 			return nil, err
 		}
 	}
 	if f.Voids() {
 		fl.voidShare = f.Void.Share
-		if fl.void, err = compileCall(record.Void, s.Target.Void, f.Void.Delay()); err != nil {
+		if fl.void, err = compileCall(record.Void, s.Target.Void, f.Void.Delay(), sd.classify); err != nil {
 			return nil, err
 		}
 	}
 	if f.Reverses() {
-		if fl.reverse, err = compileCall(record.Reverse, s.Target.Reverse, f.ReverseOnNoAnswer.After.D()); err != nil {
+		if fl.reverse, err = compileCall(record.Reverse, s.Target.Reverse, f.ReverseOnNoAnswer.After.D(), sd.classify); err != nil {
 			return nil, err
 		}
 	}
@@ -62,9 +63,12 @@ func newFlows(s *scenario.Scenario, sd *sender) (*flows, error) {
 	return fl, nil
 }
 
-func compileCall(c record.Call, rq *scenario.RequestTemplate, after time.Duration) (*callTemplate, error) {
+func compileCall(c record.Call, rq *scenario.RequestTemplate, after time.Duration, classify *Classifier) (*callTemplate, error) {
 	name := string(c) + " "
-	t := &callTemplate{call: c, method: rq.Method, after: after}
+	t := &callTemplate{call: c, method: rq.Method, after: after, classify: classify}
+	if rq.Response != nil {
+		t.classify = NewClassifier(*rq.Response)
+	}
 	var err error
 	if t.path, err = compile(name+"path", rq.Path); err != nil {
 		return nil, err

@@ -133,7 +133,7 @@ func (f *flows) send(fu *followUp, a *record.Attempt, began time.Time) error {
 	if !f.s.authorize(req, a, body, start) {
 		return nil
 	}
-	if resp := f.s.exchange(req, a, start); resp != nil {
+	if resp := f.s.exchangeWith(t.classify, req, a, start); resp != nil {
 		fasthttp.ReleaseResponse(resp)
 	}
 	return nil

@@ -91,6 +91,11 @@ func newRequest(method string, uri []byte) *fasthttp.Request {
 // failure: a failed request is data, not a harness error). It returns the
 // answer, nil when none came: release it with fasthttp.ReleaseResponse.
 func (s *sender) exchange(req *fasthttp.Request, a *record.Attempt, start time.Time) *fasthttp.Response {
+	return s.exchangeWith(s.classify, req, a, start)
+}
+
+// exchangeWith is exchange with a call's own response rules.
+func (s *sender) exchangeWith(classify *Classifier, req *fasthttp.Request, a *record.Attempt, start time.Time) *fasthttp.Response {
 	resp := fasthttp.AcquireResponse()
 	err := s.wire.hc.DoDeadline(req, resp, start.Add(s.wire.timeout))
 	a.Latency = time.Since(start)
@@ -101,7 +106,7 @@ func (s *sender) exchange(req *fasthttp.Request, a *record.Attempt, start time.T
 	}
 	a.Status = resp.StatusCode()
 	body := resp.Body()
-	a.Outcome, a.Code, a.Reason = s.classify.Answer(a.Status, body[:min(len(body), maxAnswer)])
+	a.Outcome, a.Code, a.Reason = classify.Answer(a.Status, body[:min(len(body), maxAnswer)])
 	if v := resp.Header.Peek("Retry-After"); len(v) > 0 {
 		a.RetryAfter = string(v)
 	}

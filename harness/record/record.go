@@ -53,6 +53,14 @@ const (
 // Calls lists the calls in the order reports show them.
 var Calls = []Call{Authorize, Capture, Void, Reverse}
 
+// Done reports whether a follow-up call was carried out as far as the
+// client can tell: approved, or answered duplicate to a retry (a retried
+// capture answered 409 "already captured": its first attempt went through,
+// and the service keeps its duplicate contract).
+func (a *Attempt) Done() bool {
+	return a.Outcome == Approved || a.Outcome == Duplicate && a.Attempt > 1
+}
+
 // Failure reports whether the outcome counts as a failed payment.
 func (o Outcome) Failure() bool {
 	return o == Shed || o == Error || o == Timeout || o == ConnError

@@ -31,20 +31,11 @@ func (s *Scenario) Defaults() {
 	if t.Request.Sign != nil {
 		t.Request.Sign.defaults()
 	}
-	r := &t.Response
-	if r.Approved == nil {
-		r.Approved = []int{200, 201}
-	}
-	if r.Declined == nil {
-		r.Declined = []int{402}
-	}
-	def(&r.Code, r.CodeField) // the older spelling, if given
-	def(&r.Reason, r.ReasonField)
-	def(&r.Code, "code")
-	def(&r.Reason, "reason")
-	def(&r.DuplicateKey, DuplicateReplay)
-	if r.Generic == nil {
-		r.Generic = []string{"error", "internal_error", "unknown", "failed", "try_again_later"}
+	t.Response.defaults()
+	for _, call := range []*RequestTemplate{t.Capture, t.Void, t.Reverse} {
+		if call != nil && call.Response != nil {
+			call.Response.defaults()
+		}
 	}
 	a := &s.Accounts
 	def(&a.Count, 1000)
@@ -82,6 +73,27 @@ func (s *Scenario) Defaults() {
 	def(&s.SLO.RecoveredAfter, Duration(3*time.Second))
 	for i := range s.StopWhen {
 		def(&s.StopWhen[i].For, Duration(5*time.Second))
+	}
+}
+
+// defaults fills a response block: authsim's statuses, code and reason
+// paths, and the replay contract.
+func (r *ResponseRules) defaults() {
+	if r.Approved == nil {
+		r.Approved = []int{200, 201}
+	}
+	if r.Declined == nil {
+		r.Declined = []int{402}
+	}
+	def(&r.Code, r.CodeField) // the older spelling, if given
+	def(&r.Reason, r.ReasonField)
+	def(&r.Code, "code")
+	def(&r.Reason, "reason")
+	if r.DuplicateKey == nil {
+		r.DuplicateKey = DuplicateContract{DuplicateReplay}
+	}
+	if r.Generic == nil {
+		r.Generic = []string{"error", "internal_error", "unknown", "failed", "try_again_later"}
 	}
 }
 

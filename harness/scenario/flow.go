@@ -62,10 +62,17 @@ func (s *Scenario) flowDefaults() {
 		return
 	}
 	if f.Captures() && t.Capture == nil {
-		t.Capture = &RequestTemplate{Path: DefaultCapturePath, Body: DefaultCaptureBody}
+		t.Capture = &RequestTemplate{}
+	}
+	if t.Capture != nil && t.Capture.Path == "" { // a block with only its own response rules: the default call
+		t.Capture.Path = DefaultCapturePath
+		def(&t.Capture.Body, DefaultCaptureBody)
 	}
 	if f.Voids() && t.Void == nil {
-		t.Void = &RequestTemplate{Path: DefaultVoidPath}
+		t.Void = &RequestTemplate{}
+	}
+	if t.Void != nil {
+		def(&t.Void.Path, DefaultVoidPath)
 	}
 	if t.Reverse != nil && t.Reverse.Headers == nil { // the same key as the authorisation
 		t.Reverse.Headers = map[string]string{"Content-Type": "application/json", "Idempotency-Key": "{{.IdempotencyKey}}"}

@@ -17,16 +17,21 @@ func (Statuses) oneOrMany() {}
 
 // UnmarshalYAML reads one status or a list.
 func (s *Statuses) UnmarshalYAML(unmarshal func(any) error) error {
-	var one int
+	return oneOrMany(unmarshal, (*[]int)(s))
+}
+
+// oneOrMany reads one value or a list of them into list.
+func oneOrMany[T any](unmarshal func(any) error, list *[]T) error {
+	var one T
 	if err := unmarshal(&one); err == nil {
-		*s = Statuses{one}
+		*list = []T{one}
 		return nil
 	}
-	var many []int
+	var many []T
 	if err := unmarshal(&many); err != nil {
 		return err
 	}
-	*s = many
+	*list = many
 	return nil
 }
 
@@ -55,8 +60,21 @@ func SplitPath(path string) []string {
 const maxJSONPaths = 16
 
 func (s *Scenario) validateResponse(v *validator) {
-	r := s.Target.Response
-	const at = "$.target.response"
+	v.response("$.target.response", s.Target.Response)
+	t := s.Target
+	if t.Request.Response != nil {
+		v.errf("$.target.request.response", "target.response classifies the authorisations; a response block of its own is for capture, void and reverse",
+			"only a follow-up call (capture, void, reverse) has a response block")
+	}
+	for call, rq := range map[string]*RequestTemplate{"capture": t.Capture, "void": t.Void, "reverse": t.Reverse} {
+		if rq != nil && rq.Response != nil {
+			v.response("$.target."+call+".response", *rq.Response)
+		}
+	}
+}
+
+// response checks one response block at path at.
+func (v *validator) response(at string, r ResponseRules) {
 	for _, list := range []struct {
 		name  string
 		codes []int
@@ -65,9 +83,18 @@ func (s *Scenario) validateResponse(v *validator) {
 			v.status(fmt.Sprintf("%s.%s[%d]", at, list.name, i), c)
 		}
 	}
-	if !slices.Contains([]string{DuplicateReplay, DuplicateReject}, r.DuplicateKey) {
-		v.errf(at+".duplicate_key", "replay: a known key gets the first answer again; reject: it gets a rejection such as 409",
-			"must be replay or reject, not %q", r.DuplicateKey)
+	for i, c := range r.DuplicateKey {
+		if !slices.Contains([]string{DuplicateReplay, DuplicateReject}, c) || slices.Index(r.DuplicateKey, c) != i {
+			q := at + ".duplicate_key"
+			if len(r.DuplicateKey) > 1 {
+				q = fmt.Sprintf("%s[%d]", q, i)
+			}
+			v.errf(q, "replay: a known key gets the first answer again; reject: a rejection such as 409; or both, [replay, reject]",
+				"must be replay or reject, each once, not %q", c)
+		}
+	}
+	if len(r.DuplicateKey) == 0 {
+		v.errf(at+".duplicate_key", "replay, reject, or [replay, reject]", "lists no contract")
 	}
 	paths := map[string]bool{}
 	path := func(p, value string) {
@@ -97,11 +124,7 @@ func (s *Scenario) validateResponse(v *validator) {
 			}
 			v.errf(p+".outcome", hint, "unknown outcome %q", rule.Outcome)
 		case rule.Outcome == "duplicate":
-			duplicate = true
-			if r.DuplicateKey != DuplicateReject {
-				v.errf(p+".outcome", "set duplicate_key: reject if the service answers a known key with a rejection",
-					"outcome duplicate needs duplicate_key: reject (a replaying service answers a known key with its first answer)")
-			}
+			duplicate = true // valid with replay too: keys replayed, a reused reference rejected
 		}
 		_, written := v.src.pos[p+".status"] // a status of the wrong type is reported already
 		if len(rule.Status) == 0 && rule.JSON == nil && !written {
@@ -125,7 +148,7 @@ func (s *Scenario) validateResponse(v *validator) {
 			}
 		}
 	}
-	if r.DuplicateKey == DuplicateReject && !duplicate {
+	if r.DuplicateKey.Has(DuplicateReject) && !duplicate {
 		v.errf(at+".duplicate_key", "add a rule such as {status: 409, outcome: duplicate}",
 			"reject needs a rule that recognises the rejection")
 	}
@@ -138,4 +161,34 @@ func (v *validator) status(path string, c int) {
 	if c < 100 || c > 599 {
 		v.errf(path, "an HTTP status is from 100 to 599", "%d is not an HTTP status", c)
 	}
+}
+
+// DuplicateContract is one duplicate-key contract or both:
+// duplicate_key: reject, or duplicate_key: [replay, reject].
+type DuplicateContract []string
+
+// oneOrMany lets the strict checker take a single value for the list.
+func (DuplicateContract) oneOrMany() {}
+
+// UnmarshalYAML reads one contract or a list.
+func (d *DuplicateContract) UnmarshalYAML(unmarshal func(any) error) error {
+	return oneOrMany(unmarshal, (*[]string)(d))
+}
+
+// Has says whether the contract includes c (replay or reject).
+func (d DuplicateContract) Has(c string) bool { return slices.Contains(d, c) }
+
+// JSONSchema describes DuplicateContract for editors.
+func (DuplicateContract) JSONSchema() *jsonschema.Schema {
+	one := &jsonschema.Schema{Type: "string", Enum: []any{DuplicateReplay, DuplicateReject}}
+	return &jsonschema.Schema{Description: "replay, reject, or both: [replay, reject]",
+		OneOf: []*jsonschema.Schema{one, {Type: "array", Items: one, MinItems: ptr(uint64(1)), MaxItems: ptr(uint64(2))}}}
+}
+
+// MarshalYAML writes one contract as a single value, as it is usually given.
+func (d DuplicateContract) MarshalYAML() (any, error) {
+	if len(d) == 1 {
+		return d[0], nil
+	}
+	return []string(d), nil
 }

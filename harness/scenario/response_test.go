@@ -42,14 +42,20 @@ func TestResponseRuleProblems(t *testing.T) {
 		// A missing outcome.
 		{"no outcome", "    rules:\n      - {status: 202}\n",
 			[]string{`r.yaml:6:9: target.response.rules[0].outcome: unknown outcome ""`}},
-		// duplicate needs the reject contract.
-		{"duplicate under replay", "    rules:\n      - {status: 409, outcome: duplicate}\n",
-			[]string{`r.yaml:6:23: target.response.rules[0].outcome: outcome duplicate needs duplicate_key: reject`}},
 		// reject needs a rule that recognises the rejection.
 		{"reject without rule", "    duplicate_key: reject\n",
 			[]string{`r.yaml:5:5: target.response.duplicate_key: reject needs a rule that recognises the rejection`}},
 		{"unknown contract", "    duplicate_key: ignore\n",
-			[]string{`r.yaml:5:5: target.response.duplicate_key: must be replay or reject, not "ignore"`}},
+			[]string{`r.yaml:5:5: target.response.duplicate_key: must be replay or reject, each once, not "ignore"`}},
+		// Both contracts at once, each once; and a follow-up's own block is checked the same way.
+		{"contract twice", "    duplicate_key: [replay, replay]\n",
+			[]string{`target.response.duplicate_key[1]: must be replay or reject, each once, not "replay"`}},
+		{"both without rule", "    duplicate_key: [replay, reject]\n",
+			[]string{`r.yaml:5:5: target.response.duplicate_key: reject needs a rule that recognises the rejection`}},
+		{"follow-up rules", "  capture:\n    response: {rules: [{status: 409, outcome: finished}]}\n",
+			[]string{`target.capture.response.rules[0].outcome: unknown outcome "finished"`}},
+		{"request response", "  request:\n    response: {rules: [{status: 409, outcome: approved}]}\n",
+			[]string{`target.request.response: only a follow-up call (capture, void, reverse) has a response block`}},
 		// The older spelling may not disagree with the new one.
 		{"code and code_field", "    code: error.code\n    code_field: code\n",
 			[]string{`r.yaml:6:5: target.response.code_field: conflicts with code`}},
@@ -113,7 +119,43 @@ target:
 	if st := r.Rules[2].Status; len(st) != 1 || st[0] != 202 {
 		t.Errorf("rule 2 status = %v", st)
 	}
-	if r.Code != "code" || r.Reason != "message" || r.DuplicateKey != DuplicateReject {
+	if r.Code != "code" || r.Reason != "message" || !r.DuplicateKey.Has(DuplicateReject) || r.DuplicateKey.Has(DuplicateReplay) {
 		t.Errorf("code %q reason %q duplicate_key %q", r.Code, r.Reason, r.DuplicateKey)
+	}
+}
+
+// TestBothDuplicateContracts: a service that replays by key and rejects a
+// reused reference says both; a duplicate rule is valid with replay alone;
+// a follow-up call gets its own rules, contract and defaults.
+func TestBothDuplicateContracts(t *testing.T) {
+	const doc = `name: r
+traffic: {phases: [{duration: 1s, shape: constant, rate: 1/s}]}
+requests: {flow: {capture: {share: 0.5, after: 1s}}}
+target:
+  response:
+    duplicate_key: [replay, reject]
+    rules: [{status: 409, json: {path: code, equals: reference_reused}, outcome: duplicate}]
+  capture:
+    path: /v1/authorizations/{{.AuthID}}/capture
+    response:
+      duplicate_key: reject
+      rules:
+        - {status: 200, outcome: approved}
+        - {status: 409, json: {path: code, equals: already_captured}, outcome: duplicate}
+`
+	s, _, err := Parse("r.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Target.Response.DuplicateKey; !d.Has(DuplicateReplay) || !d.Has(DuplicateReject) {
+		t.Errorf("duplicate_key %v", d)
+	}
+	c := s.Target.Capture.Response
+	if c == nil || !c.DuplicateKey.Has(DuplicateReject) || c.Code != "code" || len(c.Approved) != 2 {
+		t.Errorf("capture response %+v", c)
+	}
+	replay := "name: r\ntraffic: {phases: [{duration: 1s, shape: constant, rate: 1/s}]}\ntarget: {response: {rules: [{status: 409, outcome: duplicate}]}}\n"
+	if _, _, err := Parse("r.yaml", []byte(replay)); err != nil {
+		t.Errorf("a duplicate rule with replay: %v", err)
 	}
 }

@@ -136,6 +136,11 @@ type RequestTemplate struct {
 	Body    string            `yaml:"body,omitempty" json:"body,omitempty"`
 	// Sign signs every request of the load, follow-ups too (target.request only).
 	Sign *Sign `yaml:"sign,omitempty" json:"sign,omitempty"`
+	// Response classifies the answers of this follow-up call (capture, void,
+	// reverse only) with rules and a duplicate contract of its own, e.g. a
+	// retried capture answered 409 "already captured" is done; default
+	// target.response.
+	Response *ResponseRules `yaml:"response,omitempty" json:"response,omitempty"`
 }
 
 // ResponseRules classify an answer. Rules come first, in order: the first
@@ -157,10 +162,12 @@ type ResponseRules struct {
 	CodeField string `yaml:"code_field,omitempty" json:"code_field,omitempty"`
 	// ReasonField is the older spelling of reason: a top-level field name.
 	ReasonField string `yaml:"reason_field,omitempty" json:"reason_field,omitempty"`
-	// DuplicateKey is the service's contract for a key it already has:
-	// replay (the first answer again, the default) or reject (an answer such
-	// as 409 that a rule maps to outcome duplicate).
-	DuplicateKey string `yaml:"duplicate_key,omitempty" json:"duplicate_key,omitempty" jsonschema:"enum=replay,enum=reject"`
+	// DuplicateKey is the service's contract for what it already has:
+	// replay (a known idempotency key gets the first answer again, the
+	// default), reject (an answer such as 409 that a rule maps to outcome
+	// duplicate), or both at once, [replay, reject]: keys replayed, a reused
+	// reference rejected.
+	DuplicateKey DuplicateContract `yaml:"duplicate_key,omitempty" json:"duplicate_key,omitempty"`
 	// AuthID is the JSON path of the authorisation's id in an approval, for {{.AuthID}} in capture and void requests.
 	// Default id, when the flow captures or voids.
 	AuthID string `yaml:"auth_id,omitempty" json:"auth_id,omitempty"`
