@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/coord"
 )
 
 // shards is `bench shards`: the same scenario at the same total rate as one
@@ -161,6 +162,7 @@ func runShards(aq, scen, out string, n int) ([]string, error) {
 	listen := ln.Addr().String()
 	ln.Close()
 	start := time.Now().Add(3 * time.Second).UTC().Format(time.RFC3339Nano)
+	env := append(os.Environ(), coord.TokenEnv+"="+coord.NewToken()) // the run's, as exported by hand
 	var wg sync.WaitGroup
 	for k := range n {
 		args := []string{"run", scen, "--out", out, "--shard", fmt.Sprintf("%d/%d", k, n), "--start-at", start}
@@ -170,7 +172,12 @@ func runShards(aq, scen, out string, n int) ([]string, error) {
 			args = append(args, "--coordinator", "http://"+listen)
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); exec.Command(aq, args...).Run() }()
+		go func() {
+			defer wg.Done()
+			c := exec.Command(aq, args...)
+			c.Env = env
+			c.Run()
+		}()
 	}
 	wg.Wait()
 	dirs, _ := filepath.Glob(filepath.Join(out, "*-shard*"))

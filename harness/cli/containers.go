@@ -102,6 +102,9 @@ func printReaped(w io.Writer, r docker.Reaped, dry bool, now time.Time) {
 	for _, n := range r.Configs {
 		fmt.Fprintln(w, "  config   ", n) // and their scenarios
 	}
+	for _, n := range r.Secrets {
+		fmt.Fprintln(w, "  secret   ", n) // and their run tokens
+	}
 	if len(r.Kept) == 0 {
 		return
 	}

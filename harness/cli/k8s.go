@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/k8s"
 	"github.com/authquake/authquake/harness/run"
@@ -21,7 +22,8 @@ import (
 var k8sCommand = command{
 	name: "k8s", usage: "SCENARIO.yaml --workers N",
 	summary: "Write the Kubernetes manifests of a sharded run: an Indexed Job (the completion index is the shard number), " +
-		"the scenario as a ConfigMap, a headless Service for shard 0's coordination endpoint, a ReadWriteMany claim for the " +
+		"the scenario as a ConfigMap, the run's token as a Secret, a headless Service for shard 0's coordination endpoint and a NetworkPolicy " +
+		"that admits only the job's pods to it, a ReadWriteMany claim for the " +
 		"shard directories and a collector pod, and print the commands that run it and bring the shards back for authquake merge.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		workers := fs.Int("workers", 2, "number of shards (pods of the Indexed Job)")
@@ -56,7 +58,8 @@ var k8sCommand = command{
 				return exitcode.New(exitcode.Invalid, err, "")
 			}
 			o := k8s.Options{Name: *name, Namespace: *ns, Scenario: src, Workers: *workers, Image: *image, CPU: *cpu, Memory: *mem,
-				Storage: *storage, StorageClass: *class, Port: 7190, Args: swarm.ShardArgs(*seed, *scale), StartAt: time.Now().Add(3 * time.Minute)}
+				Storage: *storage, StorageClass: *class, Port: 7190, Args: swarm.ShardArgs(*seed, *scale), StartAt: time.Now().Add(3 * time.Minute),
+				Token: coord.NewToken()} // this command owns the run: the token goes to the shards as a Secret
 			if o.Name == "" {
 				o.Name = dnsLabel("aq-" + s.Name)
 			}
@@ -70,8 +73,8 @@ var k8sCommand = command{
 				return exitcode.Invalidf("e.g. --cpu 500m --memory 256Mi --storage 1Gi", "k8s: %v", err)
 			}
 			y, err := k8s.YAML(objs)
-			if err == nil {
-				err = os.WriteFile(*out, y, 0o644)
+			if err == nil { // it holds the run's token: for this user's eyes only
+				err = os.WriteFile(*out, y, 0o600)
 			}
 			if err != nil {
 				return exitcode.New(exitcode.Environment, err, "")

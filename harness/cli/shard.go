@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/traffic"
@@ -33,8 +34,10 @@ func slotZero(v string) string {
 func shardFlags(fs *pflag.FlagSet) func() (run.ShardOptions, error) {
 	shard := fs.String("shard", "", "send only shard K of N of the schedule (hit i belongs to shard i mod N), e.g. 1/3; shard 0 owns the faults (default $"+ShardEnv+")")
 	startAt := fs.String("start-at", "", "the common start instant of every shard, RFC 3339 UTC, e.g. 2026-11-30T06:00:00Z")
-	listen := fs.String("listen", run.DefaultListen, "shard 0: where the coordination endpoint listens (other shards poll it for a stop)")
-	coordinator := fs.String("coordinator", "", "shards 1..N-1: shard 0's coordination endpoint, e.g. http://127.0.0.1:7190")
+	listen := fs.String("listen", run.DefaultListen, "shard 0: where the coordination endpoint listens (other shards poll it for a stop); "+
+		"given, shard 0 serves it even with --coordinator")
+	coordinator := fs.String("coordinator", "", "shards 1..N-1: shard 0's coordination endpoint, e.g. http://127.0.0.1:7190 "+
+		"(with the run's token in $"+coord.TokenEnv+" or a file named by $"+coord.TokenFileEnv+")")
 	return func() (run.ShardOptions, error) {
 		var o run.ShardOptions
 		if *shard == "" {
@@ -51,6 +54,12 @@ func shardFlags(fs *pflag.FlagSet) func() (run.ShardOptions, error) {
 			return o, exitcode.Invalidf("e.g. --shard 0/3", "--shard: %v", err)
 		}
 		o.Shard, o.Listen, o.Coordinator = sh, *listen, *coordinator
+		if sh.Index == 0 && fs.Changed("listen") {
+			o.Coordinator = "" // the owner serves (the manifests of authquake k8s give every pod both flags)
+		}
+		if o.Token, err = coord.TokenFromEnv(); err != nil {
+			return o, exitcode.Invalidf("export "+coord.TokenEnv+"=$(openssl rand -hex 32), the same for every shard", "%v", err)
+		}
 		if *startAt != "" {
 			if o.StartAt, err = time.Parse(time.RFC3339Nano, *startAt); err != nil {
 				return o, exitcode.Invalidf("e.g. --start-at 2026-11-30T06:00:00Z", "--start-at %q: %v", *startAt, err)

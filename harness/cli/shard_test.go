@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/record"
 )
 
@@ -54,6 +55,7 @@ func freePort(t *testing.T) string {
 // runShards runs n shards of the scenario at path in this process, as n
 // hosts would, and returns their run directories.
 func runShards(t *testing.T, path, out string, n int) []string {
+	t.Setenv(coord.TokenEnv, coord.NewToken()) // every shard's, as exported by hand
 	listen := freePort(t)
 	start := time.Now().Add(1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)
 	var wg sync.WaitGroup

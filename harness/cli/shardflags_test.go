@@ -11,10 +11,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
+	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/exitcode"
 )
 
 func TestShardFlagsRefuseWhatCannotAddUp(t *testing.T) {
+	t.Setenv(coord.TokenEnv, "")
+	t.Setenv(coord.TokenFileEnv, "")
 	dir := t.TempDir()
 	url := filepath.Join(dir, "url.yaml")
 	os.WriteFile(url, []byte("name: t/url\ntarget: {kind: url, url: \"http://127.0.0.1:1\"}\ntraffic: {phases: [{duration: 1s, shape: constant, rate: 1/s}]}\n"), 0o644)
@@ -32,6 +37,8 @@ func TestShardFlagsRefuseWhatCannotAddUp(t *testing.T) {
 		{"no start", []string{"run", url, "--shard", "1/3", "--coordinator", "http://127.0.0.1:1"}, "needs --start-at"},
 		// Shards 1..N-1 must know where to learn of a stop.
 		{"no coordinator", []string{"run", url, "--shard", "1/3", "--start-at", at}, "needs --coordinator"},
+		// ... and the run's token: the endpoint answers no one without it.
+		{"no token", []string{"run", url, "--shard", "1/3", "--start-at", at, "--coordinator", "http://127.0.0.1:1"}, "needs the run's token"},
 		// authsim starts a copy per shard: not one target.
 		{"own target", []string{"run", sim, "--shard", "0/2", "--start-at", at}, "one target all shards share"},
 		// --start-at without --shard means nothing.
@@ -89,5 +96,59 @@ func TestSwarmSlotZeroIsShardZero(t *testing.T) {
 		if got := slotZero(tt.in); got != tt.want {
 			t.Errorf("slotZero(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestShardFlagsTakeTheTokenAndTheOwnersRole: the token comes from the
+// environment (or a file it names), never a flag; shard 0 given --listen
+// serves the endpoint even when --coordinator is given too, as authquake
+// k8s gives every pod both (shard 0 had polled itself, and no one served).
+func TestShardFlagsTakeTheTokenAndTheOwnersRole(t *testing.T) {
+	token := coord.NewToken()
+	file := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(file, []byte(token+"\n"), 0o400)
+	at := "2026-11-30T06:00:00Z"
+	tests := []struct {
+		name        string
+		args        []string
+		env         map[string]string
+		coordinator string
+		token       string
+		fails       string
+	}{
+		{"shard 0 with both flags serves", []string{"--shard", "0/3", "--start-at", at, "--listen", "0.0.0.0:7190", "--coordinator", "http://aq-0.aq:7190"},
+			map[string]string{coord.TokenEnv: token}, "", token, ""},
+		{"shard 1 with both flags polls", []string{"--shard", "1/3", "--start-at", at, "--listen", "0.0.0.0:7190", "--coordinator", "http://aq-0.aq:7190"},
+			map[string]string{coord.TokenEnv: token}, "http://aq-0.aq:7190", token, ""},
+		{"shard 0 of a swarm polls", []string{"--shard", "0/3", "--start-at", at, "--coordinator", "http://127.0.0.1:7190"},
+			map[string]string{coord.TokenFileEnv: file}, "http://127.0.0.1:7190", token, ""},
+		{"a weak token", []string{"--shard", "1/3", "--start-at", at, "--coordinator", "http://127.0.0.1:7190"},
+			map[string]string{coord.TokenEnv: "secret"}, "", "", "at least 32 characters"},
+		{"a token file that is not there", []string{"--shard", "1/3", "--start-at", at, "--coordinator", "http://127.0.0.1:7190"},
+			map[string]string{coord.TokenFileEnv: file + ".missing"}, "", "", "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(coord.TokenEnv, "")
+			t.Setenv(coord.TokenFileEnv, "")
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
+			parse := shardFlags(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			o, err := parse()
+			if tt.fails != "" {
+				if exitcode.Of(err) != exitcode.Invalid || !strings.Contains(err.Error(), tt.fails) {
+					t.Errorf("%v, want exit 2 saying %q", err, tt.fails)
+				}
+				return
+			}
+			if err != nil || o.Coordinator != tt.coordinator || o.Token != tt.token {
+				t.Errorf("coordinator %q token %q (%v), want %q and the token", o.Coordinator, o.Token, err, tt.coordinator)
+			}
+		})
 	}
 }

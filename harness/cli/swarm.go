@@ -10,7 +10,9 @@ import (
 
 	"github.com/moby/moby/client"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
@@ -36,6 +38,7 @@ var swarmCommand = command{
 		advertise := fs.String("advertise", "", "the host the shards dial for the endpoint (default: --listen's host)")
 		remote := fs.Bool("allow-remote", false, "allow the endpoint, the shards' links to it and a url target off loopback (a multi-node swarm)")
 		image := fs.String("image", "", "run this authquake image reference and build none (a multi-node swarm: one every node can pull, e.g. REGISTRY/authquake:TAG)")
+		budget := fs.String("max-results", "16Gi", "the most the shards may upload in all, counted as unpacked (their run directories, checkpoints included until replaced)")
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake swarm SCENARIO.yaml --workers 3", "swarm: want one scenario file")
@@ -45,6 +48,10 @@ var swarmCommand = command{
 			}
 			if h, _, err := net.SplitHostPort(*listen); err != nil || egress.CheckHost(h, *remote) != nil {
 				return exitcode.Invalidf("e.g. --listen 127.0.0.1:7190, or a manager address with --allow-remote", "swarm: --listen %q: not a loopback host:port", *listen)
+			}
+			maxResults, err := resource.ParseQuantity(*budget)
+			if err != nil || maxResults.Value() < 1<<20 {
+				return exitcode.Invalidf("e.g. --max-results 64Gi", "swarm: --max-results %q: want a size of at least 1Mi", *budget)
 			}
 			s, err := run.Load(args[0])
 			if err != nil {
@@ -71,8 +78,11 @@ var swarmCommand = command{
 			if err != nil {
 				return exitcode.New(exitcode.Environment, err, "")
 			}
+			b := coord.DefaultBudget(*workers)
+			b.Bytes = maxResults.Value()
 			res, err := swarm.Run(ctx, cli, swarm.Options{Scenario: args[0], Workers: *workers, Dir: dir, Image: ref,
-				Args: swarm.ShardArgs(*seed, *scale), Lead: *lead, Listen: *listen, Advertise: *advertise, AllowRemote: *remote, Log: io.Err})
+				Args: swarm.ShardArgs(*seed, *scale), Lead: *lead, Listen: *listen, Advertise: *advertise, AllowRemote: *remote,
+				Name: strings.ReplaceAll(s.Name, "/", "_"), Budget: b, Log: io.Err})
 			if res == nil || res.Merged == "" {
 				return run.Interrupted(ctx, err)
 			}

@@ -80,7 +80,7 @@ func killShard(ctx context.Context, cli *client.Client, k, n int, into time.Dura
 // the merged report shows the fault's impact and recovery and every hit
 // once; then a run where one shard is killed mid-run names that shard and
 // what it never sent (by its last checkpoint). Nothing authquake created
-// is left behind, configs included.
+// is left behind, configs and secrets included.
 func TestSwarmRunsShardsEndToEnd(t *testing.T) {
 	cli := dockertest.Client(t)
 	singleNodeSwarm(t, cli)
@@ -147,5 +147,9 @@ faults:
 	cs, err := cli.ConfigList(context.Background(), client.ConfigListOptions{Filters: client.Filters{}.Add("label", docker.LabelRun)})
 	if err != nil || len(cs.Items) > 0 {
 		t.Errorf("scenario configs left behind: %d (%v)", len(cs.Items), err)
+	}
+	sec, err := cli.SecretList(context.Background(), client.SecretListOptions{Filters: client.Filters{}.Add("label", docker.LabelRun)})
+	if err != nil || len(sec.Items) > 0 {
+		t.Errorf("token secrets left behind: %d (%v)", len(sec.Items), err)
 	}
 }

@@ -34,7 +34,7 @@ type uploader struct {
 
 func newUploader(o run.Options) *uploader {
 	sh := o.Shard
-	return &uploader{client: coord.NewClient(sh.Coordinator, sh.Shard.Index, egress.Guard{AllowRemote: o.AllowRemote}),
+	return &uploader{client: coord.NewClient(sh.Coordinator, sh.Shard.Index, sh.Token, egress.Guard{AllowRemote: o.AllowRemote}),
 		start: sh.StartAt, log: o.Log, done: make(chan struct{})}
 }
 
@@ -61,7 +61,7 @@ func (u *uploader) checkpoints(ctx context.Context, dir string) {
 			return
 		case <-time.After(time.Until(u.start.Add(wait))):
 		}
-		if err := u.client.Upload(ctx, dir); err != nil && ctx.Err() == nil && !said {
+		if err := u.client.Upload(ctx, dir, false); err != nil && ctx.Err() == nil && !said {
 			fmt.Fprintln(u.log, "warning: checkpoint upload failed (the next one tries again):", err)
 			said = true
 		}
@@ -79,7 +79,7 @@ func (u *uploader) finish(ctx context.Context, dir string) error {
 	u.halt()
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), coord.UploadTimeout)
 	defer cancel()
-	if err := u.client.Upload(uctx, dir); err != nil {
+	if err := u.client.Upload(uctx, dir, true); err != nil {
 		fmt.Fprintln(u.log, "upload failed:", err)
 		return exitcode.New(exitcode.Environment, err, "the coordinator (authquake swarm) must be reachable until every shard has uploaded")
 	}

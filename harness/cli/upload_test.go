@@ -30,14 +30,18 @@ seed: 5
 target: {kind: url, url: "%s"}
 traffic: {phases: [{duration: 5s, shape: constant, rate: 40/s}]}
 `, target.URL)), 0o644)
-	srv, err := coord.Serve("127.0.0.1:0", nil)
+	token := coord.NewToken()
+	t.Setenv(coord.TokenEnv, token) // as the Swarm secret gives it to every task
+	srv, err := coord.Serve("127.0.0.1:0", coord.Config{Token: token, Shards: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
 	collected := filepath.Join(dir, "shards")
 	os.Mkdir(collected, 0o755)
-	srv.Collect(collected)
+	if err := srv.Collect(collected, "test_upload", coord.DefaultBudget(2)); err != nil {
+		t.Fatal(err)
+	}
 
 	start := time.Now().Add(1500 * time.Millisecond).UTC()
 	var wg sync.WaitGroup

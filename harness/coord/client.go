@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,10 +16,12 @@ import (
 )
 
 // Client is a shard's side: it polls the owner's state, posts stops and
-// its end, and estimates its clock's offset from the owner's.
+// its end, and estimates its clock's offset from the owner's. Every
+// request carries the run's token.
 type Client struct {
 	base   string
 	shard  int
+	token  string
 	http   *http.Client
 	upload *http.Client // no timeout of its own: Upload's ctx bounds it
 
@@ -28,14 +31,35 @@ type Client struct {
 	polls  int
 }
 
-// NewClient talks to the coordinator at base (http://host:port) as shard.
-func NewClient(base string, shard int, guard egress.Guard) *Client {
-	return &Client{base: strings.TrimRight(base, "/"), shard: shard, http: guard.Client(egress.Timeout(2 * time.Second)), upload: guard.Client()}
+// NewClient talks to the coordinator at base (http://host:port) as shard
+// of the run whose token is token.
+func NewClient(base string, shard int, token string, guard egress.Guard) *Client {
+	return &Client{base: strings.TrimRight(base, "/"), shard: shard, token: token,
+		http: guard.Client(egress.Timeout(2 * time.Second)), upload: guard.Client()}
+}
+
+// newRequest is a request to the coordinator with the run's token.
+func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err == nil {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	return req, err
+}
+
+// answer is nil for a 200, else an error with the status and what the
+// coordinator said.
+func answer(resp *http.Response, what string) error {
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	return fmt.Errorf("%s: %s: %s", what, resp.Status, strings.TrimSpace(string(msg)))
 }
 
 // Poll reads the state once and updates the clock estimate.
 func (c *Client) Poll(ctx context.Context) (State, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/state", nil)
+	req, err := c.newRequest(ctx, http.MethodGet, "/state", nil)
 	if err != nil {
 		return State{}, err
 	}
@@ -45,8 +69,11 @@ func (c *Client) Poll(ctx context.Context) (State, error) {
 		return State{}, fmt.Errorf("coordinator %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
+	if err := answer(resp, "coordinator "+c.base+"/state"); err != nil {
+		return State{}, err
+	}
 	var st State
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st); err != nil {
 		return State{}, fmt.Errorf("coordinator %s: %w", c.base, err)
 	}
 	t1 := time.Now()
@@ -104,7 +131,7 @@ var ErrJoined = errors.New("this shard has already joined the run")
 // Join registers this shard with the coordinator before it sends anything.
 func (c *Client) Join(ctx context.Context) error {
 	err := c.post(ctx, "/join", map[string]any{"shard": c.shard})
-	if err != nil && strings.Contains(err.Error(), "409") {
+	if err != nil && strings.Contains(err.Error(), "409 Conflict") {
 		return ErrJoined
 	}
 	return err
@@ -117,7 +144,7 @@ func (c *Client) Done(ctx context.Context) error {
 
 func (c *Client) post(ctx context.Context, path string, body any) error {
 	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
+	req, err := c.newRequest(ctx, http.MethodPost, path, bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
@@ -126,11 +153,8 @@ func (c *Client) post(ctx context.Context, path string, body any) error {
 	if err != nil {
 		return fmt.Errorf("coordinator %s: %w", c.base, err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("coordinator %s%s: %s", c.base, path, resp.Status)
-	}
-	return nil
+	defer resp.Body.Close()
+	return answer(resp, "coordinator "+c.base+path)
 }
 
 // WaitDone polls until n shards have said they are done, or ctx ends; it

@@ -6,20 +6,26 @@
 //	shard 1 ──GET /state (1/s)──▶ ┌────────────┐
 //	shard 1 ──POST /stop────────▶ │  shard 0   │ stopped? reason, by whom,
 //	shard 2 ──POST /done────────▶ │ coordinator│ shards done, owner's clock
-//	shard 2 ──PUT /results/NAME─▶ │            │ (Collect: run directories)
+//	shard 2 ──PUT /results/2────▶ │            │ (Collect: run directories)
 //	                              └────────────┘
+//	every request: Authorization: Bearer <the run's token>
 //
 // A stop anywhere reaches every shard within a poll (one second) plus one
 // round trip. When the endpoint is authquake swarm's, it also collects the
 // shards' run directories (Collect, Client.Upload): a tar.gz streamed per
-// shard, so that no node needs a filesystem the others share. The endpoint binds 127.0.0.1 unless the run allows remote
-// addresses (a Swarm overlay network, a Kubernetes pod network), and every
-// client dials through the egress guard.
+// shard, so that no node needs a filesystem the others share.
+//
+// The endpoint answers only who holds the run's token (a random one per
+// run, made by its owner: NewToken), checks every shard number against the
+// run's N, reads at most MaxBody of a request and uploads within a budget
+// of the whole run (Budget), and drops a client that is slow to send. It
+// binds 127.0.0.1 unless the run allows remote addresses (a Swarm overlay
+// network, a Kubernetes pod network), and every client dials through the
+// egress guard.
 package coord
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -41,79 +47,55 @@ type State struct {
 	NowUnixNano int64 `json:"now_unix_nano"`
 }
 
+// Config is what a coordinator must know of its run.
+type Config struct {
+	// Token is the run's secret (NewToken): every request must carry it.
+	Token string
+	// Shards is the run's N: shard numbers are 0 to N-1.
+	Shards int
+	// OnStop is called once, when a shard posts a stop.
+	OnStop func(reason string, by int)
+}
+
 // Server is the fault owner's endpoint.
 type Server struct {
+	cfg    Config
 	mu     sync.Mutex
 	state  State
 	done   map[int]bool
 	joined map[int]bool
-	onStop func(reason string, by int)
 	srv    *http.Server
 	ln     net.Listener
 	change chan struct{}
 
-	collect   string     // where uploads go (Collect); "" refuses them
-	maxUpload int64      // bytes per upload
-	uploadMu  sync.Mutex // serialises replacing a shard's directory
+	collect *collector // nil: uploads refused (Collect)
 }
 
-// Serve listens on addr (host:port) and serves until Close. onStop is called
-// once, when another shard posts a stop.
-func Serve(addr string, onStop func(reason string, by int)) (*Server, error) {
+// Server timeouts: the headers must come within readHeaderTimeout, and the
+// whole request, an upload included, within readTimeout (a shard's final
+// upload has UploadTimeout); an idle keep-alive connection is closed after
+// idleTimeout. Variables for tests.
+var (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = UploadTimeout + time.Minute
+	idleTimeout       = 2 * time.Minute
+)
+
+// Serve listens on addr (host:port) and serves until Close.
+func Serve(addr string, c Config) (*Server, error) {
+	if err := CheckToken(c.Token); err != nil {
+		return nil, fmt.Errorf("coordinator: %w", err)
+	}
+	if c.Shards < 1 {
+		return nil, fmt.Errorf("coordinator: a run of %d shards", c.Shards)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: listen %s: %w", addr, err)
 	}
-	s := &Server{done: map[int]bool{}, joined: map[int]bool{}, onStop: onStop, ln: ln, change: make(chan struct{}, 1)}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /state", func(w http.ResponseWriter, _ *http.Request) {
-		st := s.State()
-		st.NowUnixNano = time.Now().UnixNano()
-		json.NewEncoder(w).Encode(st)
-	})
-	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
-		var m struct {
-			Reason string `json:"reason"`
-			Shard  int    `json:"shard"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if s.Stop(m.Reason, m.Shard) && s.onStop != nil {
-			s.onStop(m.Reason, m.Shard)
-		}
-	})
-	mux.HandleFunc("POST /join", func(w http.ResponseWriter, r *http.Request) {
-		var m struct {
-			Shard int `json:"shard"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if !s.Join(m.Shard) {
-			http.Error(w, fmt.Sprintf("shard %d has already joined this run", m.Shard), http.StatusConflict)
-		}
-	})
-	mux.HandleFunc("POST /done", func(w http.ResponseWriter, r *http.Request) {
-		var m struct {
-			Shard int `json:"shard"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		s.done[m.Shard] = true
-		s.mu.Unlock()
-		select {
-		case s.change <- struct{}{}:
-		default:
-		}
-	})
-	mux.HandleFunc("PUT /results/{name}", s.putResults)
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	s := &Server{cfg: c, done: map[int]bool{}, joined: map[int]bool{}, ln: ln, change: make(chan struct{}, 1)}
+	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: readTimeout + time.Minute, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10}
 	go s.srv.Serve(ln)
 	return s, nil
 }
@@ -142,6 +124,17 @@ func (s *Server) Stop(reason string, by int) bool {
 	}
 	s.state.Stopped, s.state.Reason, s.state.By = true, reason, by
 	return true
+}
+
+// markDone records that a shard has finished sending.
+func (s *Server) markDone(shard int) {
+	s.mu.Lock()
+	s.done[shard] = true
+	s.mu.Unlock()
+	select {
+	case s.change <- struct{}{}:
+	default:
+	}
 }
 
 // State returns the current state (without the clock).

@@ -8,17 +8,25 @@ import (
 	"github.com/authquake/authquake/harness/egress"
 )
 
-func TestAStopAnywhereReachesEveryShard(t *testing.T) {
-	stopped := make(chan string, 1)
-	srv, err := Serve("127.0.0.1:0", func(reason string, by int) { stopped <- reason })
+// serve serves a coordinator of n shards with a token of its own.
+func serve(t *testing.T, n int, onStop func(string, int)) (*Server, string) {
+	t.Helper()
+	token := NewToken()
+	srv, err := Serve("127.0.0.1:0", Config{Token: token, Shards: n, OnStop: onStop})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close() })
+	return srv, token
+}
+
+func TestAStopAnywhereReachesEveryShard(t *testing.T) {
+	stopped := make(chan string, 1)
+	srv, token := serve(t, 3, func(reason string, by int) { stopped <- reason })
 	base := "http://" + srv.Addr()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	one, two := NewClient(base, 1, egress.Guard{}), NewClient(base, 2, egress.Guard{})
+	one, two := NewClient(base, 1, token, egress.Guard{}), NewClient(base, 2, token, egress.Guard{})
 
 	// Shard 2 follows; shard 1's stop condition fires.
 	heard := make(chan string, 1)
@@ -43,7 +51,7 @@ func TestAStopAnywhereReachesEveryShard(t *testing.T) {
 	if err := one.Join(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := NewClient(base, 1, egress.Guard{}).Join(ctx); err != ErrJoined {
+	if err := NewClient(base, 1, token, egress.Guard{}).Join(ctx); err != ErrJoined {
 		t.Errorf("a second shard 1 joined: %v", err)
 	}
 	// Shards say they are done; the owner waits for them.
@@ -59,8 +67,17 @@ func TestAStopAnywhereReachesEveryShard(t *testing.T) {
 
 func TestTheClientDialsThroughTheGuard(t *testing.T) {
 	// 192.0.2.1 (TEST-NET-1) is not this machine: the zero guard refuses it.
-	c := NewClient("http://192.0.2.1:9", 1, egress.Guard{})
+	c := NewClient("http://192.0.2.1:9", 1, NewToken(), egress.Guard{})
 	if _, err := c.Poll(context.Background()); err == nil {
 		t.Fatal("a remote coordinator was dialled without --allow-remote")
+	}
+}
+
+func TestServeNeedsATokenAndShards(t *testing.T) {
+	for _, c := range []Config{{Token: "", Shards: 2}, {Token: "short", Shards: 2}, {Token: NewToken(), Shards: 0}} {
+		if srv, err := Serve("127.0.0.1:0", c); err == nil {
+			srv.Close()
+			t.Errorf("Serve(%+v) served", c)
+		}
 	}
 }

@@ -6,19 +6,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"path/filepath"
-	"strings"
+	"strconv"
 
 	"github.com/authquake/authquake/harness/tarball"
 )
 
 // Upload sends runDir, a tar.gz streamed as it is written (never whole in
-// memory), to PUT /results/{its base name} of a coordinator that collects
-// (Server.Collect). Only ctx bounds it: a large run directory on a slow
-// link takes what it takes.
-func (c *Client) Upload(ctx context.Context, runDir string) error {
-	name := filepath.Base(filepath.Clean(runDir))
+// memory), to PUT /results/{this shard} of a coordinator that collects
+// (Server.Collect); final says it is the last (the coordinator then takes
+// no more of this shard). ctx bounds it, and the coordinator's read
+// timeout (UploadTimeout and a minute).
+func (c *Client) Upload(ctx context.Context, runDir string, final bool) error {
 	pr, pw := io.Pipe()
 	packed := make(chan error, 1)
 	go func() {
@@ -26,7 +24,11 @@ func (c *Client) Upload(ctx context.Context, runDir string) error {
 		pw.CloseWithError(err) // nil: the body ends
 		packed <- err
 	}()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, c.base+"/results/"+url.PathEscape(name), pr)
+	path := "/results/" + strconv.Itoa(c.shard)
+	if final {
+		path += "?final=1"
+	}
+	req, err := c.newRequest(ctx, http.MethodPut, path, pr)
 	if err != nil {
 		pr.Close()
 		<-packed
@@ -36,10 +38,7 @@ func (c *Client) Upload(ctx context.Context, runDir string) error {
 	resp, err := c.upload.Do(req)
 	var refused error
 	if err == nil {
-		if resp.StatusCode != http.StatusOK {
-			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-			refused = fmt.Errorf("upload %s to coordinator %s: %s: %s", runDir, c.base, resp.Status, strings.TrimSpace(string(msg)))
-		}
+		refused = answer(resp, fmt.Sprintf("upload %s to coordinator %s", runDir, c.base))
 		resp.Body.Close()
 	}
 	pr.CloseWithError(io.ErrClosedPipe) // the writer stops if the request ended first

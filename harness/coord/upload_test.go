@@ -17,18 +17,17 @@ import (
 	"github.com/authquake/authquake/harness/egress"
 )
 
-// collecting serves a coordinator that collects into a directory of its own.
-func collecting(t *testing.T) (*Server, string, *Client) {
+// collecting serves a coordinator of 3 shards that collects into a
+// directory of its own within b, and a client of it as shard 1.
+func collecting(t *testing.T, b Budget) (*Server, string, *Client) {
 	t.Helper()
-	srv, err := Serve("127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv, token := serve(t, 3, nil)
 	dir := filepath.Join(t.TempDir(), "shards")
 	os.Mkdir(dir, 0o755)
-	srv.Collect(dir)
-	return srv, dir, NewClient("http://"+srv.Addr(), 1, egress.Guard{})
+	if err := srv.Collect(dir, "s", b); err != nil {
+		t.Fatal(err)
+	}
+	return srv, dir, NewClient("http://"+srv.Addr(), 1, token, egress.Guard{})
 }
 
 func write(t *testing.T, path, content string) {
@@ -40,7 +39,7 @@ func write(t *testing.T, path, content string) {
 }
 
 func TestUploadBringsARunDirectoryBackWhole(t *testing.T) {
-	_, dir, c := collecting(t)
+	srv, dir, c := collecting(t, DefaultBudget(3))
 	run := filepath.Join(t.TempDir(), "s-shard1-20261130T060000Z")
 	files := map[string]string{"run.json": "{}\n", "shard.json": `{"index":1}`, "sub/a.txt": "a", "sub/deeper/b.txt": strings.Repeat("b", 100000)}
 	for name, content := range files {
@@ -48,15 +47,15 @@ func TestUploadBringsARunDirectoryBackWhole(t *testing.T) {
 	}
 	write(t, filepath.Join(run, "stale"), "from a checkpoint")
 	ctx := context.Background()
-	if err := c.Upload(ctx, run); err != nil {
+	if err := c.Upload(ctx, run, false); err != nil {
 		t.Fatal(err)
 	}
 	// The end of the run replaces the checkpoint whole.
 	os.Remove(filepath.Join(run, "stale"))
-	if err := c.Upload(ctx, run); err != nil {
+	if err := c.Upload(ctx, run, true); err != nil {
 		t.Fatal(err)
 	}
-	got := filepath.Join(dir, filepath.Base(run))
+	got := filepath.Join(dir, "s-shard1")
 	for name, content := range files {
 		if b, err := os.ReadFile(filepath.Join(got, name)); err != nil || string(b) != content {
 			t.Errorf("%s: %d bytes, %v; want %d", name, len(b), err, len(content))
@@ -68,12 +67,29 @@ func TestUploadBringsARunDirectoryBackWhole(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("%d entries in the collect directory, want the one run directory (no upload left in progress)", len(ents))
 	}
+	if c := srv.Collected(); len(c) != 1 || c[0] != got {
+		t.Errorf("Collected() = %v, want [%s]", c, got)
+	}
+	// After its final upload, nothing more of the shard is taken: not even
+	// from a holder of the token.
+	if err := c.Upload(ctx, run, false); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Errorf("an upload after the final one: %v, want 409", err)
+	}
 }
 
-// put sends body to PUT /results/ + escapedName and returns the answer.
-func put(t *testing.T, srv *Server, escapedName string, body []byte) (int, string) {
+// put sends body to PUT /results/ + path with token ("": none) and
+// returns the answer.
+func put(t *testing.T, srv *Server, token, path string, body []byte) (int, string) {
+	return send(t, srv, http.MethodPut, token, "/results/"+path, bytes.NewReader(body))
+}
+
+// send makes one request of srv and returns its status and body.
+func send(t *testing.T, srv *Server, method, token, path string, body io.Reader) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPut, "http://"+srv.Addr()+"/results/"+escapedName, bytes.NewReader(body))
+	req, _ := http.NewRequest(method, "http://"+srv.Addr()+path, body)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +100,7 @@ func put(t *testing.T, srv *Server, escapedName string, body []byte) (int, strin
 }
 
 // archive is a tar.gz of the given headers, each with size bytes of "x".
-func archive(t *testing.T, hs ...tar.Header) []byte {
+func archive(t testing.TB, hs ...tar.Header) []byte {
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
@@ -100,31 +116,33 @@ func archive(t *testing.T, hs ...tar.Header) []byte {
 }
 
 func TestCollectRefusesWhatWouldLeaveItsDirectory(t *testing.T) {
-	srv, dir, _ := collecting(t)
+	srv, dir, c := collecting(t, DefaultBudget(3))
 	ok := archive(t, tar.Header{Name: "run.json", Typeflag: tar.TypeReg, Mode: 0o644, Size: 2})
 	tests := []struct {
-		name, escaped string
-		body          []byte
-		says          string
+		name, path string
+		body       []byte
+		code       int
+		says       string
 	}{
-		// The name is one directory's, never a path.
-		{"dotdot name", "..%2Fx", ok, "plain name"},
-		{"nested name", "a%2Fb", ok, "plain name"},
-		{"hidden name", ".upload-1", ok, "plain name"},
+		// Uploads go to a shard of the run, by number: never to a name.
+		{"dotdot name", "..%2Fx", ok, 404, "one of this run's shards"},
+		{"a name", "s-shard1-20261130T060000Z", ok, 404, "one of this run's shards"},
+		{"shard past N", "3", ok, 404, "shards 0 to 2"},
+		{"negative shard", "-1", ok, 404, "shards 0 to 2"},
 		// Entries stay inside the shard's directory.
-		{"dotdot entry", "s-shard1", archive(t, tar.Header{Name: "../escaped", Typeflag: tar.TypeReg, Size: 1}), "unsafe"},
-		{"inner dotdot entry", "s-shard1", archive(t, tar.Header{Name: "a/../../escaped", Typeflag: tar.TypeReg, Size: 1}), "unsafe"},
-		{"absolute entry", "s-shard1", archive(t, tar.Header{Name: "/tmp/escaped", Typeflag: tar.TypeReg, Size: 1}), "unsafe"},
+		{"dotdot entry", "1", archive(t, tar.Header{Name: "../escaped", Typeflag: tar.TypeReg, Size: 1}), 400, "unsafe"},
+		{"inner dotdot entry", "1", archive(t, tar.Header{Name: "a/../../escaped", Typeflag: tar.TypeReg, Size: 1}), 400, "unsafe"},
+		{"absolute entry", "1", archive(t, tar.Header{Name: "/tmp/escaped", Typeflag: tar.TypeReg, Size: 1}), 400, "unsafe"},
 		// Regular files only: a link could point anywhere.
-		{"symlink", "s-shard1", archive(t, tar.Header{Name: "link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}), "not a regular file"},
+		{"symlink", "1", archive(t, tar.Header{Name: "link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}), 400, "not a regular file"},
 		// Not an archive at all.
-		{"not gzip", "s-shard1", []byte("hello"), "not a tar.gz"},
+		{"not gzip", "1", []byte("hello"), 400, "not a tar.gz"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, msg := put(t, srv, tt.escaped, tt.body)
-			if code != http.StatusBadRequest || !strings.Contains(msg, tt.says) {
-				t.Errorf("%d %q, want 400 saying %q", code, msg, tt.says)
+			code, msg := put(t, srv, c.token, tt.path, tt.body)
+			if code != tt.code || !strings.Contains(msg, tt.says) {
+				t.Errorf("%d %q, want %d saying %q", code, msg, tt.code, tt.says)
 			}
 		})
 	}
@@ -135,50 +153,31 @@ func TestCollectRefusesWhatWouldLeaveItsDirectory(t *testing.T) {
 		t.Error("an entry escaped the collect directory")
 	}
 	// A coordinator that does not collect says so.
-	plain, err := Serve("127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plain.Close()
-	if code, msg := put(t, plain, "s-shard1", ok); code != http.StatusNotFound || !strings.Contains(msg, "collects no results") {
+	plain, token := serve(t, 3, nil)
+	if code, msg := put(t, plain, token, "1", ok); code != http.StatusNotFound || !strings.Contains(msg, "collects no results") {
 		t.Errorf("%d %q from a coordinator without Collect, want 404", code, msg)
 	}
 }
 
-func TestCollectCapsAnUpload(t *testing.T) {
-	srv, dir, c := collecting(t)
-	srv.mu.Lock()
-	srv.maxUpload = 64 << 10
-	srv.mu.Unlock()
-	noise := make([]byte, 200<<10) // incompressible: the body itself is over the cap
-	rand.Read(noise)
-	run := filepath.Join(t.TempDir(), "s-shard1")
-	write(t, filepath.Join(run, "attempts.csv.gz"), string(noise))
-	if err := c.Upload(context.Background(), run); err == nil || !strings.Contains(err.Error(), "413") {
-		t.Errorf("an upload over the cap: %v, want 413", err)
-	}
-	// One byte repeated compresses to a small body that unpacks past the cap.
-	bomb := archive(t, tar.Header{Name: "xs", Typeflag: tar.TypeReg, Size: 1 << 20})
-	if code, msg := put(t, srv, "s-shard2", bomb); code != http.StatusRequestEntityTooLarge {
-		t.Errorf("%d %q for %d bytes that unpack to 1 MiB, want 413", code, msg, len(bomb))
-	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
-		t.Errorf("refused uploads left %d entries", len(ents))
-	}
-}
-
 func TestUploadEndsWithItsContext(t *testing.T) {
-	_, _, c := collecting(t)
+	_, _, c := collecting(t, DefaultBudget(3))
 	run := filepath.Join(t.TempDir(), "s-shard1")
 	write(t, filepath.Join(run, "run.json"), "{}")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
 	defer cancel()
 	<-ctx.Done()
-	if err := c.Upload(ctx, run); err == nil {
+	if err := c.Upload(ctx, run, true); err == nil {
 		t.Error("an upload ran past its context")
 	}
 	// A directory that cannot be read is this side's failure, named.
-	if err := c.Upload(context.Background(), filepath.Join(t.TempDir(), "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
+	if err := c.Upload(context.Background(), filepath.Join(t.TempDir(), "missing"), true); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("upload of a missing directory: %v", err)
 	}
+}
+
+// noise is n incompressible bytes.
+func noise(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return string(b)
 }

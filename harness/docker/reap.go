@@ -64,6 +64,7 @@ type Reaped struct {
 	Networks   []string // names
 	Services   []string // Swarm services (names), removed first
 	Configs    []string // Swarm configs (names), removed after the services
+	Secrets    []string // Swarm secrets (names), removed after the services
 	// Kept lists the kept runs left alone (their time is not up), by run id.
 	Kept []KeptRun
 }
@@ -93,7 +94,7 @@ func (out *Reaped) keep(labels map[string]string, name string, created time.Time
 	}
 }
 
-// Reap removes the Swarm services and configs, the containers (with their
+// Reap removes the Swarm services, configs and secrets, the containers (with their
 // anonymous volumes) and then the networks that carry authquake's labels
 // and match sel. By default that is
 // every resource whose owning process is gone (what a SIGKILLed run left),
@@ -107,6 +108,9 @@ func Reap(ctx context.Context, cli *client.Client, sel Selector) (Reaped, error)
 		errs = append(errs, err)
 	}
 	if err := reapConfigs(ctx, cli, sel, &out); err != nil {
+		errs = append(errs, err)
+	}
+	if err := reapSecrets(ctx, cli, sel, &out); err != nil {
 		errs = append(errs, err)
 	}
 	f := client.Filters{}.Add("label", LabelRun)

@@ -33,6 +33,31 @@ func reapServices(ctx context.Context, cli *client.Client, sel Selector, out *Re
 	return nil
 }
 
+// reapSecrets removes the Swarm secrets (authquake swarm's run tokens)
+// that carry authquake's labels and match sel, after reapServices as the
+// configs.
+func reapSecrets(ctx context.Context, cli *client.Client, sel Selector, out *Reaped) error {
+	ss, err := cli.SecretList(ctx, client.SecretListOptions{Filters: client.Filters{}.Add("label", LabelRun)})
+	if err != nil {
+		if strings.Contains(err.Error(), "swarm") {
+			return nil // not a swarm manager: no secrets
+		}
+		return fmt.Errorf("list secrets: %w", err)
+	}
+	for _, s := range ss.Items {
+		if remove, _ := sel.wants(s.Spec.Labels); !remove {
+			continue
+		}
+		if !sel.DryRun {
+			if _, err := cli.SecretRemove(ctx, s.ID, client.SecretRemoveOptions{}); err != nil && !isNotFound(err) {
+				return fmt.Errorf("remove secret %s: %w", s.Spec.Name, err)
+			}
+		}
+		out.Secrets = append(out.Secrets, s.Spec.Name)
+	}
+	return nil
+}
+
 // reapConfigs removes the Swarm configs (authquake swarm's scenarios) that
 // carry authquake's labels and match sel. It runs after reapServices: a
 // config that a service still references cannot be removed.

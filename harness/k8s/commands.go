@@ -14,6 +14,7 @@ func Commands(o Options, file, local string) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `wrote %s: %d shards of %s starting at %s
+(it holds the run's token, Secret %s-token: keep it private; the NetworkPolicy binds where the network plugin enforces it)
 
 1. Make the image pullable by the cluster (it was built locally by authquake images):
      docker tag authquake/authquake:local REGISTRY/authquake:TAG && docker push REGISTRY/authquake:TAG
@@ -29,7 +30,7 @@ func Commands(o Options, file, local string) string {
      authquake merge %s/*-shard* --out %s/merged
 5. Remove everything:
      kubectl%s delete -f %s
-`, file, o.Workers, o.Name, o.StartAt.UTC().Format("2006-01-02T15:04:05Z07:00"), o.Image,
+`, file, o.Workers, o.Name, o.StartAt.UTC().Format("2006-01-02T15:04:05Z07:00"), o.Name, o.Image,
 		ns, file, ns, o.Name, ns, o.Name, ns, o.Name, ns, o.Name, o.Name, local, o.Name, local, local, local, ns, file)
 	return b.String()
 }

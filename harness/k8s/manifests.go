@@ -1,13 +1,16 @@
 // Package k8s writes the Kubernetes manifests of a sharded run (authquake
 // k8s): an Indexed Job whose completion index is the shard number, the
-// scenario as a ConfigMap, a headless Service through which the shards
-// reach shard 0's coordination endpoint, a volume claim for the shard
+// scenario as a ConfigMap, the run's token as a Secret, a headless Service
+// through which the shards reach shard 0's coordination endpoint and a
+// NetworkPolicy that admits only them, a volume claim for the shard
 // directories and a collector pod to bring them back for authquake merge.
 //
 //	ConfigMap NAME-scenario ──▶ /scenario/scenario.yaml
+//	Secret NAME-token ──▶ $AUTHQUAKE_RUN_TOKEN in every shard
 //	Job NAME (Indexed, completions = parallelism = N, no retries)
 //	  pod NAME-0 ... NAME-(N-1): authquake run --shard $(INDEX)/N --start-at T
-//	  NAME-0.NAME:7190 ◀── Service NAME (headless): coordination
+//	  NAME-0.NAME:7190 ◀── Service NAME (headless): coordination,
+//	                       NetworkPolicy NAME-coordination: from the job's pods only
 //	PVC NAME-results (ReadWriteMany) ──▶ /out in every pod and the collector
 //	Pod NAME-collect: authquake pack --hold /out (kubectl exec ... pack /out > shards.tar.gz)
 package k8s
@@ -23,6 +26,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
+
+	"github.com/authquake/authquake/harness/coord"
 )
 
 // Options describes the sharded run.
@@ -45,6 +50,8 @@ type Options struct {
 	Storage, StorageClass string
 	// Port is the coordination endpoint's port.
 	Port int
+	// Token is the run's secret (coord.NewToken), carried by a Secret.
+	Token string
 }
 
 // IndexEnv holds the pod's completion index, the shard number.
@@ -61,6 +68,9 @@ func (o Options) meta(name string) metav1.ObjectMeta {
 
 // Manifests returns the objects of the run, in the order to apply them.
 func Manifests(o Options) ([]any, error) {
+	if err := coord.CheckToken(o.Token); err != nil {
+		return nil, err
+	}
 	cpu, err := resource.ParseQuantity(o.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("--cpu %q: %w", o.CPU, err)
@@ -117,7 +127,7 @@ func Manifests(o Options) ([]any, error) {
 					Containers: []corev1.Container{{
 						Name: "shard", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent, Args: args,
 						Env: []corev1.EnvVar{{Name: IndexEnv, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{
-							FieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']"}}}},
+							FieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']"}}}, o.tokenEnv()},
 						Ports:        []corev1.ContainerPort{{Name: "coordination", ContainerPort: int32(o.Port)}},
 						Resources:    res,
 						VolumeMounts: mounts,
@@ -131,7 +141,7 @@ func Manifests(o Options) ([]any, error) {
 			Containers: []corev1.Container{{Name: "collect", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent,
 				Args: []string{"pack", "--hold", "/out"}, VolumeMounts: mounts[1:]}},
 			Volumes: volumes[1:]}}
-	return []any{cm, pvc, svc, job, collect}, nil
+	return []any{cm, o.tokenSecret(), pvc, svc, o.networkPolicy(), job, collect}, nil
 }
 
 // YAML renders the objects as one multi-document YAML file.

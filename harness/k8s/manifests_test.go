@@ -8,15 +8,20 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	netv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 )
 
+const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef"
+
 // decoded are the manifests read back with the official API types.
 type decoded struct {
 	cm      corev1.ConfigMap
+	secret  corev1.Secret
 	pvc     corev1.PersistentVolumeClaim
 	svc     corev1.Service
+	policy  netv1.NetworkPolicy
 	job     batchv1.Job
 	collect corev1.Pod
 }
@@ -24,11 +29,11 @@ type decoded struct {
 func decode(t *testing.T, y []byte) decoded {
 	t.Helper()
 	docs := bytes.Split(y, []byte("---\n"))
-	if len(docs) != 5 {
-		t.Fatalf("%d documents, want 5", len(docs))
+	if len(docs) != 7 {
+		t.Fatalf("%d documents, want 7", len(docs))
 	}
 	var d decoded
-	for i, into := range []any{&d.cm, &d.pvc, &d.svc, &d.job, &d.collect} {
+	for i, into := range []any{&d.cm, &d.secret, &d.pvc, &d.svc, &d.policy, &d.job, &d.collect} {
 		if err := yaml.UnmarshalStrict(docs[i], into); err != nil {
 			t.Fatalf("document %d: %v\n%s", i, err, docs[i])
 		}
@@ -40,7 +45,7 @@ func TestManifestsDecodeWithTheOfficialTypes(t *testing.T) {
 	start := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
 	o := Options{Name: "aq-spike", Namespace: "load", Scenario: []byte("name: promo/spike\n"), Workers: 4,
 		Image: "registry.example/authquake:v1", StartAt: start, Args: []string{"--seed", "42"},
-		CPU: "500m", Memory: "256Mi", Storage: "2Gi", StorageClass: "nfs", Port: 7190}
+		CPU: "500m", Memory: "256Mi", Storage: "2Gi", StorageClass: "nfs", Port: 7190, Token: testToken}
 	objs, err := Manifests(o)
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +91,20 @@ func TestManifestsDecodeWithTheOfficialTypes(t *testing.T) {
 			pod.Volumes[1].PersistentVolumeClaim.ClaimName == "aq-spike-results" && c.VolumeMounts[1].MountPath == "/out" &&
 			d.collect.Spec.Volumes[0].PersistentVolumeClaim.ClaimName == "aq-spike-results"},
 		{"collector", strings.Join(d.collect.Spec.Containers[0].Args, " ") == "pack --hold /out"},
+		// The run's token is a Secret every shard reads as AUTHQUAKE_RUN_TOKEN;
+		// it is in no argument.
+		{"token secret", d.secret.Kind == "Secret" && d.secret.Name == "aq-spike-token" && string(d.secret.Data["token"]) == testToken},
+		{"token env", c.Env[1].Name == "AUTHQUAKE_RUN_TOKEN" && c.Env[1].ValueFrom.SecretKeyRef.Name == "aq-spike-token" &&
+			c.Env[1].ValueFrom.SecretKeyRef.Key == "token" && !strings.Contains(args, testToken)},
+		// The endpoint binds 0.0.0.0: only the job's own pods may reach it, on its port.
+		{"policy kind", d.policy.APIVersion == "networking.k8s.io/v1" && d.policy.Kind == "NetworkPolicy" && d.policy.Namespace == "load"},
+		{"policy selects the job's pods", d.policy.Spec.PodSelector.MatchLabels["batch.kubernetes.io/job-name"] == "aq-spike" &&
+			len(d.policy.Spec.PodSelector.MatchLabels) == 1 && len(d.policy.Spec.PolicyTypes) == 1 && d.policy.Spec.PolicyTypes[0] == netv1.PolicyTypeIngress},
+		{"policy admits the job's pods only", len(d.policy.Spec.Ingress) == 1 && len(d.policy.Spec.Ingress[0].From) == 1 &&
+			d.policy.Spec.Ingress[0].From[0].PodSelector.MatchLabels["batch.kubernetes.io/job-name"] == "aq-spike" &&
+			d.policy.Spec.Ingress[0].From[0].NamespaceSelector == nil && d.policy.Spec.Ingress[0].From[0].IPBlock == nil},
+		{"policy port", len(d.policy.Spec.Ingress[0].Ports) == 1 && d.policy.Spec.Ingress[0].Ports[0].Port.IntValue() == 7190 &&
+			*d.policy.Spec.Ingress[0].Ports[0].Protocol == corev1.ProtocolTCP},
 	}
 	for _, ch := range checks {
 		if !ch.ok {
@@ -101,9 +120,11 @@ func TestBadQuantitiesAreRefused(t *testing.T) {
 		says string
 	}{
 		// A CPU request that is not a quantity.
-		{"cpu", Options{CPU: "lots", Memory: "1Gi", Storage: "1Gi"}, "--cpu"},
+		{"cpu", Options{CPU: "lots", Memory: "1Gi", Storage: "1Gi", Token: testToken}, "--cpu"},
 		// A memory request with a unit Kubernetes does not know.
-		{"memory", Options{CPU: "1", Memory: "1GB!", Storage: "1Gi"}, "--memory"},
+		{"memory", Options{CPU: "1", Memory: "1GB!", Storage: "1Gi", Token: testToken}, "--memory"},
+		// No run without a token: the endpoint would answer anyone.
+		{"token", Options{CPU: "1", Memory: "1Gi", Storage: "1Gi"}, "token"},
 	}
 	for _, tt := range tests {
 		if _, err := Manifests(tt.o); err == nil || !strings.Contains(err.Error(), tt.says) {

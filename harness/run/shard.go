@@ -35,6 +35,10 @@ type ShardOptions struct {
 	// for the others, or one served by the launcher (authquake swarm) for
 	// every shard, shard 0 included.
 	Coordinator string
+	// Token is the run's secret, which the endpoint asks of every request
+	// (coord.TokenFromEnv). A shard 0 that serves the endpoint without one
+	// makes one and prints it; a shard with a Coordinator needs it.
+	Token string
 }
 
 // DefaultListen is where shard 0 serves the coordination endpoint.
@@ -88,6 +92,10 @@ func checkShard(s *scenario.Scenario, o ShardOptions) error {
 		return exitcode.Invalidf("e.g. --coordinator http://127.0.0.1:7190 (where shard 0 serves --listen)",
 			"--shard %s needs --coordinator: shard 0's endpoint, to learn of a stop", o.Shard)
 	}
+	if o.Coordinator != "" && o.Token == "" {
+		return exitcode.Invalidf(fmt.Sprintf("export %s=TOKEN, the token shard 0 printed (authquake swarm and authquake k8s pass it themselves)", coord.TokenEnv),
+			"--coordinator needs the run's token: the endpoint answers no one without it")
+	}
 	return nil
 }
 
@@ -122,7 +130,7 @@ func joins(o Options) bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := coord.NewClient(sh.Coordinator, sh.Shard.Index, egress.Guard{AllowRemote: o.AllowRemote}).Join(ctx)
+	err := coord.NewClient(sh.Coordinator, sh.Shard.Index, sh.Token, egress.Guard{AllowRemote: o.AllowRemote}).Join(ctx)
 	switch {
 	case errors.Is(err, coord.ErrJoined):
 		if o.Log != nil {
@@ -167,9 +175,14 @@ func link(o Options, info *ShardInfo, halt func(status, reason string)) (*shardL
 				return nil, exitcode.Invalidf("bind 127.0.0.1, or pass --allow-remote", "--listen %s: %v", addr, err)
 			}
 		}
-		srv, err := coord.Serve(addr, func(reason string, by int) {
+		token := o.Shard.Token
+		if token == "" {
+			token = coord.NewToken()
+			fmt.Fprintf(o.Log, "coordination token of this run (give it to shards 1..%d: export %s=%s)\n", o.Shard.Shard.Count-1, coord.TokenEnv, token)
+		}
+		srv, err := coord.Serve(addr, coord.Config{Token: token, Shards: o.Shard.Shard.Count, OnStop: func(reason string, by int) {
 			halt(StatusAborted, fmt.Sprintf("shard %d: %s", by, reason))
-		})
+		}})
 		if err != nil {
 			return nil, exitcode.New(exitcode.Environment, err, "another shard 0 may hold the port: --listen HOST:PORT")
 		}
@@ -177,7 +190,7 @@ func link(o Options, info *ShardInfo, halt func(status, reason string)) (*shardL
 		srv.Join(0)
 		return l, nil
 	}
-	l.client = coord.NewClient(o.Shard.Coordinator, o.Shard.Shard.Index, egress.Guard{AllowRemote: o.AllowRemote})
+	l.client = coord.NewClient(o.Shard.Coordinator, o.Shard.Shard.Index, o.Shard.Token, egress.Guard{AllowRemote: o.AllowRemote})
 	info.Coordinator = o.Shard.Coordinator
 	return l, nil
 }

@@ -18,10 +18,11 @@ import (
 func TestSpecIsAReplicatedJobOfShards(t *testing.T) {
 	start := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
 	o := Options{Workers: 3, Image: "authquake/authquake:abc", Args: ShardArgs(42, 0.5), AllowRemote: true}
-	s := Spec(o, "swarm-x", "cfg123", start, "http://10.0.0.1:7190")
+	s := Spec(o, "swarm-x", "cfg123", "sec456", start, "http://10.0.0.1:7190")
 	c := s.TaskTemplate.ContainerSpec
 	args := strings.Join(c.Args, " ")
 	cfg := ScenarioConfig("swarm-x", []byte("name: x\n"))
+	sec := TokenSecret("swarm-x", "0123456789abcdef0123456789abcdef")
 	uid, gid := strconv.Itoa(os.Getuid()), strconv.Itoa(os.Getgid())
 	checks := []struct {
 		what string
@@ -47,6 +48,14 @@ func TestSpecIsAReplicatedJobOfShards(t *testing.T) {
 			*c.Configs[0].File == apiswarm.ConfigReferenceFileTarget{Name: "/scenario.yaml", UID: uid, GID: gid, Mode: 0o444}},
 		{"user", c.User == uid+":"+gid},
 		{"config data", string(cfg.Data) == "name: x\n"},
+		// The run's token is a secret file the task's user alone may read,
+		// named to the shard by a variable: never in the arguments or the
+		// environment, which docker inspect shows.
+		{"token secret", len(c.Secrets) == 1 && c.Secrets[0].SecretID == "sec456" && c.Secrets[0].SecretName == sec.Name && c.Secrets[0].File != nil &&
+			*c.Secrets[0].File == apiswarm.SecretReferenceFileTarget{Name: "authquake-run-token", UID: uid, GID: gid, Mode: 0o400}},
+		{"token file env", slices.Contains(c.Env, "AUTHQUAKE_RUN_TOKEN_FILE=/run/secrets/authquake-run-token")},
+		{"token not in args or env", !strings.Contains(args+strings.Join(c.Env, " "), "0123456789abcdef")},
+		{"secret labels", maps.Equal(sec.Labels, s.Labels) && string(sec.Data) == "0123456789abcdef0123456789abcdef"},
 		// authquake cleanup finds what a killed swarm run left: the job and its config.
 		{"labels", s.Labels[docker.LabelRun] == "swarm-x" && s.Labels[docker.LabelOwner] != "" && c.Labels[docker.LabelRun] == "swarm-x"},
 		{"config labels", maps.Equal(cfg.Labels, s.Labels) && s.Labels[docker.LabelRole] == "shard"},

@@ -7,6 +7,7 @@
 //
 //	authquake swarm ──build──▶ authquake image (FROM scratch; --image: yours)
 //	      │ config create: the scenario, /scenario.yaml in every task
+//	      │ secret create: the run's token, /run/secrets/authquake-run-token
 //	      │ service create (replicated job, N completions, no restart,
 //	      ▼                 /out a tmpfs)
 //	 task slot 0: run --shard 0/N --upload (faults, ledger) ─┐ poll the endpoint that
@@ -14,7 +15,7 @@
 //	 task slot 2: run --shard 2/N --upload ──────────────────┘ (stop, done, clocks),
 //	      │ every task ends (complete, failed, killed)          PUT /results: its run
 //	      ▼                                                     directory into DIR/shards
-//	 merge DIR/shards/* --out DIR/merged; service, then config removed (success, error, Ctrl-C)
+//	 merge DIR/shards/* --out DIR/merged; service, then config and secret removed (success, error, Ctrl-C)
 //
 // Each shard uploads a checkpoint of its run directory at start + 2 s, 4 s,
 // 8 s... and the whole of it once its reports are written: a killed task
@@ -68,7 +69,13 @@ type Options struct {
 	Listen, Advertise string
 	// AllowRemote lets the endpoint and the shards use non-loopback addresses.
 	AllowRemote bool
-	Log         io.Writer
+	// Name names the shard directories collected (NAME-shardK), e.g. the
+	// scenario's name as a file name (default "run").
+	Name string
+	// Budget bounds what the shards may upload in all (default
+	// coord.DefaultBudget).
+	Budget coord.Budget
+	Log    io.Writer
 }
 
 // Result says where the shards and the merged run are.
@@ -102,12 +109,21 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	}
 	startAt := time.Now().Add(o.Lead).UTC()
 	runID := "swarm-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	srv, err := coord.Serve(o.Listen, nil)
+	if o.Name == "" {
+		o.Name = "run"
+	}
+	if o.Budget == (coord.Budget{}) {
+		o.Budget = coord.DefaultBudget(o.Workers)
+	}
+	token := coord.NewToken() // this process owns the run: the shards get it as a secret
+	srv, err := coord.Serve(o.Listen, coord.Config{Token: token, Shards: o.Workers})
 	if err != nil {
 		return nil, exitcode.New(exitcode.Environment, err, "choose another --listen port")
 	}
 	defer srv.Close()
-	srv.Collect(shards) // the shards' run --upload
+	if err := srv.Collect(shards, o.Name, o.Budget); err != nil { // the shards' run --upload
+		return nil, exitcode.New(exitcode.Environment, err, "")
+	}
 	host, port, _ := net.SplitHostPort(srv.Addr())
 	if o.Advertise != "" {
 		host = o.Advertise
@@ -123,7 +139,18 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 			fmt.Fprintf(o.Log, "remove config %s: %v (authquake cleanup removes it)\n", configName(runID), err)
 		}
 	}()
-	spec := Spec(o, runID, config.ID, startAt, "http://"+net.JoinHostPort(host, port))
+	secret, err := cli.SecretCreate(ctx, client.SecretCreateOptions{Spec: TokenSecret(runID, token)})
+	if err != nil {
+		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the run's token secret: %w", err), "")
+	}
+	defer func() { // after the service's removal, as the config
+		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := cli.SecretRemove(rctx, secret.ID, client.SecretRemoveOptions{}); err != nil {
+			fmt.Fprintf(o.Log, "remove secret %s: %v (authquake cleanup removes it)\n", secretName(runID), err)
+		}
+	}()
+	spec := Spec(o, runID, config.ID, secret.ID, startAt, "http://"+net.JoinHostPort(host, port))
 	created, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec})
 	if err != nil {
 		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the shard job: %w", err), "")
@@ -149,7 +176,7 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	}
 	keepLogs(context.WithoutCancel(ctx), cli, tasks, shards, o.Log)
 	res := &Result{Tasks: states(tasks)}
-	res.Shards, _ = filepath.Glob(filepath.Join(shards, "*-shard*"))
+	res.Shards = srv.Collected()
 	for slot, st := range res.Tasks {
 		fmt.Fprintf(o.Log, "swarm: shard %d: %s\n", slot, st)
 	}

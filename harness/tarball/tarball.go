@@ -66,20 +66,43 @@ var (
 	ErrTooLarge = errors.New("archive too large")
 )
 
+// Charge is asked before each entry of an archive is unpacked, with the
+// entry's size (0 for a directory): an error (wrapping ErrTooLarge) stops
+// the unpacking there. It bounds what an archive may write, counted in
+// what it unpacks to, not in its compressed bytes.
+type Charge func(size int64) error
+
+// Limit is a Charge of at most bytes of files and files entries in all
+// (0: no bound on that count).
+func Limit(bytes int64, files int) Charge {
+	var total int64
+	var n int
+	return func(size int64) error {
+		n++
+		if total += size; bytes > 0 && total > bytes {
+			return fmt.Errorf("%w: more than %d bytes unpacked", ErrTooLarge, bytes)
+		}
+		if files > 0 && n > files {
+			return fmt.Errorf("%w: more than %d entries", ErrTooLarge, files)
+		}
+		return nil
+	}
+}
+
 // Extract unpacks the tar.gz r into dir (made if missing): regular files
 // only, directory entries skipped (a file's parents are made for it), and
 // any other entry (a link, a device), an absolute name or one with ".."
-// refused before anything of it is written. limit bounds the bytes of all
-// files together (0: no bound). A refusal can leave the files unpacked
-// before it: unpack into a directory of its own.
-func Extract(r io.Reader, dir string, limit int64) error {
+// refused before anything of it is written. charge (nil: no bound) is
+// asked for every entry, directories included, before it is unpacked. A
+// refusal can leave the files unpacked before it: unpack into a directory
+// of its own.
+func Extract(r io.Reader, dir string, charge Charge) error {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	defer gz.Close()
 	tr := tar.NewReader(gz)
-	var total int64
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -91,15 +114,16 @@ func Extract(r io.Reader, dir string, limit int64) error {
 		if err := Safe(h.Name); err != nil {
 			return err
 		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			continue
-		case tar.TypeReg:
-		default:
+		if h.Typeflag != tar.TypeDir && h.Typeflag != tar.TypeReg {
 			return fmt.Errorf("%w: %q is not a regular file (type %q): only files are unpacked", ErrUnsafe, h.Name, h.Typeflag)
 		}
-		if total += h.Size; limit > 0 && total > limit {
-			return fmt.Errorf("%w: more than %d bytes unpacked (at %q)", ErrTooLarge, limit, h.Name)
+		if charge != nil {
+			if err := charge(h.Size); err != nil {
+				return fmt.Errorf("%w (at %q)", err, h.Name)
+			}
+		}
+		if h.Typeflag == tar.TypeDir {
+			continue
 		}
 		if err := extractFile(tr, filepath.Join(dir, filepath.FromSlash(h.Name)), h.Size); err != nil {
 			return err

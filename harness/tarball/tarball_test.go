@@ -31,7 +31,7 @@ func TestWriteThenExtract(t *testing.T) {
 	}
 	archive := buf.Bytes()
 	dst := filepath.Join(t.TempDir(), "out")
-	if err := Extract(bytes.NewReader(archive), dst, 0); err != nil {
+	if err := Extract(bytes.NewReader(archive), dst, nil); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{"top": "1", "a/b/deep": "22"} {
@@ -43,11 +43,15 @@ func TestWriteThenExtract(t *testing.T) {
 		t.Error("a symlink was packed")
 	}
 	// Three bytes of files do not fit in two.
-	if err := Extract(bytes.NewReader(archive), t.TempDir(), 2); !errors.Is(err, ErrTooLarge) {
+	if err := Extract(bytes.NewReader(archive), t.TempDir(), Limit(2, 0)); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("limit 2: %v, want ErrTooLarge", err)
 	}
+	// Nor two files in one.
+	if err := Extract(bytes.NewReader(archive), t.TempDir(), Limit(0, 1)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("limit 1 file: %v, want ErrTooLarge", err)
+	}
 	// An archive cut short is a format error, not a success.
-	if err := Extract(bytes.NewReader(archive[:len(archive)/2]), t.TempDir(), 0); !errors.Is(err, ErrFormat) {
+	if err := Extract(bytes.NewReader(archive[:len(archive)/2]), t.TempDir(), nil); !errors.Is(err, ErrFormat) {
 		t.Errorf("half an archive: %v, want ErrFormat", err)
 	}
 }
