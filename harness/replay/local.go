@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/merge"
 	"github.com/authquake/authquake/harness/run"
@@ -99,10 +100,11 @@ func (l Local) sharded(ctx context.Context, t Trial, logw io.Writer) (string, er
 	parts := filepath.Join(t.Out, "shards-"+startAt.UTC().Format("20060102T150405Z"))
 	dirs := make([]string, t.Shards)
 	errs := make([]error, t.Shards)
+	token := coord.NewToken() // the shards' own: this process owns the replay
 	var wg sync.WaitGroup
 	for i := range t.Shards {
 		o := run.Options{Scenario: t.File, Out: parts, DurationScale: t.DurationScale, AllowRemote: l.AllowRemote,
-			Log: logw, Version: l.Version, Shard: run.ShardOptions{Shard: traffic.Shard{Index: i, Count: t.Shards}, StartAt: startAt, Listen: listen}}
+			Log: logw, Version: l.Version, Shard: run.ShardOptions{Shard: traffic.Shard{Index: i, Count: t.Shards}, StartAt: startAt, Listen: listen, Token: token}}
 		if i > 0 {
 			o.Shard.Coordinator = "http://" + listen
 		}
