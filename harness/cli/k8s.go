@@ -17,6 +17,7 @@ import (
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/swarm"
+	"github.com/authquake/authquake/harness/traffic"
 )
 
 var k8sCommand = command{
@@ -42,8 +43,8 @@ var k8sCommand = command{
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake k8s SCENARIO.yaml --workers 4", "k8s: want one scenario file")
 			}
-			if *workers < 1 || *workers > 1000 {
-				return exitcode.Invalidf("e.g. --workers 4", "k8s: --workers must be 1 to 1000")
+			if *workers < 1 || *workers > traffic.MaxShards {
+				return exitcode.Invalidf("e.g. --workers 4", "k8s: --workers must be 1 to %d", traffic.MaxShards)
 			}
 			s, err := run.Load(args[0])
 			if err != nil {

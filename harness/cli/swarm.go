@@ -20,6 +20,7 @@ import (
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/swarm"
+	"github.com/authquake/authquake/harness/traffic"
 )
 
 var swarmCommand = command{
@@ -43,8 +44,8 @@ var swarmCommand = command{
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake swarm SCENARIO.yaml --workers 3", "swarm: want one scenario file")
 			}
-			if *workers < 1 || *workers > 1000 {
-				return exitcode.Invalidf("e.g. --workers 3", "swarm: --workers must be 1 to 1000")
+			if *workers < 1 || *workers > traffic.MaxShards {
+				return exitcode.Invalidf("e.g. --workers 3", "swarm: --workers must be 1 to %d", traffic.MaxShards)
 			}
 			if h, _, err := net.SplitHostPort(*listen); err != nil || egress.CheckHost(h, *remote) != nil {
 				return exitcode.Invalidf("e.g. --listen 127.0.0.1:7190, or a manager address with --allow-remote", "swarm: --listen %q: not a loopback host:port", *listen)

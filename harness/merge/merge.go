@@ -33,6 +33,8 @@ type shardDir struct {
 	dir  string
 	info run.ShardInfo
 	meta *run.Meta // nil when the shard never wrote run.json
+	// scenario and seed are its copies of the run's scenario and seed.
+	scenario, seed []byte
 }
 
 // Merge writes the merged run directory out from the shard directories
@@ -45,6 +47,10 @@ func Merge(dirs []string, out string) (*run.Meta, error) {
 	base := baseShard(shards)
 	if base == nil {
 		return nil, errors.New("merge: no shard wrote run.json: every shard was killed before its end; nothing to merge")
+	}
+	total, maxAttempts, err := planOf(base)
+	if err != nil {
+		return nil, err
 	}
 	if err := emptyDir(out); err != nil {
 		return nil, err
@@ -78,7 +84,7 @@ func Merge(dirs []string, out string) (*run.Meta, error) {
 			m.Shards = append(m.Shards, info)
 			continue
 		}
-		atts, sent, err := readAttempts(s)
+		atts, sent, err := readAttempts(s, &attempts{s: s, total: total, maxAttempts: maxAttempts})
 		if err != nil {
 			return nil, err
 		}
@@ -89,6 +95,9 @@ func Merge(dirs []string, out string) (*run.Meta, error) {
 			info.Sent = sent
 			info.Reason = fmt.Sprintf("the shard ended without writing run.json (killed?): %d of its %d planned hits have answers in its attempts file", sent, info.Planned)
 		} else {
+			if s.meta.Sent > info.Planned {
+				return nil, fmt.Errorf("merge: %s: sent %d of the shard's %d planned hits", filepath.Join(s.dir, run.MetaFile), s.meta.Sent, info.Planned)
+			}
 			info.Status, info.Reason, info.Sent = s.meta.Status, s.meta.Reason, s.meta.Sent
 			if m.Started.IsZero() || s.meta.Started.Before(m.Started) {
 				m.Started = s.meta.Started
@@ -99,9 +108,11 @@ func Merge(dirs []string, out string) (*run.Meta, error) {
 		m.Sent += info.Sent
 		m.Shards = append(m.Shards, info)
 	}
-	sort.Slice(all, func(i, j int) bool {
-		return all[i].Seq < all[j].Seq || all[i].Seq == all[j].Seq && all[i].Attempt < all[j].Attempt
-	})
+	sort.Slice(all, func(i, j int) bool { return less(&all[i], &all[j]) })
+	if d := duplicate(all); d != nil {
+		s := byIndex[int(d.Seq%uint64(first.Count))]
+		return nil, fmt.Errorf("merge: %s: hit %d %s attempt %d is recorded twice", filepath.Join(s.dir, record.File), d.Seq, call(d), d.Attempt)
+	}
 	w, err := record.Create(filepath.Join(out, record.File))
 	if err != nil {
 		return nil, err
@@ -130,9 +141,12 @@ func readShards(dirs []string) ([]*shardDir, error) {
 		if err != nil {
 			return nil, fmt.Errorf("merge: %s is not a shard's run directory (no %s): run it with authquake run --shard K/N", d, run.ShardFile)
 		}
-		s := &shardDir{dir: d}
+		s := &shardDir{dir: d, scenario: readFile(d, run.ScenarioFile), seed: readFile(d, run.SeedFile)}
 		if err := json.Unmarshal(b, &s.info); err != nil {
 			return nil, fmt.Errorf("merge: %s: %w", filepath.Join(d, run.ShardFile), err)
+		}
+		if err := checkInfo(filepath.Join(d, run.ShardFile), s.info); err != nil {
+			return nil, err
 		}
 		if m, err := run.ReadMeta(d); err == nil {
 			s.meta = m
@@ -141,10 +155,9 @@ func readShards(dirs []string) ([]*shardDir, error) {
 			return nil, fmt.Errorf("merge: %s and %s are both shard %d", prev, d, s.info.Index)
 		}
 		seen[s.info.Index] = d
-		if f := out; len(f) > 0 {
-			a, b := f[0].info, s.info
-			if a.Count != b.Count || a.StartAtUnixNano != b.StartAtUnixNano || a.KeyPrefix != b.KeyPrefix || a.RunPlanned != b.RunPlanned {
-				return nil, fmt.Errorf("merge: %s and %s are shards of different runs (shard count, --start-at, key prefix or schedule differ)", f[0].dir, d)
+		if len(out) > 0 {
+			if err := sameRun(out[0], s); err != nil {
+				return nil, err
 			}
 		}
 		out = append(out, s)
@@ -165,11 +178,16 @@ func baseShard(shards []*shardDir) *shardDir {
 }
 
 // readAttempts reads a shard's attempts, a file cut short by a kill
-// included, and counts the hits that have a final answer.
-func readAttempts(s *shardDir) ([]record.Attempt, uint64, error) {
+// included, each checked by c, and counts the hits that have a final
+// answer.
+func readAttempts(s *shardDir, c *attempts) ([]record.Attempt, uint64, error) {
 	var out []record.Attempt
 	var sent uint64
-	err := record.Read(filepath.Join(s.dir, record.File), func(a *record.Attempt) error {
+	path := filepath.Join(s.dir, record.File)
+	err := record.Read(path, func(a *record.Attempt) error {
+		if err := c.check(a); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
 		out = append(out, *a)
 		if a.Final {
 			sent++

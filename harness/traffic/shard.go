@@ -22,13 +22,16 @@ type Shard struct {
 	Count int `json:"count"`
 }
 
-// ParseShard reads "K/N" (0 <= K < N).
+// MaxShards is the most shards a run is split into.
+const MaxShards = 1000
+
+// ParseShard reads "K/N" (0 <= K < N <= MaxShards).
 func ParseShard(s string) (Shard, error) {
 	k, n, ok := strings.Cut(s, "/")
 	ki, err1 := strconv.Atoi(k)
 	ni, err2 := strconv.Atoi(n)
-	if !ok || err1 != nil || err2 != nil || ni < 1 || ki < 0 || ki >= ni {
-		return Shard{}, fmt.Errorf("shard %q: want K/N with 0 <= K < N, e.g. 0/3", s)
+	if !ok || err1 != nil || err2 != nil || ni < 1 || ki < 0 || ki >= ni || ni > MaxShards {
+		return Shard{}, fmt.Errorf("shard %q: want K/N with 0 <= K < N <= %d, e.g. 0/3", s, MaxShards)
 	}
 	return Shard{Index: ki, Count: ni}, nil
 }
