@@ -219,15 +219,16 @@ func (s *search) fewerAccounts() error {
 // smallest searches [lo, hi] for the smallest value that still fails, hi
 // (the best candidate's) failing. The first round bisects, coarsely: lo
 // first, then the middle of what is left (geometric while the range spans
-// more than a factor 4), until the failing value is within half of itself
-// (or a unit) of one that passed, so that every pass gets its turn early in
-// the budget. Later rounds refine: they step down by closeEnough while it
+// more than a factor 4), until the failing value is within half of itself,
+// an eighth of the range or a unit of one that passed, so that every pass
+// gets its turn early in the budget. Later rounds refine: they step down by closeEnough while it
 // still fails. It assumes that a larger value fails when a smaller one does.
 func (s *search) smallest(lo, hi, unit float64, try func(v float64) (bool, error)) error {
-	lo, hi = nice(lo, unit), nice(hi, unit)
+	lo, hi = max(nice(lo, unit), lo), nice(hi, unit) // never below the floor given
 	if lo >= hi {
 		return nil
 	}
+	span := hi - lo
 	if s.round > 1 {
 		for {
 			v := max(nice(hi/closeEnough, unit), lo)
@@ -243,7 +244,7 @@ func (s *search) smallest(lo, hi, unit float64, try func(v float64) (bool, error
 	if ok, err := try(lo); ok || err != nil {
 		return err
 	}
-	for hi-lo > max(unit, hi/2) {
+	for hi-lo > max(unit, hi/2, span/8) {
 		m := (lo + hi) / 2
 		if lo > 0 && hi > 4*lo {
 			m = math.Sqrt(lo * hi)

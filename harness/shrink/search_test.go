@@ -63,7 +63,7 @@ func (f *fake) Run(_ context.Context, tr replay.Trial) (replay.Result, error) {
 	f.trials[tr.File]++
 	res := replay.Result{Dir: filepath.Join(tr.Out, "run"), Payments: 1}
 	if math.Floor((k+1)*p) > math.Floor(k*p) {
-		res.Broken = []audit.Violation{{Invariant: "I6", Count: 1, Examples: []audit.Example{{Key: "aq-1-9-7", Account: "acct-000350"}}}}
+		res.Broken = []audit.Violation{{Invariant: "I6", Count: 1, Examples: []audit.Example{{Key: "aq-1-9-7", Account: "acct-000734"}}}}
 	}
 	return res, nil
 }
@@ -156,8 +156,8 @@ func TestShrinkFindsKnownMinimum(t *testing.T) {
 	if r := s.Traffic.Phases[0].Rate; r < 40 || r > 50 {
 		t.Errorf("rate %g/s, want 40/s to 50/s: the last rate where it always breaks", r)
 	}
-	if s.Accounts.Count != 350 {
-		t.Errorf("%d accounts, want 350 (acct-000350 broke it)", s.Accounts.Count)
+	if s.Accounts.Count != 734 {
+		t.Errorf("%d accounts, want 350 (acct-000734 broke it)", s.Accounts.Count)
 	}
 	noInvalid(t, rep)
 	// The 60% region was tried, and refused.
