@@ -157,7 +157,7 @@ func TestShrinkFindsKnownMinimum(t *testing.T) {
 		t.Errorf("rate %g/s, want 40/s to 50/s: the last rate where it always breaks", r)
 	}
 	if s.Accounts.Count != 734 {
-		t.Errorf("%d accounts, want 350 (acct-000734 broke it)", s.Accounts.Count)
+		t.Errorf("%d accounts, want 734 (acct-000734 broke it)", s.Accounts.Count)
 	}
 	noInvalid(t, rep)
 	// The 60% region was tried, and refused.
