@@ -83,3 +83,20 @@ func TestSigningExample(t *testing.T) {
 		t.Errorf("signed with the wrong key: requests %+v", sum.Requests)
 	}
 }
+
+// TestBulkSetupExample: README's bulk setup example opens its 2,000
+// accounts in 20 calls, and every payment finds its account.
+func TestBulkSetupExample(t *testing.T) {
+	g, path := serve(t, paygate.Config{}, "bulk-setup.yaml")
+	sum, res := runExample(t, path, 0.3)
+	if sum.Verdict != "pass" || sum.Requests.Rejected != 0 || sum.Requests.Approved == 0 {
+		t.Errorf("verdict %s (%v), requests %+v", sum.Verdict, sum.Validity.Reasons, sum.Requests)
+	}
+	st := res.Meta.Setup.Steps[0]
+	if calls := g.Calls()["POST /v1/accounts/bulk"]; st.Runs != 2000 || st.Calls != 20 || calls != 20 {
+		t.Errorf("setup %+v, %d bulk calls received; want 2000 accounts in 20 calls", st, calls)
+	}
+	if sum.Audit == nil {
+		t.Error("no audit: the example's ledger was not read")
+	}
+}

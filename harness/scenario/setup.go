@@ -3,10 +3,7 @@ package scenario
 import (
 	"fmt"
 	"strings"
-	"text/template"
 	"time"
-
-	"github.com/authquake/authquake/harness/secret"
 )
 
 // Setup provisions the target after it is up and before the load starts:
@@ -19,8 +16,8 @@ import (
 // {{.Account.Index}} (from 0), {{.Account.Limit}} (minor units, from the
 // scenario's limit distribution and seed), {{.Account.Ref}} and
 // {{.Account.Vars.NAME}} (captured by earlier steps), {{.Vars.NAME}} (captured
-// by earlier once steps), {{.Accounts}} (every
-// account, for bulk steps), {{.Currency}}, {{.Seed}}, {{.Prefix}}, {{.Count}},
+// by earlier once steps), {{.Accounts}} (a batch step's accounts:
+// {{range .Accounts}}...{{end}}, in a batch step only), {{.Currency}}, {{.Seed}}, {{.Prefix}}, {{.Count}},
 // {{.LimitMin}}, {{.LimitMax}}, {{.Distribution}}, the endpoints
 // {{.Service}} and {{.Admin}} (with {{.AdminToken}}), {{.Token}} (the
 // bearer token of target.auth) and {{env "NAME"}} (a secret from the
@@ -30,6 +27,10 @@ type Setup struct {
 	Concurrency int `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`
 	// Timeout bounds each request or statement; default 10s.
 	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// Retries repeat a call of an idempotent step that timed out, failed to
+	// connect, or was answered 5xx or 429: default 5 attempts, backoff 500ms
+	// doubling to 10s.
+	Retries SetupRetries `yaml:"retries,omitempty" json:"retries,omitempty"`
 	// Steps run in order.
 	Steps []SetupStep `yaml:"steps,omitempty" json:"steps,omitempty"`
 }
@@ -48,6 +49,35 @@ type SetupStep struct {
 	HTTP *HTTPStep `yaml:"http,omitempty" json:"http,omitempty"`
 	// SQL runs statements against Postgres.
 	SQL *SQLStep `yaml:"sql,omitempty" json:"sql,omitempty"`
+	// Batch, with for_each: account, runs the step once per this many
+	// accounts instead of once per account, for bulk APIs: its templates
+	// range over the batch ({{range $i, $a := .Accounts}}), and a capture
+	// path names an account's place in the answer with # (accounts.#.id).
+	Batch int `yaml:"batch,omitempty" json:"batch,omitempty"`
+	// Idempotent says the step may be repeated safely, so a call that timed
+	// out, failed to connect, or was answered 5xx or 429 is tried again
+	// (setup.retries). A PUT is idempotent unless it says false.
+	Idempotent *bool `yaml:"idempotent,omitempty" json:"idempotent,omitempty"`
+}
+
+// SetupRetries say how an idempotent step's calls are retried.
+type SetupRetries struct {
+	// MaxAttempts counts the first; default 5.
+	MaxAttempts int `yaml:"max_attempts,omitempty" json:"max_attempts,omitempty"`
+	// Backoff before the first retry, doubling up to MaxBackoff; defaults 500ms and 10s.
+	Backoff    Duration `yaml:"backoff,omitempty" json:"backoff,omitempty"`
+	MaxBackoff Duration `yaml:"max_backoff,omitempty" json:"max_backoff,omitempty"`
+}
+
+// MaxBatch is the most accounts one batch of a setup step holds.
+const MaxBatch = 10_000
+
+// Retried says whether a failed call of the step is tried again.
+func (st SetupStep) Retried() bool {
+	if st.Idempotent != nil {
+		return *st.Idempotent
+	}
+	return st.HTTP != nil && st.HTTP.Method == "PUT"
 }
 
 // HTTPStep is an HTTP call. URL, header values and Body are templates.
@@ -84,6 +114,9 @@ type SQLStep struct {
 func (s *Setup) defaults() {
 	def(&s.Concurrency, 8)
 	def(&s.Timeout, Duration(10*time.Second))
+	def(&s.Retries.MaxAttempts, 5)
+	def(&s.Retries.Backoff, Duration(500*time.Millisecond))
+	def(&s.Retries.MaxBackoff, Duration(10*time.Second))
 	for i := range s.Steps {
 		st := &s.Steps[i]
 		def(&st.Name, fmt.Sprintf("step-%d", i+1))
@@ -107,6 +140,12 @@ func (s *Scenario) validateSetup(v *validator) {
 	if st.Timeout <= 0 {
 		v.errf("$.setup.timeout", "e.g. timeout: 10s", "must be more than 0")
 	}
+	if r := st.Retries; r.MaxAttempts < 1 || r.MaxAttempts > 100 {
+		v.errf("$.setup.retries.max_attempts", "e.g. max_attempts: 5", "must be from 1 to 100, not %d", r.MaxAttempts)
+	}
+	if r := st.Retries; r.Backoff <= 0 || r.MaxBackoff < r.Backoff {
+		v.errf("$.setup.retries", "e.g. {backoff: 500ms, max_backoff: 10s}", "need 0 < backoff <= max_backoff")
+	}
 	names := map[string]bool{}
 	for i, step := range st.Steps {
 		p := fmt.Sprintf("$.setup.steps[%d]", i)
@@ -121,8 +160,15 @@ func (s *Scenario) validateSetup(v *validator) {
 			v.errf(p, "e.g. {name: open, for_each: account, http: {url: /v1/accounts, body: ...}}", "give exactly one of http and sql")
 			continue
 		}
+		batch := step.Batch > 0
+		if step.Batch < 0 || step.Batch > MaxBatch {
+			v.errf(p+".batch", fmt.Sprintf("from 1 to %d accounts a call", MaxBatch), "must be from 1 to %d, not %d", MaxBatch, step.Batch)
+		}
+		if batch && step.ForEach != ForEachAccount {
+			v.errf(p+".batch", "for_each: account, batch: 100", "a batch is of accounts: it needs for_each: account")
+		}
 		tmpl := func(path, text string) {
-			if _, err := template.New(path).Funcs(secret.Funcs).Parse(text); err != nil {
+			if _, err := ParseSetupTemplate(path, text, batch || step.ForEach == ""); err != nil {
 				v.errf(path, setupFields, "bad template: %v", firstLine(err.Error()))
 			}
 		}
@@ -147,8 +193,21 @@ func (s *Scenario) validateSetup(v *validator) {
 				v.errf(hp+".capture.ref", "a once step's values go to {{.Vars.NAME}} for the steps after it: name it, e.g. ledger_id", "ref is an account's own id: only a for_each: account step captures it")
 			}
 			for name, path := range h.Capture {
-				if path == "" || strings.HasPrefix(path, ".") || strings.HasSuffix(path, ".") || strings.Contains(path, "..") {
+				keys := SplitPath(path)
+				places := 0
+				for _, k := range keys {
+					if k == "#" {
+						places++
+					}
+				}
+				switch {
+				case keys == nil:
 					v.errf(hp+".capture."+name, "a dot-separated path into the JSON answer, e.g. data.id", "%q is not a JSON path", path)
+				case batch && places != 1:
+					v.errf(hp+".capture."+name, "e.g. accounts.#.id: # is the account's place in the batch, from 0",
+						"a batch step's capture names each account's place with # once, not %d times", places)
+				case !batch && places > 0:
+					v.errf(hp+".capture."+name, "# is an account's place in a batch: for_each: account, batch: N", "%q has # outside a batch step", path)
 				}
 			}
 		}

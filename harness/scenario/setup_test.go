@@ -26,6 +26,18 @@ func TestSetupValidation(t *testing.T) {
 		{"url", "setup: {steps: [{http: {url: ftp://x}}]}", "is neither a path nor an http URL"},
 		// An unknown field is reported with the known ones.
 		{"unknown", "setup: {steps: [{htp: {url: /x}}]}", "htp"},
+		// A batch is of accounts, of a bounded size.
+		{"batch once", "setup: {steps: [{batch: 10, http: {url: /x}}]}", "setup.steps[0].batch: a batch is of accounts: it needs for_each: account"},
+		{"batch size", "setup: {steps: [{for_each: account, batch: 20000, http: {url: /x, capture: {ref: 'a.#.id'}}}]}", "setup.steps[0].batch: must be from 1 to 10000, not 20000"},
+		// range over the accounts in a batch step (or a once step) only, never nested, never over anything else.
+		{"range per account", "setup: {steps: [{for_each: account, http: {url: /x, body: '{{range .Accounts}}{{.ID}}{{end}}'}}]}", "setup.steps[0].http.body: bad template: range is not allowed"},
+		{"range nested", "setup: {steps: [{for_each: account, batch: 5, http: {url: /x, body: '{{range .Accounts}}{{range $.Accounts}}x{{end}}{{end}}'}}]}", "range is allowed over .Accounts only, not nested"},
+		{"range count", "setup: {steps: [{http: {url: /x, body: '{{range .Count}}x{{end}}'}}]}", "range is allowed over .Accounts only"},
+		// A batch's capture names each account's place with #, once; # means nothing elsewhere.
+		{"batch capture", "setup: {steps: [{for_each: account, batch: 5, http: {url: /x, capture: {ref: data.id}}}]}", "setup.steps[0].http.capture.ref: a batch step's capture names each account's place with # once, not 0 times"},
+		{"place outside batch", "setup: {steps: [{for_each: account, http: {url: /x, capture: {ref: 'data.#.id'}}}]}", "has # outside a batch step"},
+		// Retries are bounded.
+		{"retries", "setup: {retries: {max_attempts: -1}, steps: [{http: {url: /x}}]}", "setup.retries.max_attempts: must be from 1 to 100, not -1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := Parse("s.yaml", []byte(head+tc.setup+"\n"))

@@ -27,6 +27,24 @@ var wideVerb = regexp.MustCompile(`%[^a-zA-Z%]*?(\*|[0-9]{4,})`)
 // precision past three digits. The load generator compiles only templates
 // that pass, and caps what one renders at MaxRequestBytes.
 func ParseTemplate(name, src string) (*template.Template, error) {
+	return parseBounded(name, src, bounds{})
+}
+
+// ParseSetupTemplate parses a setup step's template with the same bounds,
+// but for accounts: a batch step's may range over its batch, a once step's
+// over every account ({{range .Accounts}}, not nested; what it renders is
+// capped at MaxRequestBytes like any template).
+func ParseSetupTemplate(name, src string, accounts bool) (*template.Template, error) {
+	return parseBounded(name, src, bounds{accounts: accounts})
+}
+
+// bounds are what a template may do beyond text, fields and functions.
+type bounds struct {
+	accounts bool // range over .Accounts
+	inRange  bool
+}
+
+func parseBounded(name, src string, b bounds) (*template.Template, error) {
 	if len(src) > MaxTemplateBytes {
 		return nil, fmt.Errorf("longer than %d bytes", MaxTemplateBytes)
 	}
@@ -38,33 +56,50 @@ func ParseTemplate(name, src string) (*template.Template, error) {
 		return nil, errors.New("define and block are not allowed in a request template")
 	}
 	if t.Tree != nil && t.Tree.Root != nil {
-		if err := boundedNode(t.Tree.Root); err != nil {
+		if err := b.node(t.Tree.Root); err != nil {
 			return nil, err
 		}
 	}
 	return t, nil
 }
 
-// boundedNode walks a template's tree for what could render without bound.
-func boundedNode(n parse.Node) error {
+// overAccounts says whether a range's pipeline is .Accounts, alone or
+// with $i, $a := declared.
+func overAccounts(p *parse.PipeNode) bool {
+	if p == nil || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+		return false
+	}
+	f, ok := p.Cmds[0].Args[0].(*parse.FieldNode)
+	return ok && len(f.Ident) == 1 && f.Ident[0] == "Accounts"
+}
+
+// node walks a template's tree for what could render without bound.
+func (b bounds) node(n parse.Node) error {
 	switch n := n.(type) {
 	case *parse.ListNode:
 		if n == nil {
 			return nil
 		}
 		for _, c := range n.Nodes {
-			if err := boundedNode(c); err != nil {
+			if err := b.node(c); err != nil {
 				return err
 			}
 		}
 	case *parse.RangeNode:
-		return errors.New("range is not allowed in a request template: it could loop without bound")
+		if b.accounts && !b.inRange && overAccounts(n.Pipe) {
+			in := bounds{accounts: true, inRange: true}
+			return errors.Join(in.node(n.List), in.node(n.ElseList))
+		}
+		if b.accounts {
+			return errors.New("range is allowed over .Accounts only, not nested: {{range .Accounts}}...{{end}}")
+		}
+		return errors.New("range is not allowed in a request template: it could loop without bound (a setup step with batch: N may range over .Accounts)")
 	case *parse.IfNode:
-		return errors.Join(boundedNode(n.Pipe), boundedNode(n.List), boundedNode(n.ElseList))
+		return errors.Join(b.node(n.Pipe), b.node(n.List), b.node(n.ElseList))
 	case *parse.WithNode:
-		return errors.Join(boundedNode(n.Pipe), boundedNode(n.List), boundedNode(n.ElseList))
+		return errors.Join(b.node(n.Pipe), b.node(n.List), b.node(n.ElseList))
 	case *parse.ActionNode:
-		return boundedNode(n.Pipe)
+		return b.node(n.Pipe)
 	case *parse.TemplateNode:
 		return errors.New("template calls are not allowed in a request template: they could recurse without bound")
 	case *parse.PipeNode:
@@ -72,7 +107,7 @@ func boundedNode(n parse.Node) error {
 			return nil
 		}
 		for _, c := range n.Cmds {
-			if err := boundedNode(c); err != nil {
+			if err := b.node(c); err != nil {
 				return err
 			}
 		}
@@ -81,12 +116,12 @@ func boundedNode(n parse.Node) error {
 			if s, ok := a.(*parse.StringNode); ok && wideVerb.MatchString(s.Text) {
 				return fmt.Errorf("%s: a width or precision past three digits could make a request of any size", s.Quoted)
 			}
-			if err := boundedNode(a); err != nil {
+			if err := b.node(a); err != nil {
 				return err
 			}
 		}
 	case *parse.ChainNode:
-		return boundedNode(n.Node)
+		return b.node(n.Node)
 	}
 	return nil
 }

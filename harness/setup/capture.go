@@ -11,12 +11,26 @@ import (
 // JSON answer as a string: strings as they are, numbers and booleans as
 // written.
 func Capture(body []byte, path string) (string, error) {
+	doc, err := decode(body)
+	if err != nil {
+		return "", err
+	}
+	return valueAt(doc, path)
+}
+
+// decode reads a JSON answer, numbers as written.
+func decode(body []byte) (any, error) {
 	var doc any
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.UseNumber()
 	if err := dec.Decode(&doc); err != nil {
-		return "", fmt.Errorf("the answer is not JSON: %w", err)
+		return nil, fmt.Errorf("the answer is not JSON: %w", err)
 	}
+	return doc, nil
+}
+
+// valueAt is Capture on a decoded answer.
+func valueAt(doc any, path string) (string, error) {
 	cur := doc
 	for _, key := range strings.Split(path, ".") {
 		switch node := cur.(type) {

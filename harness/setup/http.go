@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/authquake/authquake/harness/scenario"
@@ -21,24 +22,25 @@ type httpRunner struct {
 	expect  []int
 	capture []capturePath
 	env     Env
+	batch   bool // one call for a batch of accounts: # in capture paths is each one's place
 }
 
 type capturePath struct{ name, path string }
 
-func newHTTPRunner(h *scenario.HTTPStep, env Env) (*httpRunner, error) {
+func newHTTPRunner(h *scenario.HTTPStep, env Env, batch, accounts bool) (*httpRunner, error) {
 	if env.Client == nil {
 		return nil, fmt.Errorf("no HTTP client: this is a bug in authquake")
 	}
-	r := &httpRunner{method: h.Method, expect: h.Expect, env: env, headers: map[string]*text{}}
+	r := &httpRunner{method: h.Method, expect: h.Expect, env: env, headers: map[string]*text{}, batch: batch}
 	var err error
-	if r.url, err = parse("url", h.URL); err != nil {
+	if r.url, err = parse("url", h.URL, accounts); err != nil {
 		return nil, err
 	}
-	if r.body, err = parse("body", h.Body); err != nil {
+	if r.body, err = parse("body", h.Body, accounts); err != nil {
 		return nil, err
 	}
 	for k, v := range h.Headers {
-		if r.headers[k], err = parse("header "+k, v); err != nil {
+		if r.headers[k], err = parse("header "+k, v, accounts); err != nil {
 			return nil, err
 		}
 	}
@@ -51,7 +53,7 @@ func newHTTPRunner(h *scenario.HTTPStep, env Env) (*httpRunner, error) {
 
 func (r *httpRunner) close() {}
 
-func (r *httpRunner) run(ctx context.Context, v *view, a *Account) error {
+func (r *httpRunner) run(ctx context.Context, v *view, accounts []*Account) error {
 	u, err := r.url.render(v)
 	if err != nil {
 		return err
@@ -88,12 +90,49 @@ func (r *httpRunner) run(ctx context.Context, v *view, a *Account) error {
 		if loc := resp.Header.Get("Location"); loc != "" {
 			msg += " (redirect to " + loc + ", not followed)"
 		}
-		return fmt.Errorf("%s (expected %s)", msg, r.expected())
+		err := fmt.Errorf("%s (expected %s)", msg, r.expected())
+		if resp.StatusCode >= 500 || resp.StatusCode == 429 {
+			return retryable{err}
+		}
+		return err
 	}
-	for _, c := range r.capture {
-		val, err := Capture(answer, c.path)
+	var doc any
+	if len(r.capture) > 0 { // decoded once, for every account of a batch
+		if doc, err = decode(answer); err != nil {
+			return fmt.Errorf("%s %s answered %d but %v: %s", r.method, u, resp.StatusCode, err, clip(answer))
+		}
+	}
+	if !r.batch { // a once step, or one account
+		var a *Account
+		if len(accounts) == 1 {
+			a = accounts[0]
+		}
+		return r.keep(doc, a, v, "", func(err error) error {
+			return fmt.Errorf("%s %s answered %d but %v; the answer: %s", r.method, u, resp.StatusCode, err, clip(answer))
+		})
+	}
+	for i, a := range accounts { // a batch: # is the account's place in it
+		err := r.keep(doc, a, v, strconv.Itoa(i), func(err error) error {
+			return fmt.Errorf("%s %s answered %d but %v (account %s, # = %d); the answer: %s", r.method, u, resp.StatusCode, err, a.ID, i, clip(answer))
+		})
 		if err != nil {
-			return fmt.Errorf("%s %s answered %d but capture %s: %v; the answer: %s", r.method, u, resp.StatusCode, c.name, err, clip(answer))
+			return err
+		}
+	}
+	return nil
+}
+
+// keep captures the answer's values into account a, or into the once
+// steps' vars when a is nil; place replaces # in the paths.
+func (r *httpRunner) keep(doc any, a *Account, v *view, place string, fail func(error) error) error {
+	for _, c := range r.capture {
+		path := c.path
+		if place != "" {
+			path = strings.Replace(path, "#", place, 1)
+		}
+		val, err := valueAt(doc, path)
+		if err != nil {
+			return fail(fmt.Errorf("capture %s: %v", c.name, err))
 		}
 		switch {
 		case a == nil: // a once step: for the steps after it

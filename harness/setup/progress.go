@@ -10,9 +10,11 @@ import (
 // progress shows how far a for_each step has come: redrawn in place four
 // times a second on a terminal, a line every five seconds otherwise.
 type progress struct {
-	done  atomic.Int64
-	quit  chan struct{}
-	ended chan struct{}
+	done    atomic.Int64 // accounts
+	calls   atomic.Int64 // requests or transactions, retries included
+	retries atomic.Int64
+	quit    chan struct{}
+	ended   chan struct{}
 }
 
 func newProgress(out io.Writer, tty bool, name string, total int) *progress {
@@ -31,7 +33,11 @@ func newProgress(out io.Writer, tty bool, name string, total int) *progress {
 		if tty {
 			end = "\r"
 		}
-		fmt.Fprintf(out, "setup %s: %d/%d accounts (%.1fs)%s", name, p.done.Load(), total, time.Since(began).Seconds(), end)
+		retried := ""
+		if n := p.retries.Load(); n > 0 {
+			retried = fmt.Sprintf(", %d retried", n)
+		}
+		fmt.Fprintf(out, "setup %s: %d/%d accounts, %d calls%s (%.1fs)%s", name, p.done.Load(), total, p.calls.Load(), retried, time.Since(began).Seconds(), end)
 	}
 	go func() {
 		defer close(p.ended)

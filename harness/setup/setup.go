@@ -15,8 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/authquake/authquake/harness/egress"
@@ -58,8 +56,13 @@ type Env struct {
 // StepResult is how one step went.
 type StepResult struct {
 	Name string `json:"name"`
-	// Runs is how many times it ran: 1, or once per account.
-	Runs       int     `json:"runs"`
+	// Runs is how many times it ran: 1, or once per account (a batch
+	// step: the accounts of its batches).
+	Runs int `json:"runs"`
+	// Calls counts the requests or transactions made, retries included;
+	// Retries those that repeated a failed one (an idempotent step's).
+	Calls      int64   `json:"calls"`
+	Retries    int64   `json:"retries,omitempty"`
 	DurationMS float64 `json:"duration_ms"`
 }
 
@@ -87,9 +90,10 @@ func (e *StepError) Error() string {
 
 func (e *StepError) Unwrap() error { return e.Err }
 
-// runner runs one step once for one account (nil for a once step).
+// runner runs one step once: for no account (a once step), one account,
+// or a batch of them (v.Accounts).
 type runner interface {
-	run(ctx context.Context, v *view, a *Account) error
+	run(ctx context.Context, v *view, accounts []*Account) error
 	close()
 }
 
@@ -111,9 +115,10 @@ func Run(ctx context.Context, s *scenario.Scenario, env Env) (*Result, error) {
 		if err != nil {
 			return res, &StepError{Step: step.Name, Err: err}
 		}
-		runs, err := each(ctx, step, s.Setup, &base, res.Accounts, r, env)
+		st, err := each(ctx, step, s.Setup, &base, res.Accounts, r, env)
 		r.close()
-		res.Steps = append(res.Steps, StepResult{Name: step.Name, Runs: runs, DurationMS: ms(time.Since(start))})
+		st.Name, st.DurationMS = step.Name, ms(time.Since(start))
+		res.Steps = append(res.Steps, st)
 		if err != nil {
 			return res, err
 		}
@@ -125,65 +130,12 @@ func Run(ctx context.Context, s *scenario.Scenario, env Env) (*Result, error) {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func newRunner(ctx context.Context, step scenario.SetupStep, env Env) (runner, error) {
+	batch := step.Batch > 0
+	accounts := batch || step.ForEach == "" // may range over .Accounts
 	if step.HTTP != nil {
-		return newHTTPRunner(step.HTTP, env)
+		return newHTTPRunner(step.HTTP, env, batch, accounts)
 	}
-	return newSQLRunner(ctx, step.SQL, env)
-}
-
-// each runs a step once, or once per account with bounded concurrency; the
-// first failure stops the step (requests in flight finish).
-func each(ctx context.Context, step scenario.SetupStep, cfg *scenario.Setup, base *view, accounts []*Account, r runner, env Env) (int, error) {
-	timeout := cfg.Timeout.D()
-	one := func(a *Account) error {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		v := *base
-		v.Account = a
-		if err := r.run(ctx, &v, a); err != nil {
-			id := ""
-			if a != nil {
-				id = a.ID
-			}
-			return &StepError{Step: step.Name, Account: id, Err: err}
-		}
-		return nil
-	}
-	if step.ForEach != scenario.ForEachAccount {
-		return 1, one(nil)
-	}
-	p := newProgress(env.Progress, env.TTY, step.Name, len(accounts))
-	defer p.stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		next     atomic.Int64
-		firstErr error
-		once     sync.Once
-		wg       sync.WaitGroup
-	)
-	for range min(cfg.Concurrency, len(accounts)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(accounts) {
-					return
-				}
-				if err := one(accounts[i]); err != nil {
-					once.Do(func() { firstErr = err; cancel() })
-					return
-				}
-				p.done.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = &StepError{Step: step.Name, Err: context.Cause(ctx)}
-	}
-	return int(p.done.Load()), firstErr
+	return newSQLRunner(ctx, step.SQL, env, accounts)
 }
 
 // Refs are the service's own account ids by account index ("" where setup

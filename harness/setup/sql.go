@@ -19,7 +19,7 @@ type sqlRunner struct {
 	stmts []*text
 }
 
-func newSQLRunner(ctx context.Context, q *scenario.SQLStep, env Env) (*sqlRunner, error) {
+func newSQLRunner(ctx context.Context, q *scenario.SQLStep, env Env, accounts bool) (*sqlRunner, error) {
 	dsn, err := secret.Expand(q.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("dsn: %w", err)
@@ -32,7 +32,7 @@ func newSQLRunner(ctx context.Context, q *scenario.SQLStep, env Env) (*sqlRunner
 	}
 	r := &sqlRunner{}
 	for i, s := range q.Statements {
-		t, err := parse(fmt.Sprintf("statements[%d]", i), s)
+		t, err := parse(fmt.Sprintf("statements[%d]", i), s, accounts)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +63,7 @@ func (r *sqlRunner) close() {
 	}
 }
 
-func (r *sqlRunner) run(ctx context.Context, v *view, _ *Account) error {
+func (r *sqlRunner) run(ctx context.Context, v *view, _ []*Account) error {
 	sqls := make([]string, len(r.stmts))
 	for i, t := range r.stmts {
 		s, err := t.render(v)

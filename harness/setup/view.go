@@ -6,7 +6,6 @@ import (
 	"text/template"
 
 	"github.com/authquake/authquake/harness/scenario"
-	"github.com/authquake/authquake/harness/secret"
 )
 
 // Account is an account as setup steps see it: authquake's id and limit,
@@ -49,18 +48,28 @@ type text struct {
 	tmpl *template.Template
 }
 
-func parse(name, src string) (*text, error) {
-	t, err := template.New(name).Option("missingkey=error").Funcs(secret.Funcs).Parse(src)
+func parse(name, src string, accounts bool) (*text, error) {
+	t, err := scenario.ParseSetupTemplate(name, src, accounts)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
 	return &text{src: src, tmpl: t}, nil
 }
 
+// capped is a buffer that stops a template at MaxRequestBytes.
+type capped struct{ bytes.Buffer }
+
+func (c *capped) Write(p []byte) (int, error) {
+	if c.Len()+len(p) > scenario.MaxRequestBytes {
+		return 0, fmt.Errorf("renders more than %d bytes: for_each: account with batch: N makes smaller calls", scenario.MaxRequestBytes)
+	}
+	return c.Buffer.Write(p)
+}
+
 func (t *text) render(v *view) (string, error) {
-	var b bytes.Buffer
+	var b capped
 	if err := t.tmpl.Execute(&b, v); err != nil {
-		return "", fmt.Errorf("template %q: %w", t.src, err)
+		return "", fmt.Errorf("template %q: %w", clip([]byte(t.src)), err)
 	}
 	return b.String(), nil
 }
