@@ -65,3 +65,27 @@ func TestDamagedRunsExitOne(t *testing.T) {
 		}
 	}
 }
+
+// TestRunJSONOutOfRangeIsDamaged: a run.json whose number does not fit its
+// field (a negative or too large count) is damaged like one cut short:
+// exit 1 (record_damaged), naming the file and the byte; it exited 2 as if
+// the directory were no run's.
+func TestRunJSONOutOfRangeIsDamaged(t *testing.T) {
+	for _, tt := range []struct{ was, bad string }{
+		{`"planned": 100`, `"planned": 1e30`},
+		{`"planned": 100`, `"planned": -1`},
+		{`"seed": 1`, `"seed": 18446744073709551616`},
+	} {
+		dir := passingRun(t)
+		path := filepath.Join(dir, run.MetaFile)
+		b, _ := os.ReadFile(path)
+		if !strings.Contains(string(b), tt.was) {
+			t.Fatalf("the fixture has no %s", tt.was)
+		}
+		os.WriteFile(path, []byte(strings.Replace(string(b), tt.was, tt.bad, 1)), 0o644)
+		out, err := cmd("report", dir)
+		if exitcode.Of(err) != 1 || !strings.Contains(err.Error(), "run.json is damaged at byte") {
+			t.Errorf("%s: exit %d, %v, output %q; want 1 naming run.json", tt.bad, exitcode.Of(err), err, out)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/reports"
 )
 
@@ -37,9 +37,9 @@ var reportCommand = command{
 // summary and returns the verdict's exit code as an error (nil for a pass).
 func report(w io.Writer, dir string, bucket time.Duration) error {
 	r, err := analysis.Load(dir)
-	var serr *json.SyntaxError
-	if errors.As(err, &serr) { // run.json was cut short or corrupt
-		return exitcode.New(exitcode.SLOBreached, fmt.Errorf("report: %v (damaged at byte %d): the run cannot be judged", err, serr.Offset), "")
+	var damaged *run.DamagedMetaError
+	if errors.As(err, &damaged) { // run.json cut short, corrupt or out of range: record_damaged
+		return exitcode.New(exitcode.SLOBreached, fmt.Errorf("report: %v: the run cannot be judged", damaged), "")
 	}
 	if err != nil {
 		return exitcode.Invalidf("give a directory that authquake run wrote", "report: %v", err)

@@ -25,7 +25,13 @@ import (
 type httpSource struct {
 	m  mapping
 	do Doer
+	// maxPage bounds one page's body (MaxPage).
+	maxPage int64
 }
+
+// MaxPage is the largest page of a reconciliation endpoint read: a larger
+// one is an error naming the cap (use smaller pages).
+const MaxPage = 256 << 20
 
 func newHTTP(env Env) (Source, error) {
 	c := env.Config
@@ -36,7 +42,7 @@ func newHTTP(env Env) (Source, error) {
 	if do == nil {
 		do = egress.Guard{AllowRemote: env.AllowRemote}.Client(egress.Timeout(30 * time.Second))
 	}
-	return &httpSource{m: mapping{accounts: c.Accounts, payments: c.Payments, refs: env.Refs}, do: do}, nil
+	return &httpSource{m: mapping{accounts: c.Accounts, payments: c.Payments, refs: env.Refs}, do: do, maxPage: MaxPage}, nil
 }
 
 func (h *httpSource) Read(ctx context.Context) (*audit.Snapshot, error) {
@@ -142,9 +148,12 @@ func (h *httpSource) get(ctx context.Context, url string, headers map[string]str
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, h.maxPage+1))
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(data)) > h.maxPage { // cut at the cap, it would read as "unexpected EOF"
+		return nil, fmt.Errorf("GET %s: the page is larger than %d bytes, the most a page may have: ask for smaller pages (e.g. a limit in the url)", url, h.maxPage)
 	}
 	if resp.StatusCode != 200 {
 		return nil, fmt.Errorf("GET %s: %d %.200s", url, resp.StatusCode, data)

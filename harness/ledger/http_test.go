@@ -154,3 +154,19 @@ func TestSnapshotKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPPageOverTheCapNamesIt: a page larger than the cap was cut there
+// and failed as "unexpected EOF", which says nothing of the cap.
+func TestHTTPPageOverTheCapNamesIt(t *testing.T) {
+	srv := recon(t, 40)
+	src, err := newHTTP(Env{Config: scenario.Ledger{Kind: "http", Payments: &scenario.LedgerTable{
+		URL: srv.URL + "/pages?page={{.Page}}", Columns: itemColumns}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.(*httpSource).maxPage = 100 // a page of two items is about 190 bytes
+	_, err = src.Read(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "larger than 100 bytes") || strings.Contains(err.Error(), "unexpected EOF") {
+		t.Errorf("%v, want an error naming the 100-byte cap", err)
+	}
+}

@@ -2,6 +2,8 @@ package run
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -94,12 +96,42 @@ func writeJSON(dir, name string, v any) error {
 	return os.WriteFile(filepath.Join(dir, name), append(b, '\n'), 0o644)
 }
 
-// ReadMeta reads run.json of a run directory.
+// ReadMeta reads run.json of a run directory. A file that is there but
+// does not decode (cut short, corrupt, or a number out of its field's
+// range) is a *DamagedMetaError: the record is damaged, the directory is
+// still a run's.
 func ReadMeta(dir string) (*Meta, error) {
-	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	path := filepath.Join(dir, MetaFile)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var m Meta
-	return &m, json.Unmarshal(b, &m)
+	if err := json.Unmarshal(b, &m); err != nil {
+		d := &DamagedMetaError{Path: path, Err: err}
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			d.Offset = syn.Offset
+		case errors.As(err, &typ):
+			d.Offset = typ.Offset
+		}
+		return &m, d
+	}
+	return &m, nil
 }
+
+// DamagedMetaError is a run.json that does not decode.
+type DamagedMetaError struct {
+	Path string
+	// Offset is the byte where decoding failed.
+	Offset int64
+	Err    error
+}
+
+func (e *DamagedMetaError) Error() string {
+	return fmt.Sprintf("%s is damaged at byte %d: %v", e.Path, e.Offset, e.Err)
+}
+
+func (e *DamagedMetaError) Unwrap() error { return e.Err }
