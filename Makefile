@@ -29,16 +29,18 @@ capacity: images
 # Every fuzz target, package:name: the scenario decoder and its YAML
 # budgets (size, tokens, depth, keys, aliases; their seeds hold an alias
 # bomb, 100 KB of nesting and a file past the size limit), the rate and
-# duration parsers, the request templates, and the readers of a run
-# directory (attempts, run.json/timeline/samples, summary.json). -fuzz takes
-# one target per call; -fuzzminimizetime keeps minimising a new input short.
+# duration parsers, the request templates, the readers of a run
+# directory (attempts, run.json/timeline/samples, summary.json), the
+# coordination endpoint's bodies and uploads, and merge's shard.json. -fuzz
+# takes one target per call; -fuzzminimizetime keeps minimising a new input short.
 FUZZ_TARGETS := harness/scenario:FuzzParse harness/scenario:FuzzYAMLBudget harness/scenario:FuzzParseRate harness/scenario:FuzzParseDuration \
-	harness/load:FuzzRequestTemplate harness/record:FuzzRead harness/analysis:FuzzRunDir harness/cli:FuzzSummary
+	harness/load:FuzzRequestTemplate harness/record:FuzzRead harness/analysis:FuzzRunDir harness/cli:FuzzSummary \
+	harness/coord:FuzzMessage harness/coord:FuzzUpload harness/merge:FuzzShardFile
 FUZZTIME ?= 1m
 fuzz-run = set -e; for t in $(FUZZ_TARGETS); do \
 	echo "fuzz $$t ($(1))"; $(GO) test -run XXX -fuzz "^$${t\#*:}\$$" -fuzztime $(1) -fuzzminimizetime 100x ./$${t%%:*}/; done
 
-# Run every fuzzer for FUZZTIME each (about 8 minutes); new finds land in
+# Run every fuzzer for FUZZTIME each (about 11.5 minutes); new finds land in
 # each package's testdata/fuzz.
 fuzz:
 	@$(call fuzz-run,$(FUZZTIME))

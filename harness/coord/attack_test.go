@@ -112,15 +112,17 @@ func TestUploadsKeepToTheRunsBudget(t *testing.T) {
 	if code, msg := put(t, srv, c.token, "1", bomb); code != http.StatusRequestEntityTooLarge || !strings.Contains(msg, "1048576 bytes") {
 		t.Errorf("%d %q for %d bytes that unpack to 2 MiB, want 413 naming the budget", code, msg, len(bomb))
 	}
-	// Many empty entries: files, or directories that write nothing.
+	// Many empty entries: files, directories, or the directories of a deep path.
 	var files, dirs []tar.Header
 	for i := range 200 {
 		files = append(files, tar.Header{Name: fmt.Sprintf("f%d", i), Typeflag: tar.TypeReg})
 		dirs = append(dirs, tar.Header{Name: fmt.Sprintf("d%d/", i), Typeflag: tar.TypeDir})
 	}
-	for what, a := range map[string][]byte{"files": archive(t, files...), "directories": archive(t, dirs...)} {
+	deep := tar.Header{Name: strings.Repeat("d/", 200) + "f", Typeflag: tar.TypeReg} // one entry, 200 directories
+	for what, a := range map[string][]byte{"200 empty files": archive(t, files...), "200 directories": archive(t, dirs...),
+		"a file 200 directories deep": archive(t, deep)} {
 		if code, msg := put(t, srv, c.token, "1", a); code != http.StatusRequestEntityTooLarge || !strings.Contains(msg, "50 entries") {
-			t.Errorf("200 empty %s: %d %q, want 413", what, code, msg)
+			t.Errorf("%s: %d %q, want 413", what, code, msg)
 		}
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {

@@ -19,7 +19,7 @@ const scenarioText = "name: t/merge\ntarget: {kind: url, url: \"http://127.0.0.1
 // shard writes shard k of n as authquake run --shard would: its shard.json,
 // run.json, scenario and seed copies, and one approved attempt per hit it
 // owns. edit, when set, changes what is written first.
-func shard(t *testing.T, k, n int, edit func(*run.ShardInfo, *run.Meta, *[]record.Attempt)) string {
+func shard(t testing.TB, k, n int, edit func(*run.ShardInfo, *run.Meta, *[]record.Attempt)) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "t_merge-shard"+string(rune('0'+k)))
 	os.MkdirAll(dir, 0o755)

@@ -93,10 +93,14 @@ func Limit(bytes int64, files int) Charge {
 // only, directory entries skipped (a file's parents are made for it), and
 // any other entry (a link, a device), an absolute name or one with ".."
 // refused before anything of it is written. charge (nil: no bound) is
-// asked for every entry, directories included, before it is unpacked. A
-// refusal can leave the files unpacked before it: unpack into a directory
-// of its own.
+// asked for every entry, directories included, before it is unpacked, and
+// for every directory a file's path makes (so that deep paths cannot make
+// more than charge allows either). A refusal can leave the files unpacked
+// before it: unpack into a directory of its own.
 func Extract(r io.Reader, dir string, charge Charge) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFormat, err)
@@ -125,7 +129,11 @@ func Extract(r io.Reader, dir string, charge Charge) error {
 		if h.Typeflag == tar.TypeDir {
 			continue
 		}
-		if err := extractFile(tr, filepath.Join(dir, filepath.FromSlash(h.Name)), h.Size); err != nil {
+		path := filepath.Join(dir, filepath.FromSlash(h.Name))
+		if err := parents(dir, path, charge); err != nil {
+			return fmt.Errorf("%w (at %q)", err, h.Name)
+		}
+		if err := extractFile(tr, path, h.Size); err != nil {
 			return err
 		}
 	}
@@ -142,10 +150,32 @@ func Safe(name string) error {
 	return nil
 }
 
-func extractFile(r io.Reader, path string, size int64) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+// parents makes the directories between dir and path's, each charged
+// before it is made.
+func parents(dir, path string, charge Charge) error {
+	rel, err := filepath.Rel(dir, filepath.Dir(path))
+	if err != nil || rel == "." {
 		return err
 	}
+	cur := dir
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		cur = filepath.Join(cur, part)
+		if _, err := os.Lstat(cur); err == nil {
+			continue // made for an earlier file (a file there fails below, in create)
+		}
+		if charge != nil {
+			if err := charge(0); err != nil {
+				return err
+			}
+		}
+		if err := os.Mkdir(cur, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func extractFile(r io.Reader, path string, size int64) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err

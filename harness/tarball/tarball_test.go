@@ -46,9 +46,16 @@ func TestWriteThenExtract(t *testing.T) {
 	if err := Extract(bytes.NewReader(archive), t.TempDir(), Limit(2, 0)); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("limit 2: %v, want ErrTooLarge", err)
 	}
-	// Nor two files in one.
+	// Nor two files in one; nor a file and the two directories its path
+	// makes in two entries.
 	if err := Extract(bytes.NewReader(archive), t.TempDir(), Limit(0, 1)); !errors.Is(err, ErrTooLarge) {
-		t.Errorf("limit 1 file: %v, want ErrTooLarge", err)
+		t.Errorf("limit 1 entry: %v, want ErrTooLarge", err)
+	}
+	if err := Extract(bytes.NewReader(archive), t.TempDir(), Limit(0, 3)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("limit 3 entries for 2 files and 2 directories: %v, want ErrTooLarge", err)
+	}
+	if err := Extract(bytes.NewReader(archive), t.TempDir(), Limit(0, 4)); err != nil {
+		t.Errorf("limit 4 entries for 2 files and 2 directories: %v", err)
 	}
 	// An archive cut short is a format error, not a success.
 	if err := Extract(bytes.NewReader(archive[:len(archive)/2]), t.TempDir(), nil); !errors.Is(err, ErrFormat) {
