@@ -6,6 +6,7 @@ import (
 
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/secret"
 )
 
 // checkDatabases refuses, before anything starts, a database the scenario
@@ -19,7 +20,11 @@ func checkDatabases(s *scenario.Scenario, src *scenario.Source, allowRemote bool
 		if dsn == "" { // the target's own Postgres, on this machine
 			return
 		}
-		if err := egress.CheckDSN(dsn, allowRemote); err != nil {
+		dsn, err := secret.Expand(dsn) // {{env "NAME"}}: CheckEnv has seen them set
+		if err == nil {
+			err = egress.CheckDSN(dsn, allowRemote)
+		}
+		if err != nil {
 			probs = append(probs, src.Problem(path, "database URL: "+err.Error(),
 				"a database on this machine, e.g. postgres://user:pass@127.0.0.1:5432/app; or pass --allow-remote"))
 		}

@@ -121,6 +121,9 @@ func (s *Scenario) validateLedger(v *validator) {
 	}
 	if l.Kind == LedgerSQL {
 		u, err := url.Parse(l.DSN)
+		if strings.Contains(l.DSN, "{{") { // {{env "NAME"}}: a URL once rendered, checked then (run)
+			u, err = &url.URL{Scheme: strings.SplitN(l.DSN, "://", 2)[0]}, nil
+		}
 		switch {
 		case l.DSN != "" && (err != nil || u.Scheme != "postgres" && u.Scheme != "postgresql"):
 			v.errf("$.ledger.dsn", "e.g. dsn: postgres://user:pass@127.0.0.1:5432/app?sslmode=disable", "is not a postgres:// URL")
