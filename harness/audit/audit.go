@@ -28,6 +28,16 @@ type Result struct {
 	Source string `json:"source,omitempty"`
 	// Coverage says which invariants were checked with the data given.
 	Coverage Coverage `json:"coverage"`
+	// Blind lists the ledger queries that saw nothing of the run while it
+	// had approvals: the audit is inconclusive, with no violation counted.
+	Blind []Blind `json:"blind,omitempty"`
+	// Preexisting counts the run's keys the service held before the run:
+	// left out of every invariant, they make the run an invalid test.
+	Preexisting *Preexisting `json:"preexisting,omitempty"`
+	// Excluded counts the ledger entries that are not the run's payments,
+	// by why: made by setup (creates), or matched by the source's exclude
+	// filter. They are left out of the payment invariants.
+	Excluded map[string]int `json:"excluded,omitempty"`
 }
 
 // Violation is one broken invariant, with up to 10 concrete examples.
@@ -95,6 +105,10 @@ type told struct {
 	// Follow-ups the service acknowledged, and the amount the capture asked for.
 	captured, voided, reversed bool
 	captureAmount              int64
+	// firstDuplicate: the first attempt was answered as a duplicate (409 or
+	// the duplicate outcome); tapped: the payment was double-tapped, which
+	// explains that.
+	firstDuplicate, tapped bool
 }
 
 type auditor struct {
@@ -129,6 +143,10 @@ func Check(attempts string, l *Snapshot, timeline []fault.Event, base time.Time)
 			t.followUp(at)
 			return nil
 		}
+		t.tapped = t.tapped || at.Duplicate
+		if at.Attempt == 1 && !at.Duplicate && (at.Status == 409 || at.Outcome == record.Duplicate) {
+			t.firstDuplicate = true
+		}
 		switch {
 		case at.Outcome == record.Approved:
 			t.approved = true
@@ -158,12 +176,30 @@ func Check(attempts string, l *Snapshot, timeline []fault.Event, base time.Time)
 	if l.UnknownAccounts > 0 {
 		notes = append(notes, fmt.Sprintf("%d ledger entries name an account the provisioning did not create", l.UnknownAccounts))
 	}
+	res.Excluded = excluded(l)
+	if b := a.blindPayments(l); b != nil {
+		res.Blind = []Blind{*b}
+		notes = append(notes, b.String())
+		res.Note = strings.Join(notes, "; ")
+		a.perKey(NewSnapshot(""), &res)
+		unresolved(&res, b.What)
+		return res, nil
+	}
+	l, res.Preexisting = a.preexisting(l, base)
 	res.Note = strings.Join(notes, "; ")
 	a.perKey(l, &res)
 	a.phantoms(l)
 	a.accounts(l, timeline, base)
 	a.holds(l)
 	a.flows(l)
+	if b := a.blindAccounts(l); b != nil {
+		res.Blind = append(res.Blind, *b)
+		res.Note = strings.Join(append(notes, b.String()), "; ")
+		for _, inv := range accountInvariants {
+			res.Coverage.uncheck(inv, accountsUnseen)
+		}
+		res.Inconclusive = true
+	}
 	a.unchecked(res.Coverage)
 	if res.Indeterminate.Unknown > 0 {
 		res.Inconclusive = true
@@ -185,7 +221,7 @@ func (a *auditor) perKey(l *Snapshot, res *Result) {
 	keys := slices.Sorted(maps.Keys(a.keys))
 	for _, k := range keys {
 		t := a.keys[k]
-		recs := l.ByKey[k]
+		recs := ofRun(l.ByKey[k])
 		ex := Example{Key: k, Account: t.account, Amount: t.amount, Told: toldText(t), Ledger: ledgerText(recs)}
 		var holding []Record
 		pending := false
@@ -237,6 +273,7 @@ func (a *auditor) phantoms(l *Snapshot) {
 		if _, sent := a.keys[k]; sent {
 			continue
 		}
+		recs = ofRun(recs)
 		for _, r := range recs {
 			if r.HoldMinor > 0 || r.CapturedMinor > 0 {
 				a.flag("I2", Example{Key: k, Account: r.AccountID, Amount: r.AmountMinor, Told: "never sent", Ledger: ledgerText(recs)})

@@ -18,6 +18,8 @@ type sent struct {
 	outcome      record.Outcome
 	code, err    string
 	call         record.Call // "" for the authorisation
+	status       int
+	tap          bool // a double tap's second submission
 }
 
 func attemptsFile(t *testing.T, as []sent) string {
@@ -29,7 +31,7 @@ func attemptsFile(t *testing.T, as []sent) string {
 	}
 	for i, s := range as {
 		w.Record(&record.Attempt{Seq: uint64(i), Attempt: 1, Key: s.key, Account: s.account, Amount: s.amount,
-			Outcome: s.outcome, Code: s.code, Error: s.err, Final: true, Call: s.call})
+			Outcome: s.outcome, Code: s.code, Error: s.err, Final: true, Call: s.call, Status: s.status, Duplicate: s.tap})
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -76,9 +78,11 @@ func TestInvariants(t *testing.T) {
 		// An approval that is in the ledger once with its amount, held right.
 		{"clean", []sent{{key: "k1", account: "a", amount: 100, outcome: record.Approved, code: "00"}},
 			ledger(acct(100), rec("k1", "a", 100, "approved", 100, 1)), nil, nil, Indeterminate{}, false},
-		// I1: the client was told approved, the ledger has nothing.
-		{"lost approval", []sent{{key: "k1", account: "a", amount: 100, outcome: record.Approved, code: "00"}},
-			ledger(acct(0)), nil, []string{"I1"}, Indeterminate{}, false},
+		// I1: the client was told approved, the ledger has nothing under
+		// its key (but sees the run: it holds the decline of k2).
+		{"lost approval", []sent{{key: "k1", account: "a", amount: 100, outcome: record.Approved, code: "00"},
+			{key: "k2", account: "a", amount: 100, outcome: record.Declined, code: "51"}},
+			ledger(acct(0), rec("k2", "a", 100, "declined", 0, 1)), nil, []string{"I1"}, Indeterminate{}, false},
 		// I2: a hold for a key that was never sent.
 		{"phantom", nil, ledger(acct(100), rec("ghost", "a", 100, "approved", 100, 1)), nil, []string{"I2"}, Indeterminate{}, false},
 		// I3: two holds under one key.

@@ -83,11 +83,19 @@ func withoutLedger(attempts, why string) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Checked, res.Note, res.Violations = false, why, []Violation{}
+	res.Note = why
+	unresolved(&res, why)
+	return res, nil
+}
+
+// unresolved makes res an audit that checked nothing, for why: no violation,
+// every invariant unchecked, every payment without an answer unknown.
+func unresolved(res *Result, why string) {
+	res.Checked, res.Violations = false, []Violation{}
 	res.Indeterminate.Unknown, res.Indeterminate.Committed, res.Indeterminate.Absent = res.Indeterminate.Total, 0, 0
 	res.Coverage = Coverage{Checked: []string{}}
 	for _, inv := range Invariants {
 		res.Coverage.Unchecked = append(res.Coverage.Unchecked, Unchecked{Invariant: inv, Reason: why})
 	}
-	return res, nil
+	res.Inconclusive = true
 }

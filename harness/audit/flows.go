@@ -40,7 +40,7 @@ func (a *auditor) flows(l *Snapshot) {
 		if !t.captured && !t.voided && !t.reversed {
 			continue
 		}
-		recs := l.ByKey[k]
+		recs := ofRun(l.ByKey[k])
 		ex := Example{Key: k, Account: t.account, Amount: t.amount, Told: toldText(t), Ledger: ledgerText(recs)}
 		var captured bool
 		var capturedMinor int64

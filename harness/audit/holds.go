@@ -16,7 +16,13 @@ func (a *auditor) holds(l *Snapshot) {
 	keys := slices.Sorted(maps.Keys(l.ByKey))
 	holdsBy := map[string]int64{}
 	for _, k := range keys {
-		recs := l.ByKey[k]
+		for _, r := range l.ByKey[k] { // the account's holds, the run's or not
+			holdsBy[r.AccountID] += r.HoldMinor
+		}
+		recs := ofRun(l.ByKey[k])
+		if len(recs) == 0 {
+			continue
+		}
 		ex := Example{Key: k, Account: recs[0].AccountID, Amount: recs[0].AmountMinor, Told: a.toldText(k), Ledger: ledgerText(recs)}
 		var resolved int
 		var captured, authorised int64
@@ -24,7 +30,6 @@ func (a *auditor) holds(l *Snapshot) {
 			resolved += r.resolutions()
 			captured += r.CapturedMinor
 			authorised = max(authorised, r.AmountMinor)
-			holdsBy[r.AccountID] += r.HoldMinor
 		}
 		if resolved > 1 {
 			a.flag("I9", ex)

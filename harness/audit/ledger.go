@@ -70,6 +70,11 @@ type Record struct {
 	// captured, voided and reversed).
 	Resolutions int       `json:"resolutions,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Excluded says why the entry is not one of the run's payments: made by
+	// the scenario's setup ("created by setup step fund") or dropped by the
+	// source's exclude filter. The audit leaves it out of the payment
+	// invariants; account totals (I7) still count its hold.
+	Excluded string `json:"excluded,omitempty"`
 }
 
 // resolutions is how often the record's hold was captured or voided.
@@ -106,6 +111,14 @@ var authsimFields = []string{FieldLimit, FieldHeld, FieldFrozen, FieldHold, Fiel
 type SourceInfo struct {
 	Kind   string   `json:"kind"`
 	Fields []string `json:"fields"`
+	// Payments and Accounts are what was read: the query (sql) or the URL
+	// (http); "" when the source has no such table (accounts) or is authsim.
+	Payments string `json:"payments,omitempty"`
+	Accounts string `json:"accounts,omitempty"`
+	// KeyColumn is the column (sql) or item path (http) keys were read from.
+	KeyColumn string `json:"key_column,omitempty"`
+	// AccountColumn is where accounts' ids were read from.
+	AccountColumn string `json:"account_column,omitempty"`
 }
 
 // Snapshot is a ledger as a source read it at the end of a run: the neutral

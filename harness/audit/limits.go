@@ -99,8 +99,8 @@ func (a *auditor) accounts(l *Snapshot, timeline []fault.Event, base time.Time) 
 		var held, sum int64
 		flagged := false
 		for _, r := range recs {
-			sum += r.HoldMinor
-			if r.HoldMinor <= 0 || r.Status == "declined" {
+			sum += r.HoldMinor // the account's held counts every entry, the run's or not
+			if r.HoldMinor <= 0 || r.Status == "declined" || r.Excluded != "" {
 				continue
 			}
 			held += r.HoldMinor
