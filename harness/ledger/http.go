@@ -50,7 +50,7 @@ func (h *httpSource) Read(ctx context.Context) (*audit.Snapshot, error) {
 	defer cancel()
 	l := h.m.ledger("http")
 	if t := h.m.accounts; t != nil {
-		err := h.pages(ctx, "accounts", t, func(r row) error {
+		err := h.pages(ctx, "accounts", t, t.Columns, func(r row) error {
 			a, err := h.m.toAccount(r)
 			l.Accounts[a.ID] = a
 			return err
@@ -59,7 +59,7 @@ func (h *httpSource) Read(ctx context.Context) (*audit.Snapshot, error) {
 			return nil, err
 		}
 	}
-	err := h.pages(ctx, "payments", h.m.payments, func(r row) error {
+	err := h.pages(ctx, "payments", h.m.payments, h.m.paymentColumns(), func(r row) error {
 		rec, err := h.m.toRecord(r)
 		l.Add(rec)
 		return err
@@ -70,8 +70,9 @@ func (h *httpSource) Read(ctx context.Context) (*audit.Snapshot, error) {
 	return l, nil
 }
 
-// pages fetches every page of one endpoint and hands each item to add.
-func (h *httpSource) pages(ctx context.Context, name string, t *scenario.LedgerTable, add func(row) error) error {
+// pages fetches every page of one endpoint and hands each item to add, its
+// values by field at the paths columns give.
+func (h *httpSource) pages(ctx context.Context, name string, t *scenario.LedgerTable, columns map[string]string, add func(row) error) error {
 	tmpl, err := template.New(name).Funcs(secret.Funcs).Parse(t.URL)
 	if err != nil {
 		return fmt.Errorf("%s url: %w", name, err)
@@ -102,7 +103,7 @@ func (h *httpSource) pages(ctx context.Context, name string, t *scenario.LedgerT
 		}
 		for i, it := range items {
 			r := func(field string) (any, bool) {
-				path, ok := t.Columns[field]
+				path, ok := columns[field]
 				if !ok {
 					return nil, false
 				}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/setup"
 )
 
 // Source reads a service's ledger as the audit's neutral model.
@@ -56,6 +57,9 @@ type Env struct {
 	AllowRemote bool
 	// Log receives a line per re-read while payments are still pending.
 	Log io.Writer
+	// Created are the ledger entries the scenario's setup made (created.json):
+	// marked not the run's in the snapshot.
+	Created []setup.Created
 }
 
 // ErrNone is New's answer for kind none: no ledger is read.
@@ -136,7 +140,7 @@ func Snapshot(ctx context.Context, env Env, dir string) error {
 	if d := env.Config.Settle; d != nil {
 		wait = d.D()
 	}
-	return settle(ctx, src, dir, wait, env.Log)
+	return settle(ctx, markCreated(src, env.Created), dir, wait, env.Log)
 }
 
 // pending counts the ledger's entries still pending.

@@ -3,6 +3,7 @@ package ledger
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -194,10 +195,36 @@ func (m mapping) toRecord(r row) (audit.Record, error) {
 	if c.err == nil && rec.IdempotencyKey == "" {
 		c.err = fmt.Errorf("key: empty")
 	}
+	for i, e := range m.payments.Exclude {
+		if e.Match(c.str(excludeField(i))) {
+			rec.Excluded = "ledger.payments.exclude: " + e.String()
+			break
+		}
+	}
 	return rec, c.err
 }
 
-// ledger returns an empty ledger for this mapping's source kind.
+// excludeField is the row field of the payments' i-th exclude filter.
+func excludeField(i int) string { return fmt.Sprintf("exclude[%d]", i) }
+
+// paymentColumns are the payments' mapped columns and those its exclude
+// filters read.
+func (m mapping) paymentColumns() map[string]string {
+	cols := maps.Clone(m.payments.Columns)
+	for i, e := range m.payments.Exclude {
+		cols[excludeField(i)] = e.Column
+	}
+	return cols
+}
+
+// ledger returns an empty ledger for this mapping's source kind, saying
+// what it reads.
 func (m mapping) ledger(kind string) *audit.Snapshot {
-	return audit.NewSnapshot(kind, m.fields()...)
+	l := audit.NewSnapshot(kind, m.fields()...)
+	what := func(t *scenario.LedgerTable) string { return t.Query + t.URL } // one of them is set
+	l.Source.Payments, l.Source.KeyColumn = what(m.payments), m.payments.Columns["key"]
+	if m.accounts != nil {
+		l.Source.Accounts, l.Source.AccountColumn = what(m.accounts), m.accounts.Columns["id"]
+	}
+	return l
 }

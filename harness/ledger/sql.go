@@ -63,7 +63,7 @@ func (s *sqlSource) Read(ctx context.Context) (*audit.Snapshot, error) {
 			return nil, err
 		}
 	}
-	err = query(ctx, conn, "payments", s.m.payments.Query, s.m.payments.Columns, func(r row) error {
+	err = query(ctx, conn, "payments", s.m.payments.Query, s.m.paymentColumns(), func(r row) error {
 		rec, err := s.m.toRecord(r)
 		l.Add(rec)
 		return err

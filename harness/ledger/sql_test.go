@@ -42,7 +42,8 @@ func TestSQLSource(t *testing.T) {
 			Columns: map[string]string{"id": "id", "limit": "credit_limit", "held": "held", "posted": "posted", "frozen": "frozen"}},
 		Payments: &scenario.LedgerTable{Query: "select reference, balance_id, amount, status, captured, created from transactions",
 			Columns: map[string]string{"key": "reference", "account": "balance_id", "amount": "amount", "state": "status", "captured": "captured", "created_at": "created"},
-			States:  map[string]string{"APPLIED": "captured", "PENDING": "held", "VOIDED": "voided", "REJECTED": "declined"}}}
+			States:  map[string]string{"APPLIED": "captured", "PENDING": "held", "VOIDED": "voided", "REJECTED": "declined"},
+			Exclude: []scenario.LedgerExclude{{Column: "balance_id", Equals: "bal_9"}}}}
 	env := Env{Config: cfg, PostgresDSN: dsn, Refs: map[string]string{"bal_1": "acct-000001", "bal_2": "acct-000002"}}
 	dir := t.TempDir()
 	if err := Snapshot(ctx, env, dir); err != nil {
@@ -65,6 +66,13 @@ func TestSQLSource(t *testing.T) {
 	}
 	if !k4.UnknownAccount || l.UnknownAccounts != 1 || l.ByKey["k3"][0].Status != audit.Declined {
 		t.Errorf("k4 %+v, k3 %+v", k4, l.ByKey["k3"])
+	}
+	// The exclude filter left k4 out; the snapshot names the queries.
+	if k4.Excluded != `ledger.payments.exclude: balance_id is "bal_9"` || k1.Excluded != "" {
+		t.Errorf("k4 excluded %q, k1 %q", k4.Excluded, k1.Excluded)
+	}
+	if s := l.Source; s.Payments != cfg.Payments.Query || s.Accounts != cfg.Accounts.Query || s.KeyColumn != "reference" || s.AccountColumn != "id" {
+		t.Errorf("source %+v", s)
 	}
 
 	// A query naming a column its result lacks: ledger.error with the reason.

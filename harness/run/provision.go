@@ -39,7 +39,8 @@ func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenari
 	return res, nil
 }
 
-// provision runs setup for a run, saves accounts.json and records the steps
+// provision runs setup for a run, saves accounts.json (and created.json,
+// the ledger entries its steps made) and records the steps
 // and their time in run.json.
 func provision(ctx context.Context, tgt *target.Target, s *scenario.Scenario, o Options, dir string, meta *Meta) error {
 	var token func() string
@@ -51,6 +52,9 @@ func provision(ctx context.Context, tgt *target.Target, s *scenario.Scenario, o 
 		meta.Setup = res
 		if serr := setup.Save(dir, res.Accounts); serr != nil && err == nil {
 			err = exitcode.New(exitcode.Environment, fmt.Errorf("save accounts: %w", serr), "")
+		}
+		if serr := setup.SaveCreated(dir, res.Created); serr != nil && err == nil {
+			err = exitcode.New(exitcode.Environment, fmt.Errorf("save the ledger entries setup made: %w", serr), "")
 		}
 	}
 	if err == nil && res != nil && len(res.Steps) > 0 {

@@ -8,6 +8,8 @@
 //	  attempts.csv.gz  every attempt of every payment, written as it goes
 //	  timeline.json    every fault: planned, injected, reverted
 //	  samples.jsonl    generator and container resources, once a second
+//	  accounts.json    the accounts setup provisioned, with the ids the service gave them
+//	  created.json     the ledger entries setup made (steps with creates), if any
 //	  ledger.jsonl.gz  the service's ledger, read before teardown (harness/ledger);
 //	                   ledger.error when it could not be read, ledger.none when no source is set
 //

@@ -42,6 +42,9 @@ func snapshotLedger(ctx context.Context, t *target.Target, s *scenario.Scenario,
 	refs, err := setup.ReadRefs(dir)
 	if err == nil {
 		env.Refs = refs
+		env.Created, err = setup.ReadCreated(dir)
+	}
+	if err == nil {
 		err = ledger.Snapshot(ctx, env, dir)
 	} else {
 		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)

@@ -77,6 +77,36 @@ type LedgerTable struct {
 	Columns map[string]string `yaml:"columns" json:"columns"`
 	// States maps the service's state values to held, captured, voided, declined, pending or reversed (payments).
 	States map[string]string `yaml:"states,omitempty" json:"states,omitempty"`
+	// Exclude leaves out the rows that are not the run's payments (funding transfers, seed rows) that setup
+	// did not record with creates: a row matching any filter is kept for the accounts' held totals but left
+	// out of the payment invariants, never a phantom (payments only). A SQL source can also filter in its query.
+	Exclude []LedgerExclude `yaml:"exclude,omitempty" json:"exclude,omitempty"`
+}
+
+// LedgerExclude matches rows by one column's value: its prefix or the whole value.
+type LedgerExclude struct {
+	// Column is the column (sql) or dotted item path (http) to match; it need not be mapped in columns.
+	Column string `yaml:"column" json:"column"`
+	// Prefix matches values that start with it, e.g. fund-.
+	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty"`
+	// Equals matches the value exactly, e.g. a funding account's id.
+	Equals string `yaml:"equals,omitempty" json:"equals,omitempty"`
+}
+
+// Match reports whether a row's value is matched.
+func (e LedgerExclude) Match(v string) bool {
+	if e.Prefix != "" {
+		return strings.HasPrefix(v, e.Prefix)
+	}
+	return v == e.Equals
+}
+
+// String says what the filter matches, for the audit's count of left-out rows.
+func (e LedgerExclude) String() string {
+	if e.Prefix != "" {
+		return fmt.Sprintf("%s starts with %q", e.Column, e.Prefix)
+	}
+	return fmt.Sprintf("%s is %q", e.Column, e.Equals)
 }
 
 // ledgerDefaults picks the ledger kind (none, unless the scenario or the
@@ -141,6 +171,9 @@ func (s *Scenario) validateLedger(v *validator) {
 		if len(l.Accounts.States) > 0 {
 			v.errf("$.ledger.accounts.states", "states map payment states", "applies to payments only")
 		}
+		if len(l.Accounts.Exclude) > 0 {
+			v.errf("$.ledger.accounts.exclude", "move it to payments", "applies to payments only")
+		}
 	}
 }
 
@@ -179,6 +212,15 @@ func (v *validator) ledgerTable(kind, p string, t *LedgerTable, fields, needs []
 	for _, f := range needs {
 		if _, ok := t.Columns[f]; !ok {
 			v.errf(p+".columns", fmt.Sprintf("e.g. columns: {%s: ...}", f), "needs %s", f)
+		}
+	}
+	for i, e := range t.Exclude {
+		ep := fmt.Sprintf("%s.exclude[%d]", p, i)
+		switch {
+		case e.Column == "":
+			v.errf(ep+".column", "e.g. {column: reference, prefix: fund-}", "is required")
+		case (e.Prefix == "") == (e.Equals == ""):
+			v.errf(ep, "e.g. {column: reference, prefix: fund-} or {column: source, equals: \"@world\"}", "needs exactly one of prefix and equals")
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(t.States)) {

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -98,7 +99,16 @@ type HTTPStep struct {
 	// use, and any other name {{.Account.Vars.NAME}}. A once step's values
 	// become {{.Vars.NAME}} for the steps after it (e.g. a ledger's id).
 	Capture map[string]string `yaml:"capture,omitempty" json:"capture,omitempty"`
+	// Creates records the ledger entry the call made (a funding transfer, a seed payment), so that the
+	// audit leaves it out of the payment invariants instead of counting it a phantom: FIELD: PATH, where
+	// FIELD is the ledger's payments field that names the entry (key or id) and PATH the dot-separated
+	// path of its value in the JSON answer, e.g. {key: data.reference}; in a batch step # is each
+	// account's place, e.g. transfers.#.reference. Saved in created.json.
+	Creates map[string]string `yaml:"creates,omitempty" json:"creates,omitempty"`
 }
+
+// CreatesFields are the payments fields a setup step's creates may name.
+var CreatesFields = []string{"key", "id"}
 
 // SQLStep runs statements, each a template, in one transaction per run of the step.
 type SQLStep struct {
@@ -193,22 +203,14 @@ func (s *Scenario) validateSetup(v *validator) {
 				v.errf(hp+".capture.ref", "a once step's values go to {{.Vars.NAME}} for the steps after it: name it, e.g. ledger_id", "ref is an account's own id: only a for_each: account step captures it")
 			}
 			for name, path := range h.Capture {
-				keys := SplitPath(path)
-				places := 0
-				for _, k := range keys {
-					if k == "#" {
-						places++
-					}
+				v.answerPath(hp, "capture", name, path, "e.g. data.id", batch, 1)
+			}
+			for field, path := range h.Creates {
+				if !slices.Contains(CreatesFields, field) {
+					v.errf(hp+".creates."+field, "key (the entry's idempotency key or reference) or id (its id), as ledger.payments.columns maps them", "unknown field %q", field)
+					continue
 				}
-				switch {
-				case keys == nil:
-					v.errf(hp+".capture."+name, "a dot-separated path into the JSON answer, e.g. data.id", "%q is not a JSON path", path)
-				case batch && places != 1:
-					v.errf(hp+".capture."+name, "e.g. accounts.#.id: # is the account's place in the batch, from 0",
-						"a batch step's capture names each account's place with # once, not %d times", places)
-				case !batch && places > 0:
-					v.errf(hp+".capture."+name, "# is an account's place in a batch: for_each: account, batch: N", "%q has # outside a batch step", path)
-				}
+				v.answerPath(hp, "creates", field, path, "e.g. data.reference", batch, 0) // a batch's one entry has no #
 			}
 		}
 		if q := step.SQL; q != nil {
@@ -226,5 +228,28 @@ func (s *Scenario) validateSetup(v *validator) {
 				v.errf(qp+".dsn", "add target.containers.postgres, or give a dsn", "this target starts no Postgres")
 			}
 		}
+	}
+}
+
+// answerPath checks a path into a setup step's JSON answer: dot-separated,
+// and in a batch step with # once for each account's place (or, when
+// minPlaces is 0, not at all: one value for the whole batch).
+func (v *validator) answerPath(hp, what, name, path, example string, batch bool, minPlaces int) {
+	at := hp + "." + what + "." + name
+	keys := SplitPath(path)
+	places := 0
+	for _, k := range keys {
+		if k == "#" {
+			places++
+		}
+	}
+	switch {
+	case keys == nil:
+		v.errf(at, "a dot-separated path into the JSON answer, "+example, "%q is not a JSON path", path)
+	case batch && (places > 1 || places < minPlaces):
+		v.errf(at, "e.g. accounts.#.id: # is the account's place in the batch, from 0",
+			"a batch step's %s names each account's place with # once, not %d times", what, places)
+	case !batch && places > 0:
+		v.errf(at, "# is an account's place in a batch: for_each: account, batch: N", "%q has # outside a batch step", path)
 	}
 }

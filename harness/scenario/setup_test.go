@@ -24,6 +24,10 @@ func TestSetupValidation(t *testing.T) {
 		{"names", "setup: {steps: [{name: a, http: {url: /x}}, {name: a, http: {url: /y}}]}", `"a" is used twice`},
 		// A URL that is neither a path nor http.
 		{"url", "setup: {steps: [{http: {url: ftp://x}}]}", "is neither a path nor an http URL"},
+		// creates names the entry by key or id only.
+		{"creates field", "setup: {steps: [{http: {url: /x, creates: {reference: data.ref}}}]}", `setup.steps[0].http.creates.reference: unknown field "reference"`},
+		// creates reads a path of the answer.
+		{"creates path", "setup: {steps: [{http: {url: /x, creates: {key: data..ref}}}]}", `"data..ref" is not a JSON path`},
 		// An unknown field is reported with the known ones.
 		{"unknown", "setup: {steps: [{htp: {url: /x}}]}", "htp"},
 		// A batch is of accounts, of a bounded size.

@@ -21,17 +21,20 @@ type httpRunner struct {
 	headers map[string]*text
 	expect  []int
 	capture []capturePath
+	creates []capturePath // by payments field (key, id)
+	step    string
+	made    *creations
 	env     Env
 	batch   bool // one call for a batch of accounts: # in capture paths is each one's place
 }
 
 type capturePath struct{ name, path string }
 
-func newHTTPRunner(h *scenario.HTTPStep, env Env, batch, accounts bool) (*httpRunner, error) {
+func newHTTPRunner(step string, h *scenario.HTTPStep, env Env, batch, accounts bool, made *creations) (*httpRunner, error) {
 	if env.Client == nil {
 		return nil, fmt.Errorf("no HTTP client: this is a bug in authquake")
 	}
-	r := &httpRunner{method: h.Method, expect: h.Expect, env: env, headers: map[string]*text{}, batch: batch}
+	r := &httpRunner{method: h.Method, expect: h.Expect, env: env, headers: map[string]*text{}, batch: batch, step: step, made: made}
 	var err error
 	if r.url, err = parse("url", h.URL, accounts); err != nil {
 		return nil, err
@@ -48,6 +51,10 @@ func newHTTPRunner(h *scenario.HTTPStep, env Env, batch, accounts bool) (*httpRu
 		r.capture = append(r.capture, capturePath{name, path})
 	}
 	sort.Slice(r.capture, func(i, j int) bool { return r.capture[i].name < r.capture[j].name })
+	for field, path := range h.Creates {
+		r.creates = append(r.creates, capturePath{field, path})
+	}
+	sort.Slice(r.creates, func(i, j int) bool { return r.creates[i].name < r.creates[j].name })
 	return r, nil
 }
 
@@ -97,7 +104,7 @@ func (r *httpRunner) run(ctx context.Context, v *view, accounts []*Account) erro
 		return err
 	}
 	var doc any
-	if len(r.capture) > 0 { // decoded once, for every account of a batch
+	if len(r.capture)+len(r.creates) > 0 { // decoded once, for every account of a batch
 		if doc, err = decode(answer); err != nil {
 			return fmt.Errorf("%s %s answered %d but %v: %s", r.method, u, resp.StatusCode, err, clip(answer))
 		}
@@ -125,6 +132,9 @@ func (r *httpRunner) run(ctx context.Context, v *view, accounts []*Account) erro
 // keep captures the answer's values into account a, or into the once
 // steps' vars when a is nil; place replaces # in the paths.
 func (r *httpRunner) keep(doc any, a *Account, v *view, place string, fail func(error) error) error {
+	if err := r.record(doc, a, place); err != nil {
+		return fail(err)
+	}
 	for _, c := range r.capture {
 		path := c.path
 		if place != "" {
@@ -145,6 +155,32 @@ func (r *httpRunner) keep(doc any, a *Account, v *view, place string, fail func(
 			}
 			a.Vars[c.name] = val
 		}
+	}
+	return nil
+}
+
+// record notes the ledger entries the call made (creates) for account a,
+// read from its answer, once all of them are read; place replaces # in the
+// paths.
+func (r *httpRunner) record(doc any, a *Account, place string) error {
+	made := make([]Created, 0, len(r.creates))
+	for _, c := range r.creates {
+		path := c.path
+		if place != "" {
+			path = strings.Replace(path, "#", place, 1)
+		}
+		val, err := valueAt(doc, path)
+		if err != nil {
+			return fmt.Errorf("creates %s: %v", c.name, err)
+		}
+		e := Created{Step: r.step, Field: c.name, Value: val}
+		if a != nil {
+			e.Account = a.ID
+		}
+		made = append(made, e)
+	}
+	for _, e := range made {
+		r.made.add(e)
 	}
 	return nil
 }

@@ -3,7 +3,9 @@
 // account, with bounded concurrency) create the accounts in the service under
 // test and capture the ids the service gives them. What was captured is saved
 // in the run directory (accounts.json) for the request templates and the
-// ledger adapters, and the time setup took is reported apart from the load.
+// ledger adapters, with the ledger entries the steps made (created.json, from
+// their creates) for the audit to leave out; the time setup took is reported
+// apart from the load.
 package setup
 
 import (
@@ -72,6 +74,10 @@ type Result struct {
 	DurationMS float64      `json:"duration_ms"`
 	// Accounts in index order, with what was captured.
 	Accounts []*Account `json:"-"`
+	// Created are the ledger entries the steps made (their creates), saved
+	// as created.json; Entries counts them in run.json.
+	Created []Created `json:"-"`
+	Entries int       `json:"ledger_entries_created,omitempty"`
 }
 
 // StepError is a failed step: the run stops before any load.
@@ -109,9 +115,11 @@ func Run(ctx context.Context, s *scenario.Scenario, env Env) (*Result, error) {
 	}
 	began := time.Now()
 	base := baseView(s, env, res.Accounts)
+	made := &creations{}
+	defer func() { res.Created = made.sorted(); res.Entries = len(res.Created) }()
 	for _, step := range s.Setup.Steps {
 		start := time.Now()
-		r, err := newRunner(ctx, step, env)
+		r, err := newRunner(ctx, step, env, made)
 		if err != nil {
 			return res, &StepError{Step: step.Name, Err: err}
 		}
@@ -129,11 +137,11 @@ func Run(ctx context.Context, s *scenario.Scenario, env Env) (*Result, error) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func newRunner(ctx context.Context, step scenario.SetupStep, env Env) (runner, error) {
+func newRunner(ctx context.Context, step scenario.SetupStep, env Env, made *creations) (runner, error) {
 	batch := step.Batch > 0
 	accounts := batch || step.ForEach == "" // may range over .Accounts
 	if step.HTTP != nil {
-		return newHTTPRunner(step.HTTP, env, batch, accounts)
+		return newHTTPRunner(step.Name, step.HTTP, env, batch, accounts, made)
 	}
 	return newSQLRunner(ctx, step.SQL, env, accounts)
 }
