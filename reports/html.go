@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/authquake/authquake/harness/analysis"
 )
@@ -13,7 +14,13 @@ import (
 var pageSrc string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct": pct, "auditLine": auditLine, "coverageLine": coverageLine, "opt": func(f *float64) string { return opt(f, " s") },
+	"pct": pct, "auditLine": auditLine, "coverageLine": coverageLine, "auditNotes": auditNotes,
+	"blindLine": func(s *analysis.Summary) string {
+		if b := blindLine(s); !strings.Contains(auditLine(s), b) {
+			return b
+		}
+		return ""
+	}, "opt": func(f *float64) string { return opt(f, " s") },
 	"refused":  refused,
 	"recovery": func(f analysis.FaultStats) []string { i, r := recoveryText(f); return []string{i, r} },
 }).Parse(pageSrc))

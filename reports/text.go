@@ -86,6 +86,12 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	if c := coverageLine(s); c != "" {
 		fmt.Fprintf(w, "  %s\n", c)
 	}
+	if b := blindLine(s); b != "" && !strings.Contains(auditLine(s), b) {
+		fmt.Fprintf(w, "  INCONCLUSIVE: %s\n", b)
+	}
+	for _, n := range auditNotes(s) {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
 	if s.Audit != nil {
 		for _, v := range s.Audit.Violations {
 			fmt.Fprintf(w, "  VIOLATION %s x%d: %s\n", v.Invariant, v.Count, v.Name)
@@ -114,6 +120,8 @@ func auditLine(s *analysis.Summary) string {
 	switch {
 	case a == nil:
 		return "money audit: not run (the target gave no ledger)"
+	case len(a.Blind) > 0 && len(a.Violations) == 0:
+		return "money audit: INCONCLUSIVE: " + blindLine(s)
 	case !a.Checked && a.Inconclusive:
 		return "money audit: INCONCLUSIVE: " + a.Note
 	case !a.Checked:
@@ -229,6 +237,12 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	p("## Money audit\n\n%s.\n\n", auditLine(s))
 	if c := coverageLine(s); c != "" {
 		p("%s.\n\n", strings.ToUpper(c[:1])+c[1:])
+	}
+	if b := blindLine(s); b != "" && !strings.Contains(auditLine(s), b) {
+		p("**Inconclusive:** %s.\n\n", b)
+	}
+	for _, n := range auditNotes(s) {
+		p("%s.\n\n", strings.ToUpper(n[:1])+n[1:])
 	}
 	if a := s.Audit; a != nil && len(a.Violations) > 0 {
 		p("| invariant | count | example key | account | amount | told | ledger |\n|---|---|---|---|---|---|---|\n")

@@ -159,7 +159,18 @@ func invalidReasons(s *Summary) []string {
 	if v.FirstDuplicates > 0 && 2*v.FirstDuplicates > v.FirstAttempts {
 		out = append(out, collision(v))
 	}
+	out = append(out, preexisting(s)...)
 	return append(out, shardReasons(s.Shards)...)
+}
+
+// preexisting says that the ledger held keys of the run before it began
+// (audit.Preexisting): the audit left them out, and the run tested an
+// earlier run's data as much as the service.
+func preexisting(s *Summary) []string {
+	if a := s.Audit; a != nil && a.Preexisting != nil && a.Preexisting.Count > 0 {
+		return []string{a.Preexisting.Reason()}
+	}
+	return nil
 }
 
 // collision says that keys were already known to the service.

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/authquake/authquake/harness/exitcode"
@@ -45,14 +44,7 @@ traffic: {phases: [{duration: 1s, shape: constant, rate: 10/s}]}
 %s
 `, srv.URL, tt.ledger)), 0o644)
 			out, err := cmd("run", path, "--out", dir)
-			if got := exitcode.Of(err); got != tt.code {
-				t.Errorf("exit %d (%v), want %d\n%s", got, err, tt.code, out)
-			}
-			for _, s := range tt.says {
-				if !strings.Contains(out, s) {
-					t.Errorf("output does not say %q:\n%s", s, out)
-				}
-			}
+			expectRun(t, out, err, tt.code, tt.says, nil)
 		})
 	}
 }
