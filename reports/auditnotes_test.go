@@ -14,7 +14,7 @@ import (
 // run show where the audit is shown: the terminal summary, report.md and
 // report.html.
 func TestAuditMistakesAreSaid(t *testing.T) {
-	blind := audit.Blind{Table: "payments", What: `the payments query returned no rows while 20 payments were approved: "select * from tx"`,
+	blind := audit.Blind{Table: "payments", What: `the payments query returned no rows while 20 payments were approved: "select id from tx"`,
 		Hint: "the audit cannot tell a service that lost everything from a query that sees nothing: check the query's table, filter and schema"}
 	accounts := audit.Blind{Table: "accounts", What: "the accounts query returned no rows", Hint: "check the query's table"}
 	tests := []struct {
@@ -24,7 +24,7 @@ func TestAuditMistakesAreSaid(t *testing.T) {
 	}{
 		// The payments query saw nothing: the audit line says so, with the hint.
 		{"blind payments", &audit.Result{Inconclusive: true, Note: blind.String(), Blind: []audit.Blind{blind}, Violations: []audit.Violation{}},
-			[]string{"money audit: INCONCLUSIVE: the payments query returned no rows while 20 payments were approved", "select * from tx", "check the query&#39;s table, filter and schema"}},
+			[]string{"money audit: INCONCLUSIVE: the payments query returned no rows while 20 payments were approved", "select id from tx", "check the query&#39;s table, filter and schema"}},
 		// The accounts query saw nothing beside a real violation: both said.
 		{"blind accounts", &audit.Result{Checked: true, Inconclusive: true, Blind: []audit.Blind{accounts},
 			Violations: []audit.Violation{{Invariant: "I1", Name: "lost approval", Count: 1}}},

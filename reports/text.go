@@ -242,7 +242,7 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 		p("**Inconclusive:** %s.\n\n", b)
 	}
 	for _, n := range auditNotes(s) {
-		p("%s.\n\n", strings.ToUpper(n[:1])+n[1:])
+		p("%s.\n\n", mdLine(strings.ToUpper(n[:1])+n[1:]))
 	}
 	if a := s.Audit; a != nil && len(a.Violations) > 0 {
 		p("| invariant | count | example key | account | amount | told | ledger |\n|---|---|---|---|---|---|---|\n")

@@ -28,6 +28,8 @@ func TestSetupValidation(t *testing.T) {
 		{"creates field", "setup: {steps: [{http: {url: /x, creates: {reference: data.ref}}}]}", `setup.steps[0].http.creates.reference: unknown field "reference"`},
 		// creates reads a path of the answer.
 		{"creates path", "setup: {steps: [{http: {url: /x, creates: {key: data..ref}}}]}", `"data..ref" is not a JSON path`},
+		// # is a place in a batch only.
+		{"creates place", "setup: {steps: [{for_each: account, http: {url: /x, creates: {key: data.#.ref}}}]}", `setup.steps[0].http.creates.key: "data.#.ref" has # outside a batch step`},
 		// An unknown field is reported with the known ones.
 		{"unknown", "setup: {steps: [{htp: {url: /x}}]}", "htp"},
 		// A batch is of accounts, of a bounded size.

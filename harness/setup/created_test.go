@@ -19,8 +19,16 @@ import (
 func TestCreatesRecordsLedgerEntries(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		if r.URL.Path == "/bare" {
+		switch r.URL.Path {
+		case "/bare":
 			io.WriteString(w, `{}`)
+			return
+		case "/bulk": // one transfer per account of the batch, in its order
+			var refs []string
+			for _, id := range strings.Split(strings.TrimSuffix(string(b), ","), ",") {
+				refs = append(refs, fmt.Sprintf(`{"reference":"bulk-%s"}`, id))
+			}
+			fmt.Fprintf(w, `{"transfers":[%s]}`, strings.Join(refs, ","))
 			return
 		}
 		fmt.Fprintf(w, `{"data":{"reference":"fund-%s","id":"tx_%s"}}`, b, b)
@@ -59,6 +67,16 @@ func TestCreatesRecordsLedgerEntries(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, CreatedFile), []byte("["), 0o644)
 	if _, err := ReadCreated(dir); err == nil {
 		t.Error("a damaged created.json was read")
+	}
+
+	// A batch step: # is each account's place in the answer.
+	s = scenarioWith(t, `setup: {steps: [{name: bulk, for_each: account, batch: 8, http: {url: /bulk, body: "{{range .Accounts}}{{.ID}},{{end}}", creates: {key: transfers.#.reference}}}]}`+"\n")
+	res, err = Run(context.Background(), s, Env{Service: srv.URL, Client: noRedirects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Created) != 20 || res.Created[19] != (Created{Step: "bulk", Account: "acct-000020", Field: "key", Value: "bulk-acct-000020"}) {
+		t.Errorf("batch: %d entries, last %+v", len(res.Created), res.Created[len(res.Created)-1])
 	}
 
 	s = scenarioWith(t, "setup: {steps: [{name: fund, http: {url: /bare, creates: {key: data.reference}}}]}\n")
