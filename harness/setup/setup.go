@@ -9,6 +9,8 @@
 package setup
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/authquake/authquake/harness/egress"
@@ -107,11 +110,15 @@ type runner interface {
 // must be final: account limits are drawn from it.
 func Run(ctx context.Context, s *scenario.Scenario, env Env) (*Result, error) {
 	res := &Result{}
-	for _, a := range traffic.Accounts(s, s.Seed) {
-		res.Accounts = append(res.Accounts, &Account{Index: a.Index, ID: a.ID, Limit: a.Limit})
-	}
 	if s.Setup == nil {
 		return res, nil
+	}
+	if holdsAccounts(s.Setup) {
+		all := traffic.NewAccounts(s.Accounts, s.Seed)
+		res.Accounts = make([]*Account, 0, all.Count())
+		for a := range all.All() {
+			res.Accounts = append(res.Accounts, &Account{Index: a.Index, ID: a.ID, Limit: a.Limit})
+		}
 	}
 	began := time.Now()
 	base := baseView(s, env, res.Accounts)
@@ -137,6 +144,21 @@ func Run(ctx context.Context, s *scenario.Scenario, env Env) (*Result, error) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// holdsAccounts says whether setup needs every account in memory: a step
+// that runs once per account (each holds what its steps capture), or a
+// template that ranges over .Accounts. Otherwise none is held, and a
+// scenario of 100 M accounts provisioned by one call costs nothing per
+// account.
+func holdsAccounts(s *scenario.Setup) bool {
+	for _, step := range s.Steps {
+		b, _ := json.Marshal(step)
+		if step.ForEach == scenario.ForEachAccount || bytes.Contains(b, []byte(".Accounts")) {
+			return true
+		}
+	}
+	return false
+}
+
 func newRunner(ctx context.Context, step scenario.SetupStep, env Env, made *creations) (runner, error) {
 	batch := step.Batch > 0
 	accounts := batch || step.ForEach == "" // may range over .Accounts
@@ -147,9 +169,9 @@ func newRunner(ctx context.Context, step scenario.SetupStep, env Env, made *crea
 }
 
 // Refs are the service's own account ids by account index ("" where setup
-// captured none); nil for a nil Result.
+// captured none); nil when setup captured none.
 func (r *Result) Refs() []string {
-	if r == nil {
+	if r == nil || !slices.ContainsFunc(r.Accounts, func(a *Account) bool { return a.Ref != "" }) {
 		return nil
 	}
 	refs := make([]string, len(r.Accounts))
@@ -159,18 +181,39 @@ func (r *Result) Refs() []string {
 	return refs
 }
 
-// Save writes accounts.json into dir: per account id, its limit and what
-// setup captured for it.
-func Save(dir string, accounts []*Account) error {
-	m := make(map[string]*Account, len(accounts))
-	for _, a := range accounts {
-		m[a.ID] = a
+// Save writes accounts.json into dir: per account setup provisioned one by
+// one (a step for_each: account), its limit and what setup captured for
+// it; nothing when setup provisioned none that way. It is written as it
+// goes, one account a line.
+func Save(dir string, accounts []*Account) (err error) {
+	if len(accounts) == 0 {
+		return nil
 	}
-	b, err := json.MarshalIndent(m, "", " ")
+	f, err := os.Create(filepath.Join(dir, File))
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, File), append(b, '\n'), 0o644)
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	w := bufio.NewWriter(f)
+	w.WriteString("{\n")
+	for i, a := range accounts {
+		id, _ := json.Marshal(a.ID)
+		v, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		sep := ",\n"
+		if i == len(accounts)-1 {
+			sep = "\n"
+		}
+		fmt.Fprintf(w, " %s: %s%s", id, v, sep)
+	}
+	w.WriteString("}\n")
+	return w.Flush()
 }
 
 // ReadRefs reads the run directory's accounts.json as service ref ->

@@ -90,16 +90,23 @@ func (f *creditFault) Details() any {
 }
 
 // pickAccounts chooses share of the accounts, the same ones for the same
-// seed and fault.
+// seed and fault. Floyd's sampling draws them in memory for the chosen
+// accounts only, not for all of them.
 func pickAccounts(env fault.Env, id string, share float64) []string {
 	n := int(math.Round(share * float64(env.AccountCount)))
 	h := uint64(14695981039346656037)
 	for _, c := range []byte(id) {
 		h = (h ^ uint64(c)) * 1099511628211
 	}
-	perm := rand.New(rand.NewPCG(env.Seed, h)).Perm(env.AccountCount)
+	rng := rand.New(rand.NewPCG(env.Seed, h))
+	chosen := make(map[int]bool, n)
 	ids := make([]string, 0, n)
-	for _, i := range perm[:n] {
+	for j := env.AccountCount - n; j < env.AccountCount; j++ {
+		i := rng.IntN(j + 1)
+		if chosen[i] {
+			i = j
+		}
+		chosen[i] = true
 		ids = append(ids, fmt.Sprintf("%s%06d", env.AccountPrefix, i+1))
 	}
 	return ids

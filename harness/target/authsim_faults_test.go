@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/scenario"
 )
 
 // fakeAdmin is authsim's admin API as far as its faults use it: it records
@@ -62,8 +64,8 @@ func TestAuthsimFaults(t *testing.T) {
 			[]string{"GET /admin/state ", `PUT /admin/risk {"strictness":3}`, `PUT /admin/risk {"strictness":1}`}, fault.Declines},
 		// A lowered limit restores the limit only, so that a freeze ending later is not undone.
 		{"credit limit", "credit_limit", map[string]any{"share": 0.5, "factor": 0.5},
-			[]string{`POST /admin/accounts/bulk {"ids":["acct-000004","acct-000003"],"limit_factor":0.5}`,
-				`POST /admin/accounts/restore {"accounts":[{"id":"acct-000004","limit_minor":1000},{"id":"acct-000003","limit_minor":1000}]}`}, fault.Declines},
+			[]string{`POST /admin/accounts/bulk {"ids":["acct-000002","acct-000001"],"limit_factor":0.5}`,
+				`POST /admin/accounts/restore {"accounts":[{"id":"acct-000002","limit_minor":1000},{"id":"acct-000001","limit_minor":1000}]}`}, fault.Declines},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv, calls := fakeAdmin(t)
@@ -98,12 +100,25 @@ func TestAuthsimFaultNeedsAdmin(t *testing.T) {
 	}
 }
 
-// TestPickAccounts: the same seed and fault pick the same accounts; another
-// fault picks its own.
+// TestPickAccounts: the same seed and fault pick the same accounts, each
+// once; another fault picks its own; a share of many accounts costs memory
+// for the chosen ones only (it was a permutation of all of them: 800 MB for
+// 100 M accounts).
 func TestPickAccounts(t *testing.T) {
 	env := fault.Env{AccountPrefix: "acct-", AccountCount: 100, Seed: 42}
 	a, b, other := pickAccounts(env, "f1", 0.1), pickAccounts(env, "f1", 0.1), pickAccounts(env, "f2", 0.1)
 	if len(a) != 10 || !slices.Equal(a, b) || slices.Equal(a, other) {
 		t.Errorf("f1 %v, again %v, f2 %v", a, b, other)
+	}
+	if all := pickAccounts(env, "f1", 1); len(slices.Compact(slices.Sorted(slices.Values(all)))) != 100 {
+		t.Errorf("a share of 1 picked %d distinct accounts of 100", len(slices.Compact(slices.Sorted(slices.Values(all)))))
+	}
+	env.AccountCount = scenario.MaxAccounts
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	picked := pickAccounts(env, "f1", 1e-6)
+	runtime.ReadMemStats(&after)
+	if len(picked) != 100 || after.TotalAlloc-before.TotalAlloc > 1<<20 {
+		t.Errorf("100 of %d accounts: %d picked, %d bytes allocated", env.AccountCount, len(picked), after.TotalAlloc-before.TotalAlloc)
 	}
 }

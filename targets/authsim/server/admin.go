@@ -93,12 +93,12 @@ func (s *Server) seed(w http.ResponseWriter, r *http.Request) {
 // limits have their median at the geometric mean of min and max, with 95% of
 // them inside [min, max]; the rest are clamped.
 func SeedAccounts(n int, prefix string, min, max int64, dist string, seed uint64) ([]string, []int64) {
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	ids, limits := make([]string, n), make([]int64, n)
 	mu := (math.Log(float64(min)) + math.Log(float64(max))) / 2
 	sigma := (math.Log(float64(max)) - math.Log(float64(min))) / 4
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%s%06d", prefix, i+1)
+		rng := rand.New(rand.NewPCG(seed, accountStream(i)))
 		if dist == "lognormal" {
 			v := int64(math.Exp(mu + sigma*rng.NormFloat64()))
 			limits[i] = clamp(v, min, max)
@@ -107,6 +107,15 @@ func SeedAccounts(n int, prefix string, min, max int64, dist string, seed uint64
 		}
 	}
 	return ids, limits
+}
+
+// accountStream seeds account i's own generator, as authquake does
+// (harness/traffic.AccountLimit): any account's limit can be drawn alone.
+func accountStream(i int) uint64 {
+	z := uint64(i) + 0x5eed_9e37_79b9_7f4a
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }
 
 func clamp(v, lo, hi int64) int64 { return min(max(v, lo), hi) }
