@@ -46,7 +46,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		RunID: m.RunID, Status: m.Status, Reason: m.Reason, Warnings: m.Warnings, Target: m.Target, DurationS: round(r.Plan.Duration().Seconds(), 3),
 		BucketS: bs, FailureRatio: total.FailureRatio, Latency: total.Latency, ServiceLatency: percentiles(p.service),
 		Requests: Requests{Planned: m.Planned, Sent: m.Sent, Attempts: p.attempts.Total(), Retries: p.retries,
-			Payments: total.Payments, Outcomes: total.Outcomes},
+			Payments: total.Payments, Truncated: m.AnswersTruncated, Outcomes: total.Outcomes},
 		ErrorClarity: p.clarity, Declines: p.declines, Flows: p.flows.stats()}
 	s.ErrorClarity.close()
 	for i, sp := range r.Plan.Spans() {

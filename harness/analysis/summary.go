@@ -82,6 +82,8 @@ type Requests struct {
 	Attempts int    `json:"attempts"`
 	Retries  int    `json:"retries"`
 	Payments int    `json:"payments"`
+	// Truncated counts the answers longer than max_answer_bytes (run.json's answers_truncated).
+	Truncated uint64 `json:"truncated,omitempty"`
 	Outcomes
 }
 

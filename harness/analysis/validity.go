@@ -185,6 +185,10 @@ func warnings(s *Summary) []string {
 	if v := s.Validity; v.FirstDuplicates > 0 && 2*v.FirstDuplicates <= v.FirstAttempts {
 		out = append(out, collision(v))
 	}
+	if n := s.Requests.Truncated; n > 0 {
+		out = append(out, fmt.Sprintf("%d answers were longer than requests.client.max_answer_bytes: each was classified by its status "+
+			"and the part that was read, and its connection closed", n))
+	}
 	if q := s.Requests; q.Approved == 0 && q.Declined > 0 && q.Declined*2 > q.Payments {
 		out = append(out, fmt.Sprintf("no payment was approved (%d of %d declined): the approval path was not tested; "+
 			"check that the accounts exist in the service (setup) and have credit", q.Declined, q.Payments))

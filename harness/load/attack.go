@@ -93,6 +93,9 @@ type Result struct {
 	// Err is the first request that could not be built (a template that
 	// did not render): the attack stopped there, and the run is in error.
 	Err error
+	// Truncated counts the answers longer than requests.client.max_answer_bytes:
+	// each was classified by its status and the part that was read.
+	Truncated uint64
 }
 
 // Run sends the traffic and returns when every hit has finished: at the end
@@ -113,7 +116,7 @@ func (a *Attack) Run() Result {
 		a.sender.flows.wait()
 	}
 	a.sender.failOnce.Do(func() {}) // no fail after this point; one that ran is visible here
-	r.Err = a.sender.err
+	r.Err, r.Truncated = a.sender.err, a.sender.truncated.Load()
 	return r
 }
 

@@ -31,10 +31,6 @@ func compileHeaders(src map[string]string) ([]header, error) {
 	return out, nil
 }
 
-// maxAnswer is the most of an answer that is read: classification needs the
-// head of a small JSON body, never megabytes.
-const maxAnswer = 64 << 10
-
 func (s *sender) retryable(a *record.Attempt) bool {
 	switch a.Outcome {
 	case record.Timeout:

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authquake/authquake/harness/egress"
@@ -55,7 +56,8 @@ type sender struct {
 	err       error  // the first request that could not be built
 	flows     *flows // captures, voids and reversals; nil when the scenario has no flow
 	auth      Authorizer
-	signer    *sign.Signer // nil when the scenario signs nothing
+	signer    *sign.Signer  // nil when the scenario signs nothing
+	truncated atomic.Uint64 // answers longer than max_answer_bytes, classified by their head
 }
 
 // Authorizer gives each request the current bearer token (harness/auth).

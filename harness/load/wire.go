@@ -1,6 +1,7 @@
 package load
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -25,10 +26,6 @@ type wire struct {
 	hc      *fasthttp.HostClient
 	timeout time.Duration
 }
-
-// maxBody is the largest answer read whole: an authorisation's answer is a
-// few hundred bytes, a bigger one is a broken service (a conn_error).
-const maxBody = 16 << 20
 
 // idleFor is how long an idle connection is kept: under the shortest
 // keep-alive timeout of common servers (gunicorn's 2 s; Node.js, uvicorn and
@@ -67,7 +64,13 @@ func newWire(base string, c scenario.Client, guard egress.Guard) (*wire, error) 
 		MaxConns:            conns,
 		MaxConnWaitTimeout:  c.Timeout.D(), // with max_connections: waiting for one is part of the attempt
 		MaxIdleConnDuration: idleFor,
-		MaxResponseBodySize: maxBody,
+		// The most of an answer that is read (requests.client.max_answer_bytes):
+		// an authorisation's answer is a few hundred bytes, and classifying
+		// one needs its head. A longer one fails the read with
+		// ErrBodyTooLarge once that much is buffered (a declared length past
+		// it, at once), fasthttp closes the connection, and exchange
+		// classifies what came: an answer never holds more than this.
+		MaxResponseBodySize: int(c.MaxAnswerBytes),
 		// No second try of any kind: every attempt the service may have seen
 		// is recorded (fasthttp would resend idempotent methods).
 		MaxIdemponentCallAttempts: 1,
@@ -99,14 +102,17 @@ func (s *sender) exchangeWith(classify *Classifier, req *fasthttp.Request, a *re
 	resp := fasthttp.AcquireResponse()
 	err := s.wire.hc.DoDeadline(req, resp, start.Add(s.wire.timeout))
 	a.Latency = time.Since(start)
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) { // the head came whole; the body was cut at the cap
+		s.truncated.Add(1)
+		err = nil
+	}
 	if err != nil {
 		fasthttp.ReleaseResponse(resp)
 		a.Outcome, a.Error = Failure(err)
 		return nil
 	}
 	a.Status = resp.StatusCode()
-	body := resp.Body()
-	a.Outcome, a.Code, a.Reason = classify.Answer(a.Status, body[:min(len(body), maxAnswer)])
+	a.Outcome, a.Code, a.Reason = classify.Answer(a.Status, resp.Body())
 	if v := resp.Header.Peek("Retry-After"); len(v) > 0 {
 		a.RetryAfter = string(v)
 	}

@@ -106,6 +106,9 @@ func Merge(dirs []string, out string) (*run.Meta, error) {
 		}
 		info.Unsent = info.Planned - min(info.Sent, info.Planned)
 		m.Sent += info.Sent
+		if s.meta != nil {
+			m.AnswersTruncated += s.meta.AnswersTruncated
+		}
 		m.Shards = append(m.Shards, info)
 	}
 	sort.Slice(all, func(i, j int) bool { return less(&all[i], &all[j]) })

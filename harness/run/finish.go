@@ -72,7 +72,7 @@ func (e *execution) settle(r load.Result, halted *halt) {
 // timeline, and closes the attempts, samples and service metrics files.
 func (e *execution) save(r load.Result) error {
 	m := e.meta
-	m.Sent, m.Attempts = r.Hits, e.w.Count()
+	m.Sent, m.Attempts, m.AnswersTruncated = r.Hits, e.w.Count(), r.Truncated
 	if sh := m.Shard; sh != nil {
 		sh.Planned, sh.Sent, sh.Status, sh.Reason = m.Planned, r.Hits, m.Status, m.Reason
 		sh.Unsent = sh.Planned - min(sh.Sent, sh.Planned)

@@ -42,20 +42,24 @@ type Meta struct {
 	DurationScale float64 `json:"duration_scale"`
 	// Warnings say what may make the run miss its point, e.g. a duration
 	// scale at which no account reaches its credit limit.
-	Warnings     []string           `json:"warnings,omitempty"`
-	Started      time.Time          `json:"started"`
-	Ended        time.Time          `json:"ended"`
-	BaseUnixNano int64              `json:"base_unix_nano"`
-	Status       string             `json:"status"`
-	Reason       string             `json:"reason,omitempty"`
-	Target       TargetInfo         `json:"target"`
-	Phases       []traffic.Span     `json:"phases"`
-	DurationS    float64            `json:"duration_s"`
-	Planned      uint64             `json:"planned"`
-	Sent         uint64             `json:"sent"`
-	Attempts     int64              `json:"attempts"`
-	Generator    GeneratorInfo      `json:"generator"`
-	Endpoints    topology.Endpoints `json:"endpoints"`
+	Warnings     []string       `json:"warnings,omitempty"`
+	Started      time.Time      `json:"started"`
+	Ended        time.Time      `json:"ended"`
+	BaseUnixNano int64          `json:"base_unix_nano"`
+	Status       string         `json:"status"`
+	Reason       string         `json:"reason,omitempty"`
+	Target       TargetInfo     `json:"target"`
+	Phases       []traffic.Span `json:"phases"`
+	DurationS    float64        `json:"duration_s"`
+	Planned      uint64         `json:"planned"`
+	Sent         uint64         `json:"sent"`
+	Attempts     int64          `json:"attempts"`
+	// AnswersTruncated counts the answers longer than
+	// requests.client.max_answer_bytes, classified by their status and the
+	// part that was read.
+	AnswersTruncated uint64             `json:"answers_truncated,omitempty"`
+	Generator        GeneratorInfo      `json:"generator"`
+	Endpoints        topology.Endpoints `json:"endpoints"`
 	// Auth is how target.auth's token went: tokens obtained, refreshes
 	// failed, attempts not sent for want of one.
 	Auth *auth.Stats `json:"auth,omitempty"`

@@ -52,6 +52,7 @@ func (s *Scenario) Defaults() {
 	def(&q.Merchants.Count, 200)
 	c := &q.Client
 	def(&c.Timeout, Duration(2*time.Second))
+	def(&c.MaxAnswerBytes, DefaultMaxAnswerBytes)
 	def(&c.Retries.MaxAttempts, 1)
 	def(&c.Retries.Backoff, Duration(100*time.Millisecond))
 	def(&c.Retries.MaxBackoff, Duration(2*time.Second))

@@ -60,6 +60,10 @@ func TestLimits(t *testing.T) {
 		{"printf width", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{printf \"%0999999999d\" 1}}'}}\n"), 5, "width or precision"},
 		{"printf star width", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{printf \"%[1]*d\" 99999999 1}}'}}\n"), 5, "width or precision"},
 		{"printf within bounds", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{printf \"%08.2f\" 1.5}}'}}\n"), 0, ""},
+		// What is read of an answer: from 1 KiB to 16 MiB.
+		{"answer cap at the limit", limitScenario(phase("10s", "1/s"), "requests: {client: {max_answer_bytes: 16MiB}}\n"), 0, ""},
+		{"answer cap past the limit", limitScenario(phase("10s", "1/s"), "requests: {client: {max_answer_bytes: 17MiB}}\n"), 5, "from 1KiB to 16MiB"},
+		{"answer cap too small", limitScenario(phase("10s", "1/s"), "requests: {client: {max_answer_bytes: 100B}}\n"), 5, "from 1KiB to 16MiB"},
 		// A step phase whose pieces would not fit in memory.
 		{"too many steps", limitScenario("    - {duration: 10s, shape: step, from: 1/s, to: 2/s, steps: 1000000}\n", ""), 3, "linear pieces"},
 		{"sine period too short", limitScenario("    - {duration: 720h, shape: sine, mean: 2/s, amplitude: 1/s, period: 1s}\n", ""), 3, "linear pieces"},

@@ -78,7 +78,16 @@ type Client struct {
 	DuplicateShare float64 `yaml:"duplicate_share,omitempty" json:"duplicate_share,omitempty"`
 	// MaxConnections caps the client's connections to the target; 0 is no cap.
 	MaxConnections int `yaml:"max_connections,omitempty" json:"max_connections,omitempty"`
+	// MaxAnswerBytes is the most of an answer's body that is read (default 64KiB): its status and that much are classified, the rest is not read and the connection is closed (counted in run.json's answers_truncated).
+	MaxAnswerBytes Size `yaml:"max_answer_bytes,omitempty" json:"max_answer_bytes,omitempty"`
 }
+
+// Bounds of requests.client.max_answer_bytes.
+const (
+	DefaultMaxAnswerBytes = 64 << 10
+	MinMaxAnswerBytes     = 1 << 10
+	MaxMaxAnswerBytes     = 16 << 20
+)
 
 // Retry triggers.
 const (

@@ -102,10 +102,21 @@ func (s *Size) UnmarshalYAML(b []byte) error {
 	return err
 }
 
+// MarshalYAML writes the size with the largest binary unit that divides it
+// ("64KiB", "512MiB"), so that it reads back as the same size.
+func (s Size) MarshalYAML() (any, error) {
+	for _, u := range sizeUnits[:3] {
+		if s != 0 && int64(s)%u.mult == 0 {
+			return fmt.Sprintf("%d%s", int64(s)/u.mult, u.suffix), nil
+		}
+	}
+	return fmt.Sprintf("%dB", int64(s)), nil
+}
+
 var sizeUnits = []struct {
 	suffix string
 	mult   int64
-}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
 
 func parseSize(s string) (int64, error) {
 	for _, u := range sizeUnits {

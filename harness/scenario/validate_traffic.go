@@ -119,4 +119,7 @@ func (s *Scenario) validateRequests(v *validator) {
 	if c.MaxConnections < 0 {
 		v.errf("$.requests.client.max_connections", "0 means no cap", "must be 0 or more")
 	}
+	if c.MaxAnswerBytes < MinMaxAnswerBytes || c.MaxAnswerBytes > MaxMaxAnswerBytes {
+		v.errf("$.requests.client.max_answer_bytes", "e.g. max_answer_bytes: 64KiB (README \"Limits\")", "must be from 1KiB to 16MiB")
+	}
 }
