@@ -1,0 +1,191 @@
+// Package server is the truth service: an authorisation "service" whose
+// behaviour and switch instants are known exactly, so that every number
+// authquake reports about time can be checked against it.
+//
+// Every payment is answered Base after it arrives: that instant is when its
+// answer is due. Named switches, turned on and off over HTTP, change the
+// answers due while they are on:
+//
+//	fail     answered 503 at once
+//	partial  one in every 1/share answered 503, the others as usual
+//	slow     answered Extra later
+//	stall    held until no stall is on, then judged again (no answer leaves)
+//
+// Several switches may be on at once: a stall holds first, then a fail or a
+// partial decides, then a slow delays. Each switch records the instants it
+// went on and off, on the service's own clock.
+package server
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Mode is what a switch does to the answers due while it is on.
+type Mode string
+
+// The modes.
+const (
+	Fail    Mode = "fail"
+	Partial Mode = "partial"
+	Slow    Mode = "slow"
+	Stall   Mode = "stall"
+)
+
+// Flip is one switch going on or off.
+type Flip struct {
+	Name string
+	Mode Mode
+	On   bool
+	At   time.Time
+}
+
+type sw struct {
+	mode  Mode
+	extra time.Duration
+	share float64
+	seen  uint64 // answers judged while on (partial)
+}
+
+// Server is the truth service. The zero value answers at once; set Base
+// before serving.
+type Server struct {
+	// Base is how long after its arrival every answer is due.
+	Base time.Duration
+
+	mu      sync.Mutex
+	on      map[string]*sw
+	flips   []Flip
+	changed chan struct{} // closed and replaced at every flip: held answers look again
+	now     func() time.Time
+}
+
+// New returns a truth service answering base after each arrival.
+func New(base time.Duration) *Server {
+	return &Server{Base: base, on: map[string]*sw{}, changed: make(chan struct{}), now: time.Now}
+}
+
+// Flips returns every switch flip so far, in order.
+func (s *Server) Flips() []Flip {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Flip(nil), s.flips...)
+}
+
+// ServeHTTP serves the switches under /switch/NAME/{on,off} and answers
+// every other request as a payment.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/switch/"); ok {
+		s.serveSwitch(w, r, rest)
+		return
+	}
+	io.Copy(io.Discard, r.Body)
+	select {
+	case <-time.After(s.Base):
+	case <-r.Context().Done():
+		return
+	}
+	fail, extra := s.judge(r)
+	if r.Context().Err() != nil {
+		return
+	}
+	if extra > 0 {
+		select {
+		case <-time.After(extra):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if fail {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"status":"unavailable","code":"96","reason":"switched to fail"}`))
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+	w.Write([]byte(`{"status":"approved","code":"00"}`))
+}
+
+// judge decides an answer that is due now: held while a stall is on, then
+// failed or delayed by what is on when it is released.
+func (s *Server) judge(r *http.Request) (fail bool, extra time.Duration) {
+	for {
+		s.mu.Lock()
+		stalled := false
+		for _, x := range s.on {
+			stalled = stalled || x.mode == Stall
+		}
+		if !stalled {
+			break
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-r.Context().Done():
+			return false, 0
+		}
+	}
+	defer s.mu.Unlock()
+	for _, x := range s.on {
+		switch x.mode {
+		case Fail:
+			fail = true
+		case Partial:
+			x.seen++
+			fail = fail || uint64(float64(x.seen)*x.share) > uint64(float64(x.seen-1)*x.share)
+		case Slow:
+			extra = max(extra, x.extra)
+		}
+	}
+	if fail {
+		extra = 0
+	}
+	return fail, extra
+}
+
+// serveSwitch turns a switch on (POST /switch/NAME/on?mode=M&extra=D&share=F)
+// or off (POST /switch/NAME/off).
+func (s *Server) serveSwitch(w http.ResponseWriter, r *http.Request, rest string) {
+	name, verb, _ := strings.Cut(rest, "/")
+	q := r.URL.Query()
+	x := &sw{mode: Mode(q.Get("mode"))}
+	var err error
+	switch {
+	case name == "" || verb != "on" && verb != "off":
+		err = fmt.Errorf("POST /switch/NAME/on?mode=... or /switch/NAME/off")
+	case verb == "off":
+	case x.mode == Slow:
+		x.extra, err = time.ParseDuration(q.Get("extra"))
+	case x.mode == Partial:
+		x.share, err = strconv.ParseFloat(q.Get("share"), 64)
+		if err == nil && !(x.share > 0 && x.share <= 1) {
+			err = fmt.Errorf("share %g: from 0 to 1", x.share)
+		}
+	case x.mode != Fail && x.mode != Stall:
+		err = fmt.Errorf("mode %q: fail, partial, slow or stall", x.mode)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	f := Flip{Name: name, On: verb == "on", At: s.now()}
+	if f.On {
+		s.on[name], f.Mode = x, x.mode
+	} else if old := s.on[name]; old != nil {
+		delete(s.on, name)
+		f.Mode = old.mode
+	}
+	s.flips = append(s.flips, f)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
