@@ -27,7 +27,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 
 // HTML renders report.html: one self-contained file, no script, no external
 // fonts or styles; the charts are inline SVG.
-func HTML(w io.Writer, r *analysis.Run, s *analysis.Summary, series []analysis.Bucket) error {
+func HTML(w io.Writer, r *analysis.Run, s *analysis.Summary, series *analysis.Series) error {
 	return page.Execute(w, struct {
 		S      *analysis.Summary
 		Charts []template.HTML
@@ -41,48 +41,54 @@ var outcomeColors = []struct{ name, color string }{
 	{"pending", "#00838f"}, {"duplicate", "#8d6e63"}, // drawn only when present
 }
 
-func charts(r *analysis.Run, s *analysis.Summary, series []analysis.Bucket) []template.HTML {
-	xs := make([]float64, len(series))
-	col := func(f func(b analysis.Bucket) float64) []float64 {
-		out := make([]float64, len(series))
-		for i, b := range series {
-			out[i] = f(b)
-		}
-		return out
-	}
-	for i, b := range series {
-		xs[i] = b.T
-	}
+// charts draws the rate, then the outcomes and latency on each time axis:
+// by scheduled send (what the user asked, and when) and by answer (what the
+// service's dashboards show, where the damage lines up with the fault
+// band), then the service's own view and the resources.
+func charts(r *analysis.Run, s *analysis.Summary, series *analysis.Series) []template.HTML {
+	send, xs := series.Send, axis(series.Send)
 	per := 1 / s.BucketS
 	var spans []span
-	var marks []mark
+	var sendMarks, answerMarks []mark
 	for _, f := range s.Faults {
 		if f.State == "skipped" {
 			continue
 		}
 		spans = append(spans, span{f.StartS, f.EndS, f.Name})
 		if f.TimeToImpactS != nil {
-			marks = append(marks, mark{f.StartS + *f.TimeToImpactS, f.Name + ": impact", "#c62828"})
+			answerMarks = append(answerMarks, mark{f.StartS + *f.TimeToImpactS, f.Name + ": impact", "#c62828"})
 		}
 		if f.TimeToRecoverS != nil && f.Impact {
-			marks = append(marks, mark{f.EndS + *f.TimeToRecoverS, f.Name + ": recovered", "#2e7d32"})
+			sendMarks = append(sendMarks, mark{f.EndS + *f.TimeToRecoverS, f.Name + ": recovered", "#2e7d32"})
+		}
+		if f.TimeToRecoverByAnswerS != nil && f.Impact {
+			answerMarks = append(answerMarks, mark{f.EndS + *f.TimeToRecoverByAnswerS, f.Name + ": recovered", "#2e7d32"})
 		}
 	}
-	rate := chart{id: "rate", title: "Rate: offered by the schedule and sent", unit: "req/s", xs: xs, spans: spans, marks: marks,
-		lines: []line{{"offered", "#90a4ae", col(func(b analysis.Bucket) float64 { return b.Offered * per })},
-			{"sent", "#1565c0", col(func(b analysis.Bucket) float64 { return float64(b.Sent) * per })}}}
-	mix := chart{id: "outcomes", title: "Outcome of each payment, by scheduled send time", unit: "payments/s", xs: xs, spans: spans, marks: marks, stacked: true}
-	for _, oc := range outcomeColors {
-		if (oc.name == "pending" || oc.name == "duplicate") && outcomeOf(s.Requests.Outcomes, oc.name) == 0 {
-			continue
+	rate := chart{id: "rate", title: "Rate: offered by the schedule and sent", unit: "req/s", xs: xs, spans: spans, marks: sendMarks,
+		lines: []line{{"offered", "#90a4ae", column(send, func(b analysis.Bucket) float64 { return b.Offered * per })},
+			{"sent", "#1565c0", column(send, func(b analysis.Bucket) float64 { return float64(b.Sent) * per })}}}
+	out := []template.HTML{rate.svg()}
+	for _, ax := range []struct {
+		id, by string
+		b      []analysis.Bucket
+		marks  []mark
+	}{{"", "by scheduled send time", send, sendMarks}, {"-answer", "by answer time (or the moment it passed the latency limit)", series.Answer, answerMarks}} {
+		xs := axis(ax.b)
+		mix := chart{id: "outcomes" + ax.id, title: "Outcome of each payment, " + ax.by, unit: "payments/s", xs: xs, spans: spans, marks: ax.marks, stacked: true}
+		for _, oc := range outcomeColors {
+			if (oc.name == "pending" || oc.name == "duplicate") && outcomeOf(s.Requests.Outcomes, oc.name) == 0 {
+				continue
+			}
+			mix.lines = append(mix.lines, line{oc.name, oc.color, column(ax.b, func(b analysis.Bucket) float64 { return float64(outcomeOf(b.Outcomes, oc.name)) * per })})
 		}
-		mix.lines = append(mix.lines, line{oc.name, oc.color, col(func(b analysis.Bucket) float64 { return float64(outcomeOf(b.Outcomes, oc.name)) * per })})
+		lat := chart{id: "latency" + ax.id, title: "Latency from the scheduled send, " + ax.by, unit: "ms", xs: xs, spans: spans, marks: ax.marks,
+			lines: []line{{"p50", "#43a047", column(ax.b, func(b analysis.Bucket) float64 { return b.Latency.P50 })},
+				{"p90", "#fb8c00", column(ax.b, func(b analysis.Bucket) float64 { return b.Latency.P90 })},
+				{"p99", "#e53935", column(ax.b, func(b analysis.Bucket) float64 { return b.Latency.P99 })}}}
+		out = append(out, mix.svg(), lat.svg())
 	}
-	lat := chart{id: "latency", title: "Latency from the scheduled send", unit: "ms", xs: xs, spans: spans, marks: marks,
-		lines: []line{{"p50", "#43a047", col(func(b analysis.Bucket) float64 { return b.Latency.P50 })},
-			{"p90", "#fb8c00", col(func(b analysis.Bucket) float64 { return b.Latency.P90 })},
-			{"p99", "#e53935", col(func(b analysis.Bucket) float64 { return b.Latency.P99 })}}}
-	out := append([]template.HTML{rate.svg(), mix.svg(), lat.svg()}, serviceCharts(s, series, xs, spans, marks)...)
+	out = append(out, serviceCharts(s, send, xs, spans, sendMarks)...)
 	cpu := chart{id: "cpu", title: "CPU by container and of the load generator (100% = one core)", unit: "%", spans: spans}
 	mem := chart{id: "memory", title: "Memory by container", unit: "MiB", spans: spans}
 	roles := map[string][][2]float64{}
@@ -137,4 +143,18 @@ func resample(by map[string][][2]float64, xs []float64, bucketS float64, palette
 func outcomeOf(o analysis.Outcomes, name string) int {
 	return map[string]int{"approved": o.Approved, "declined": o.Declined, "rejected": o.Rejected, "shed": o.Shed,
 		"error": o.Error, "timeout": o.Timeout, "conn_error": o.ConnError, "pending": o.Pending, "duplicate": o.Duplicate}[name]
+}
+
+// axis is the start of each bucket, in seconds.
+func axis(series []analysis.Bucket) []float64 {
+	return column(series, func(b analysis.Bucket) float64 { return b.T })
+}
+
+// column is one value of each bucket.
+func column(series []analysis.Bucket, f func(b analysis.Bucket) float64) []float64 {
+	out := make([]float64, len(series))
+	for i, b := range series {
+		out[i] = f(b)
+	}
+	return out
 }

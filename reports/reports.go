@@ -26,14 +26,14 @@ const (
 )
 
 // Write renders every report of a run into its directory.
-func Write(r *analysis.Run, s *analysis.Summary, series []analysis.Bucket) error {
+func Write(r *analysis.Run, s *analysis.Summary, series *analysis.Series) error {
 	sum, err := JSON(s)
 	if err != nil {
 		return err
 	}
 	ser, err := json.Marshal(struct {
-		BucketS float64           `json:"bucket_s"`
-		Buckets []analysis.Bucket `json:"buckets"`
+		BucketS float64 `json:"bucket_s"`
+		*analysis.Series
 	}{s.BucketS, series})
 	if err != nil {
 		return err

@@ -15,39 +15,52 @@ import (
 	"github.com/authquake/authquake/harness/svcmetrics"
 )
 
+// Series are a run's time series on its two axes.
+type Series struct {
+	// Send puts each payment in the bucket of its scheduled send: what the
+	// user asked for, and when.
+	Send []Bucket `json:"buckets"`
+	// Answer puts each payment in the bucket of its answer, or of the
+	// moment it had waited longer than the health rule's latency limit:
+	// what the service's own dashboards draw, and where impact is judged.
+	Answer []Bucket `json:"by_answer"`
+}
+
 // Analyze computes the summary and the time series of a run, bucket wide
 // (1 s by default, down to 100 ms).
-func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
+func Analyze(r *Run, bucket time.Duration) (*Summary, *Series, error) {
 	if bucket < 100*time.Millisecond {
 		return nil, nil, fmt.Errorf("bucket %s: at least 100ms", bucket)
 	}
 	m := r.Meta
 	var windows []*window
 	for _, p := range r.Plan.Spans() {
-		windows = append(windows, newWindow(p.Start, p.End))
+		windows = append(windows, sendWindow(p.Start, p.End))
 	}
-	type fw struct{ before, during, after *window }
-	var fws []fw
 	events := append(spikes(r), r.Timeline...)
-	for _, e := range events {
-		start, end := faultSpan(e)
-		d := end - start
-		w := fw{newWindow(secs(start-d), secs(start)), newWindow(secs(start), secs(end)), newWindow(secs(end), secs(end+d))}
-		windows = append(windows, w.before, w.during, w.after)
-		fws = append(fws, w)
+	slo := r.Scenario.SLO
+	var sloP99 *float64
+	if slo.P99 != nil {
+		v := float64(slo.P99.D()) / float64(time.Millisecond)
+		sloP99 = &v
 	}
-	p, err := read(r, bucket, windows)
+	bs := bucket.Seconds()
+	sus := suspects(events, r.Scenario.Requests.Client.Timeout.D().Seconds())
+	health := healthRule(r, bucket, firstStart(sus), slo.FailureRatio, sloP99)
+	for k := range events {
+		windows = append(windows, faultWindows(sus, k)...)
+	}
+	p, err := read(r, bucket, windows, sus, limitOf(health))
 	if err != nil {
 		return nil, nil, err
 	}
-	bs := bucket.Seconds()
 	total := p.total.stats()
 	s := &Summary{Schema: SchemaVersion, Scenario: m.Scenario, Description: r.Scenario.Description, Seed: m.Seed,
 		RunID: m.RunID, Status: m.Status, Reason: m.Reason, Warnings: m.Warnings, Target: m.Target, DurationS: round(r.Plan.Duration().Seconds(), 3),
 		BucketS: bs, FailureRatio: total.FailureRatio, Latency: total.Latency, ServiceLatency: percentiles(p.service),
 		Requests: Requests{Planned: m.Planned, Sent: m.Sent, Attempts: p.attempts.Total(), Retries: p.retries,
 			Payments: total.Payments, Truncated: m.AnswersTruncated, Outcomes: total.Outcomes},
-		ErrorClarity: p.clarity, Declines: p.declines, Flows: p.flows.stats()}
+		ErrorClarity: p.clarity, Declines: p.declines, Flows: p.flows.stats(), Health: health}
 	s.ErrorClarity.close()
 	for i, sp := range r.Plan.Spans() {
 		w := windows[i]
@@ -58,26 +71,13 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 		}
 		s.Phases = append(s.Phases, ps)
 	}
-	firstFault := math.Inf(1)
-	for _, e := range events {
-		if st, _ := faultSpan(e); st < firstFault {
-			firstFault = st
-		}
-	}
-	slo := r.Scenario.SLO
-	var sloP99 *float64
-	if slo.P99 != nil {
-		v := float64(slo.P99.D()) / float64(time.Millisecond)
-		sloP99 = &v
-	}
-	s.Health = baseline(p.series, firstFault, bs, slo.FailureRatio, sloP99)
-	recs := judgeFaults(events, p.series, bs, r.Plan.Duration().Seconds(), slo.RecoveredAfter.D().Seconds(),
-		r.Scenario.Requests.Client.Timeout.D().Seconds(), s.Health)
+	recs := judgeFaults(events, sus, p.series, &p.answered, bs, slo.RecoveredAfter.D().Seconds(), s.Health)
+	fw := windows[len(r.Plan.Spans()):]
 	for i, e := range events {
 		start, end := faultSpan(e)
 		s.Faults = append(s.Faults, FaultStats{Name: e.Name, Kind: e.Kind, Family: e.Family, Target: e.Target, TimelineState: e.State,
 			InjectError: e.InjectError, StartS: round(start, 3), EndS: round(end, 3), Recovery: recs[i],
-			Before: fws[i].before.acc.stats(), During: fws[i].during.acc.stats(), After: fws[i].after.acc.stats()})
+			Before: fw[3*i].acc.stats(), During: fw[3*i+1].acc.stats(), After: fw[3*i+2].acc.stats()})
 	}
 	s.Generator = generator(r, p)
 	if m := r.Scenario.Target.MetricsSource(); m != nil && len(r.Service) > 0 {
@@ -97,7 +97,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, []Bucket, error) {
 	s.Validity.Reasons, s.Validity.Warnings, s.Validity.Unconfirmed = invalidReasons(s), warnings(s), unconfirmed(s)
 	s.Verdict, s.ExitCode = verdict(s)
 	judgeDamage(s, damaged(r, p))
-	return s, p.series, nil
+	return s, &Series{Send: p.series, Answer: p.answered.rows}, nil
 }
 
 // runAudit checks the money invariants when the run saved a ledger

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -21,9 +20,14 @@ const (
 	// StateShared: the damage began while another fault was in force too,
 	// and the two cannot be told apart (shared_with names it).
 	StateShared = "shared"
-	// StateAlreadyUnhealthy: the service was failing before the fault
-	// began, so its impact cannot be measured.
+	// StateAlreadyUnhealthy: the payments answered before the fault began
+	// were already failing (or slow, and the fault failed none), so its
+	// impact cannot be measured.
 	StateAlreadyUnhealthy = "already_unhealthy"
+	// StateRecoveryHidden: the fault hurt, and another harmful fault was in
+	// force at its revert or began before a recovery could be seen
+	// (hidden_by names it): no time to recover is given.
+	StateRecoveryHidden = "recovery_hidden"
 	// StateSkipped: never injected (the run was stopping or had ended).
 	StateSkipped = "skipped"
 	// StateInjectFailed: the inject call failed and no impact was seen.
@@ -43,58 +47,120 @@ const (
 	failing
 )
 
+// slowShare is the share of a bucket's payments over the latency limit
+// that makes it slow: more than this, and its p99 is over the limit.
+const slowShare = 0.01
+
 func (h Health) damage(b Bucket) damage {
+	n := float64(b.Payments + b.Waiting)
 	switch {
 	case !judged(b):
 		return none
-	case b.FailureRatio > h.MaxFailureRatio:
+	case float64(b.Outcomes.Failures()) > h.MaxFailureRatio*n:
 		return failing
-	case b.Latency.P99 > h.MaxP99MS:
+	case float64(b.Slow) > slowShare*n:
 		return slow
 	}
 	return none
-}
-
-// suspect is one fault as attribution sees it: when it could have done
-// damage, and whether it can make payments fail at all.
-type suspect struct {
-	name                string
-	start, end, horizon float64
-	injected, canFail   bool
-}
-
-// judgeFaults gives every event its Recovery. Damage is attributed to the
-// fault that explains it (see owners), so that of two overlapping faults the
-// mild one is not charged with the strong one's impact.
-func judgeFaults(events []faultEvent, series []Bucket, bucketS, duration, recoveredAfter, clientTimeout float64, h Health) []Recovery {
-	sus := make([]suspect, len(events))
-	for i, e := range events {
-		start, end := faultSpan(e)
-		sus[i] = suspect{name: e.Name, start: start, end: end, horizon: math.Min(duration, end+math.Max(10, end-start)),
-			injected: e.State != "skipped" && e.State != "planned", canFail: canFail(e, clientTimeout)}
-	}
-	a := newAttributor(series, bucketS, recoveredAfter, h, sus)
-	out := make([]Recovery, len(events))
-	for i, e := range events {
-		r := a.judge(i)
-		switch {
-		case r.State == StateSkipped:
-			r.Note = cmp.Or(e.SkipReason, "never injected")
-		case r.State == StateNoImpact && e.InjectError != "":
-			r.State = StateInjectFailed
-		case !r.Recovered && r.Note == "":
-			_, end := faultSpan(e)
-			r.Note = nextFault(events, e, end, recoveredAfter)
-		}
-		out[i] = r
-	}
-	return out
 }
 
 // canFail says whether a fault can make payments fail, not only delay or
 // decline them: its kind's effect (fault.EffectOf) for this client timeout.
 func canFail(e faultEvent, clientTimeout float64) bool {
 	return fault.EffectOf(e.Kind, e.Target, e.Params, time.Duration(math.Round(clientTimeout*1e9))) == fault.Fails
+}
+
+// owners are the faults that explain the damage of answer bucket i: those
+// that caught its damaged payments in flight (at least a fifth as many as
+// the fault that caught most: a few payments a fault caught at its very
+// edge do not make it an explanation), and, for damaged payments no fault
+// caught, those whose after-effects may still show (injected before the
+// bucket ended, within their horizon). Of those:
+//
+//  1. Failures are not charged to a fault that can only slow payments
+//     while one that can fail them is among the owners.
+//  2. A fault that was in force for a healthy bucket before a later fault
+//     began did not do it alone: the later one explains the damage. (A
+//     fault that was slowing payments all along may be what fails them
+//     now: its timeouts land late.)
+//
+// More than one owner means the damage is shared.
+func (a *attributor) owners(i int) []int {
+	b := a.answers[i]
+	lo, hi := b.T, b.T+a.bs
+	after := at(a.an.unexposed, i).n > 0
+	most := 0
+	for j := range a.faults {
+		most = max(most, at(a.an.credits[j], i).n)
+	}
+	var c []int
+	failer := false
+	for j, f := range a.faults {
+		caught := at(a.an.credits[j], i).n
+		byCredit := caught > 0 && 5*caught >= most
+		byAfter := after && f.start < hi && f.horizon > lo
+		if !f.injected || !byCredit && !byAfter {
+			continue
+		}
+		c = append(c, j)
+		failer = failer || f.canFail
+	}
+	d := a.h.damage(b)
+	if d == failing && failer {
+		c = slices.DeleteFunc(c, func(j int) bool { return !a.faults[j].canFail })
+	}
+	out := c[:0:0]
+	for _, x := range c {
+		fx := a.faults[x]
+		if !slices.ContainsFunc(c, func(y int) bool {
+			return a.faults[y].start > fx.start && a.calmWithin(fx.start, a.faults[y].start)
+		}) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// before is the damage the service already showed when a fault began at
+// start, judged on the payments whose outcome was known before it (the
+// answer axis): that of the last judged bucket wholly before it, provided at
+// least half of the judged buckets in the recovery stretch before it showed
+// it. Payments still in flight at start are the fault's, not the baseline's.
+func (a *attributor) before(start float64) damage {
+	j := min(int(math.Floor(start/a.bs+1e-9)), len(a.answers))
+	var ds []damage
+	for i := max(j-a.need, 0); i < j; i++ {
+		if judged(a.answers[i]) {
+			ds = append(ds, a.h.damage(a.answers[i]))
+		}
+	}
+	if len(ds) == 0 || ds[len(ds)-1] == none {
+		return none
+	}
+	nFail, nBad := 0, 0
+	for _, d := range ds {
+		if d == failing {
+			nFail++
+		}
+		if d != none {
+			nBad++
+		}
+	}
+	switch {
+	case ds[len(ds)-1] == failing && 2*nFail >= len(ds):
+		return failing
+	case 2*nBad >= len(ds):
+		return slow
+	}
+	return none
+}
+
+// calmWithin says whether a judged, healthy answer bucket lies wholly in
+// [from, to): proof that what was in force from `from` did no damage alone.
+func (a *attributor) calmWithin(from, to float64) bool {
+	i := min(max(int(math.Ceil(from/a.bs-1e-9)), 0), len(a.answers))
+	j := min(a.at(to), len(a.answers))
+	return j > i && a.calm[j] > a.calm[i]
 }
 
 // names lists the suspects' names at idx, but k's, in order.
@@ -132,115 +198,4 @@ func were(ns []string) string {
 		return listed(ns) + " was"
 	}
 	return listed(ns) + " were"
-}
-
-// attributor judges faults against one series, one base time.
-type attributor struct {
-	series []Bucket
-	bs     float64
-	h      Health
-	need   int // judged healthy buckets a recovery needs
-	faults []suspect
-	// calm[d][i] counts the judged buckets before index i free of damage
-	// d: healthy ones for slow, those without failures for failing.
-	calm [3][]int
-}
-
-func newAttributor(series []Bucket, bucketS, recoveredAfter float64, h Health, faults []suspect) *attributor {
-	a := &attributor{series: series, bs: bucketS, h: h, faults: faults,
-		need: max(int(math.Ceil(recoveredAfter/bucketS-1e-9)), 1)}
-	for _, d := range []damage{slow, failing} {
-		a.calm[d] = make([]int, len(series)+1)
-		for i, b := range series {
-			a.calm[d][i+1] = a.calm[d][i]
-			if judged(b) && h.damage(b) < d {
-				a.calm[d][i+1]++
-			}
-		}
-	}
-	return a
-}
-
-// at is the index of the bucket holding t, clamped to the series.
-func (a *attributor) at(t float64) int {
-	return min(max(int(math.Floor(t/a.bs+1e-9)), 0), len(a.series))
-}
-
-// calmWithin says whether a judged bucket free of damage d lies wholly in
-// [from, to): proof that what was in force from `from` did not do d alone.
-func (a *attributor) calmWithin(d damage, from, to float64) bool {
-	i := min(max(int(math.Ceil(from/a.bs-1e-9)), 0), len(a.series))
-	j := a.at(to)
-	return j > i && a.calm[d][j] > a.calm[d][i]
-}
-
-// owners are the faults that explain the damage of bucket i, among those
-// that could have caused it (injected before the bucket ended, and within
-// their impact horizon):
-//
-//  1. Failures are not charged to a fault that can only slow payments
-//     while one that can fail them is in force.
-//  2. A fault that was in force for a bucket free of this damage (healthy,
-//     or for failures at least not failing) before a later fault began did
-//     not do it alone: the later one explains the damage.
-//
-// More than one owner means the damage is shared.
-func (a *attributor) owners(i int) []int {
-	b := a.series[i]
-	lo, hi := b.T, b.T+a.bs
-	var c []int
-	failerInForce := false
-	for j, f := range a.faults {
-		if !f.injected || f.start >= hi || f.horizon <= lo {
-			continue
-		}
-		c = append(c, j)
-		failerInForce = failerInForce || f.canFail && f.end > lo
-	}
-	d := a.h.damage(b)
-	if d == failing && failerInForce {
-		c = slices.DeleteFunc(c, func(j int) bool { return !a.faults[j].canFail })
-	}
-	out := c[:0:0]
-	for _, x := range c {
-		fx := a.faults[x]
-		if !slices.ContainsFunc(c, func(y int) bool {
-			return a.faults[y].start > fx.start && a.calmWithin(d, fx.start, a.faults[y].start)
-		}) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// before is the damage the service already showed when a fault began at
-// start: that of the last judged bucket wholly before it, provided at least
-// half of the judged buckets in the recovery stretch before it showed it.
-func (a *attributor) before(start float64) damage {
-	j := min(int(math.Floor(start/a.bs+1e-9)), len(a.series))
-	var ds []damage
-	for i := max(j-a.need, 0); i < j; i++ {
-		if judged(a.series[i]) {
-			ds = append(ds, a.h.damage(a.series[i]))
-		}
-	}
-	if len(ds) == 0 || ds[len(ds)-1] == none {
-		return none
-	}
-	nFail, nBad := 0, 0
-	for _, d := range ds {
-		if d == failing {
-			nFail++
-		}
-		if d != none {
-			nBad++
-		}
-	}
-	switch {
-	case ds[len(ds)-1] == failing && 2*nFail >= len(ds):
-		return failing
-	case 2*nBad >= len(ds):
-		return slow
-	}
-	return none
 }

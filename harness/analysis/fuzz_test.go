@@ -51,8 +51,11 @@ func FuzzRunDir(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(series) > 21 {
-			t.Fatalf("%d buckets for a plan of 20 s", len(series))
+		if len(series.Send) > 21 {
+			t.Fatalf("%d buckets for a plan of 20 s", len(series.Send))
+		}
+		if want := 21 + int((2*maxSendLag+answerSlack(r))/time.Second); len(series.Answer) > want {
+			t.Fatalf("%d answer buckets for a plan of 20 s (at most %d)", len(series.Answer), want)
 		}
 		if s.ExitCode == 0 && len(s.Damaged) > 0 {
 			t.Fatalf("a damaged record passed: %v", s.Damaged)

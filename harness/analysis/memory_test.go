@@ -50,7 +50,7 @@ func analyzeSeries(t *testing.T, dir string) (*Summary, []Bucket) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, series
+	return s, series.Send
 }
 
 // TestWhatRanDecidesTheMemory: a long plan interrupted after 10 s is

@@ -12,8 +12,11 @@ import (
 	"github.com/authquake/authquake/harness/run"
 )
 
-// Bucket is one slot of the time series. Payments belong to the bucket of
-// their scheduled send time; Sent counts first attempts by actual send time.
+// Bucket is one slot of a time series. On the send axis a payment belongs
+// to the bucket of its scheduled send, and Sent counts first attempts by
+// actual send time; on the answer axis it belongs to the bucket of its
+// answer, or of the moment it had waited longer than the health rule's
+// latency limit, if that came first.
 type Bucket struct {
 	T            float64  `json:"t_s"`
 	Offered      float64  `json:"offered"`
@@ -22,22 +25,46 @@ type Bucket struct {
 	Outcomes     Outcomes `json:"outcomes"`
 	FailureRatio float64  `json:"failure_ratio"`
 	Latency      Latency  `json:"latency_ms"`
+	// Slow counts the payments that waited longer than the health rule's
+	// latency limit (health.max_p99_ms): more than 1% of them makes the
+	// bucket slow, as a p99 over the limit would. On the answer axis a
+	// payment counts as slow in the bucket where it passed the limit.
+	Slow int `json:"slow,omitempty"`
+	// Waiting counts, on the answer axis, the payments that passed the
+	// latency limit in this bucket but were answered in a later one: they
+	// are judged here too (a stall shows before its answers do).
+	Waiting int `json:"waiting,omitempty"`
 	// SendLagMS is the largest delay of a first attempt behind its schedule.
 	SendLagMS float64 `json:"send_lag_ms"`
 }
 
-// window collects the payments scheduled in [from, to).
-type window struct {
-	from, to time.Duration
-	acc      *acc
-	sent     int
+// payment is one payment as the read sees it once its final answer is in.
+type payment struct {
+	sched, end time.Duration
+	latency    time.Duration // end - sched: what the user waited
+	outcome    record.Outcome
+	code       string
+	exposed    []int // the suspects in force while it was in flight
 }
 
-func newWindow(from, to time.Duration) *window { return &window{from: from, to: to, acc: newAcc()} }
+// window collects the payments one question is about: a phase (scheduled
+// in it), or the before, during and after of a fault.
+type window struct {
+	in   func(p *payment) bool
+	acc  *acc
+	from time.Duration // first attempts actually sent in [from, to) count as sent
+	to   time.Duration
+	sent int
+}
+
+// sendWindow collects the payments scheduled in [from, to).
+func sendWindow(from, to time.Duration) *window {
+	return &window{in: func(p *payment) bool { return p.sched >= from && p.sched < to }, acc: newAcc(), from: from, to: to}
+}
 
 // pass is what one read of the attempts file yields.
 type pass struct {
-	series   []Bucket
+	series   []Bucket // by scheduled send
 	total    *acc
 	service  *hdrhistogram.Histogram // per attempt, from the actual send
 	lag      *hdrhistogram.Histogram // first attempts: actual minus scheduled send
@@ -48,11 +75,12 @@ type pass struct {
 	validity Validity
 	damage   string   // how the attempts file was damaged, and how far it was read
 	flows    flowsAcc // captures, voids, reversals: kept apart from the payments
+	answered          // the answer axis and what each fault caught
 }
 
-// read streams the attempts once, filling the series (bucket wide) and the
-// windows.
-func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
+// read streams the attempts once, filling the send axis, the answer axis
+// and the windows. limit is the health rule's latency limit.
+func read(r *Run, bucket time.Duration, windows []*window, sus []suspect, limit time.Duration) (*pass, error) {
 	bs := newBuckets(r.Plan, bucket)
 	generic := map[string]bool{"": true}
 	for _, g := range r.Scenario.Target.Response.Generic {
@@ -60,9 +88,11 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 	}
 	p := &pass{total: newAcc(), declines: map[string]int{},
 		clarity: ErrorClarity{ByReason: map[string]int{}}, flows: flowsAcc{}, validity: newValidity(r.Scenario.Target.Response),
-		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3)}
-	first := map[uint64]time.Duration{}
+		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3),
+		answered: newAnswered(r.Plan, bucket, sus, limit, answerSlack(r))}
+	first := schedules{}
 	path := filepath.Join(r.Dir, record.File)
+	var pay payment
 	err := record.Read(path, func(a *record.Attempt) error {
 		if a.FollowUp() { // scheduled after its payment: not on the plan's clock
 			p.flows.add(a)
@@ -98,17 +128,19 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		if !a.Final {
 			return nil
 		}
-		sched, ok := first[a.Seq]
-		if !ok {
-			sched = a.Scheduled
+		sched := first.final(a)
+		pay = payment{sched: sched, end: a.End(), latency: a.End() - sched, outcome: a.Outcome, code: a.Code, exposed: pay.exposed}
+		pay.exposed = exposure(sus, pay.sched, pay.end, pay.exposed)
+		p.total.add(a.Outcome, pay.latency, a.Code)
+		i := bs.index(sched)
+		bs.acc(i).add(a.Outcome, pay.latency, a.Code)
+		if pay.latency > limit {
+			bs.rows[i].Slow++
 		}
-		delete(first, a.Seq)
-		latency := a.End() - sched
-		p.total.add(a.Outcome, latency, a.Code)
-		bs.acc(bs.index(sched)).add(a.Outcome, latency, a.Code)
+		p.answered.add(&pay, i)
 		for _, w := range windows {
-			if sched >= w.from && sched < w.to {
-				w.acc.add(a.Outcome, latency, a.Code)
+			if w.in(&pay) {
+				w.acc.add(a.Outcome, pay.latency, a.Code)
 			}
 		}
 		switch {
@@ -123,5 +155,13 @@ func read(r *Run, bucket time.Duration, windows []*window) (*pass, error) {
 		p.damage, err = err.Error(), nil
 	}
 	p.series = bs.close(r.Meta.Status == run.StatusCompleted)
+	p.answered.close()
 	return p, err
+}
+
+// answerSlack is how far past the plan's end answers may still come: every
+// attempt's timeout, and a minute for backoffs and a slow teardown.
+func answerSlack(r *Run) time.Duration {
+	c := r.Scenario.Requests.Client
+	return time.Duration(max(c.Retries.MaxAttempts, 1))*(c.Timeout.D()+c.Retries.MaxBackoff.D()) + time.Minute
 }

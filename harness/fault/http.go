@@ -27,6 +27,11 @@ type httpParams struct {
 	Revert *httpCall `yaml:"revert"`
 	// Accounts declares what the switch does to accounts, for the audit.
 	Accounts *httpAccounts `yaml:"accounts"`
+	// Effect declares what the switch does to payments, for the analysis:
+	// fails (the default: it may fail them), delays (it only slows them),
+	// declines (it only turns them into declines). A fault that cannot fail
+	// payments is not charged with failures while one that can is.
+	Effect string `yaml:"effect"`
 }
 
 type httpFault struct {
@@ -78,9 +83,10 @@ func checkCall(param string, c *httpCall) []ParamError {
 // httpKind calls a service's own switch: the service fault of every target.
 // What the switch does is the service's; attribution takes it to fail.
 var httpKind = Kind{Name: "http", Family: "service", Summary: "calls your service's own switch: one HTTP request to inject, another to revert",
-	Effect: Always(Fails),
+	Effect: declared,
 	Params: []string{"inject: {method (POST), url, body, headers}; templates over {{.Admin}} {{.AdminToken}}", "revert: the same, optional",
-		"accounts: {ids, freeze: true | limit} what the switch does to accounts, for the audit (optional)"},
+		"accounts: {ids, freeze: true | limit} what the switch does to accounts, for the audit (optional)",
+		"effect: fails (default) | delays | declines: what the switch does to payments, for the analysis"},
 	Check: func(s Spec) []ParamError {
 		_, errs := parseHTTP(s, callVars{Admin: placeholderAdmin})
 		return errs
@@ -102,3 +108,13 @@ var httpKind = Kind{Name: "http", Family: "service", Summary: "calls your servic
 		guard := egress.Guard{AllowRemote: env.AllowRemote}
 		return &httpFault{p, guard.Client(egress.Timeout(faultTimeout))}, nil
 	}}
+
+// declared is the http fault's effect: what its params declare (effect:
+// fails, delays or declines), fails when they declare nothing.
+func declared(s Spec, _ time.Duration) Effect {
+	switch e := Effect(fmt.Sprint(s.Params["effect"])); e {
+	case Delays, Declines:
+		return e
+	}
+	return Fails
+}

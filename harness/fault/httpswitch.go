@@ -124,5 +124,10 @@ func parseHTTP(s Spec, v callVars) (httpParams, []ParamError) {
 		*c = r
 		errs = append(errs, checkCall(name, c)...)
 	}
+	switch p.Effect {
+	case "", "fails", "delays", "declines":
+	default:
+		errs = append(errs, ParamError{"effect", fmt.Sprintf("%q: fails, delays or declines", p.Effect)})
+	}
 	return p, append(errs, p.Accounts.check()...)
 }
