@@ -41,7 +41,7 @@ func render(t *testing.T, dir string) *analysis.Summary {
 }
 
 // renderRun analyses the run in dir and writes its reports there.
-func renderRun(t *testing.T, dir string) (*analysis.Run, *analysis.Summary, []analysis.Bucket) {
+func renderRun(t *testing.T, dir string) (*analysis.Run, *analysis.Summary, *analysis.Series) {
 	t.Helper()
 	r, err := analysis.Load(dir)
 	if err != nil {
