@@ -22,6 +22,11 @@ BUGS ?= ack-before-commit,decline-leaves-hold,idempotency-race,limit-race,stale-
 bench-shrink: images
 	$(GO) run ./cmd/bench shrink -bugs $(BUGS) $(if $(LOCK),-lock $(LOCK))
 
+# The truth matrix at length: phases three times as long at twice the rate,
+# three trials (about 6 minutes).
+bench-truth:
+	TRUTH_SCALE=3 $(GO) test -count=3 -timeout 30m -run TestTruthMatrix -v ./targets/truth/
+
 # Capacity of authsim at three CPU limits against a promotion's peak.
 capacity: images
 	$(BIN) capacity scenarios/capacity/step-load.yaml --cpus 0.5,1,2 --target-rate 1500/s
@@ -65,12 +70,13 @@ vet:
 # Unit tests and container tests, one package at a time (container tests
 # measure timing and must not share the two cores). Container tests need the
 # images; with CI=true they fail, not skip, when Docker is missing. The
-# scenario library and the your-service example run whole scenarios at full
-# rate: without the race detector, whose slowdown would make the load
-# generator the bottleneck.
+# scenario library, the your-service example and the truth matrix (every
+# cell against the truth service at once, about a minute) run whole
+# scenarios at full rate: without the race detector, whose slowdown would
+# make the load generator the bottleneck (test-short runs them with it).
 test: vet deps-test images
-	$(GO) test -race -p 1 -timeout 15m $$($(GO) list ./... | grep -v -e '/scenarios$$' -e '/examples/')
-	$(GO) test -p 1 -timeout 15m ./scenarios/ ./examples/...
+	$(GO) test -race -p 1 -timeout 15m $$($(GO) list ./... | grep -v -e '/scenarios$$' -e '/examples/' -e '/targets/truth$$')
+	$(GO) test -p 1 -timeout 15m ./scenarios/ ./examples/... ./targets/truth/
 	@$(call fuzz-run,3s)
 
 # Unit tests only: no Docker needed.

@@ -20,10 +20,14 @@ func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
 
 // recoveryText says how a fault went in two short cells, from its state:
 // "no impact", "skipped", "already unhealthy", a shared impact, "did not
-// recover", "only at lower load", or the two times. The note says why.
+// recover", a recovery "hidden by" another fault, "only at lower load", or
+// the two times. The note says why.
 func recoveryText(f analysis.FaultStats) (impact, recover string) {
 	tti, rec := opt(f.TimeToImpactS, " s"), opt(f.TimeToRecoverS, " s")
-	if !f.Recovered {
+	switch {
+	case !f.Recovered && len(f.HiddenBy) > 0:
+		rec = "hidden by " + strings.Join(f.HiddenBy, ", ")
+	case !f.Recovered:
 		rec = "did not recover"
 	}
 	switch f.State {

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"strings"
 	"time"
 
 	"github.com/authquake/authquake/harness/fault"
@@ -28,6 +29,9 @@ func judge(r *Run, s *Summary) []SLOResult {
 		for _, f := range s.Faults {
 			switch {
 			case f.State == "skipped":
+			case len(f.HiddenBy) > 0 && !f.Recovered:
+				res.Pass, res.Note = false, "the recovery of fault "+f.Name+" was hidden by "+strings.Join(f.HiddenBy, ", ")+
+					": it could not be measured (space the faults by recovered_after and the service's latency)"
 			case !f.Recovered:
 				res.Pass, res.Note = false, "fault "+f.Name+" did not recover"
 			case f.TimeToRecoverS != nil && *f.TimeToRecoverS > worst:

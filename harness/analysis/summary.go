@@ -113,8 +113,10 @@ type FaultStats struct {
 	StartS        float64 `json:"start_s"`
 	EndS          float64 `json:"end_s"`
 	Recovery
-	// Before, During and After are the payments scheduled in the fault's
-	// length before it, while it was in force, and its length after it.
+	// Before are the payments answered in the fault's length before it
+	// began; During those it caught (in flight at some moment it was in
+	// force); After those sent in its length after its revert that no
+	// fault caught.
 	Before Stats `json:"before"`
 	During Stats `json:"during"`
 	After  Stats `json:"after"`

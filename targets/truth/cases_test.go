@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,8 +50,10 @@ func (c tcase) timing() timing {
 	// matrix's cells run at once.
 	t := timing{b: b, limit: b + math.Max(b, 0.5), extra: 2 * math.Max(b, 0.5), rate: int(math.Max(12, 30/math.Max(1, 2*b)))}
 	t.timeout = b + t.extra + 3
-	t.aF = math.Max(6, 2*b+4)
-	t.dF = math.Max(6, 2*(t.limit-b)+4)
+	scale := scaled()
+	t.rate = int(float64(t.rate) * math.Min(scale, 2))
+	t.aF = scale * math.Max(6, 2*b+4)
+	t.dF = scale * math.Max(6, 2*(t.limit-b)+4)
 	end := t.aF + t.dF
 	switch c.arrange {
 	case "followed":
@@ -59,8 +63,18 @@ func (c tcase) timing() timing {
 		t.aG, t.dG = t.aF+t.dF/2, t.dF/2+3
 		end = t.aG + t.dG
 	}
-	t.total = math.Ceil(end + math.Max(6, b+5))
+	t.total = math.Ceil(end + scale*math.Max(6, b+5))
 	return t
+}
+
+// scaled is TRUTH_SCALE (make bench-truth): the baseline, the first fault
+// and the time after the last fault that many times as long, at up to
+// twice the rate; 1 when unset.
+func scaled() float64 {
+	if x, err := strconv.ParseFloat(os.Getenv("TRUTH_SCALE"), 64); err == nil && x >= 1 && x <= 10 {
+		return x
+	}
+	return 1
 }
 
 // cases is the whole matrix: base latency x mode x arrangement.
