@@ -21,7 +21,14 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return ""
 	}, "opt": func(f *float64) string { return opt(f, " s") },
-	"refused":  refused,
+	"refused": refused,
+	"codes": func(cs []analysis.CodeCount) *codeTable {
+		if len(cs) == 0 {
+			return nil
+		}
+		t := topCodes(cs)
+		return &t
+	},
 	"recovery": func(f analysis.FaultStats) []string { i, r := recoveryText(f); return []string{i, r} },
 }).Parse(pageSrc))
 

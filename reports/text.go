@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/authquake/authquake/harness/analysis"
@@ -55,6 +54,9 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 		fmt.Fprintf(w, "  PARTIAL: the numbers below cover only what could be read: %s\n", d)
 	}
 	for _, line := range validityLines(s) {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+	for _, line := range unmappedLines(s) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 	q := s.Requests
@@ -220,23 +222,7 @@ func Markdown(w io.Writer, s *analysis.Summary) error {
 	c := s.ErrorClarity
 	p("\n## Errors\n\n%d failed payments: %d with a specific reason (%s), %d generic, %d without an answer (timeout or broken connection).\n\n",
 		c.Failed, c.Specific, pct(c.SpecificShare), c.Generic, c.NoAnswer)
-	table := func(title string, m map[string]int) {
-		if len(m) == 0 {
-			return
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
-		p("| %s | count |\n|---|---|\n", title)
-		for _, k := range keys {
-			p("| %s | %d |\n", k, m[k])
-		}
-		p("\n")
-	}
-	table("failure (code reason)", c.ByReason)
-	table("decline (code reason)", s.Declines)
+	codesMarkdown(w, s)
 	flowsMarkdown(w, s)
 	p("## Money audit\n\n%s.\n\n", auditLine(s))
 	if c := coverageLine(s); c != "" {

@@ -60,7 +60,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, *Series, error) {
 		BucketS: bs, FailureRatio: total.FailureRatio, Latency: total.Latency, ServiceLatency: percentiles(p.service),
 		Requests: Requests{Planned: m.Planned, Sent: m.Sent, Attempts: p.attempts.Total(), Retries: p.retries,
 			Payments: total.Payments, Truncated: m.AnswersTruncated, Outcomes: total.Outcomes},
-		ErrorClarity: p.clarity, Declines: p.declines, Flows: p.flows.stats(), Health: health}
+		ErrorClarity: p.clarity, Declines: p.declines, DeclineCodes: p.decCodes.sorted(), Flows: p.flows.stats(), Health: health}
 	s.ErrorClarity.close()
 	for i, sp := range r.Plan.Spans() {
 		w := windows[i]
@@ -89,7 +89,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, *Series, error) {
 	s.SLO = judge(r, s)
 	p.validity.finish()
 	s.Validity = p.validity
-	s.Validity.Due, s.Validity.MaxRejectedRatio = due(r), DefaultMaxRejectedRatio
+	s.Validity.Due, s.Validity.MaxRejectedRatio, s.Validity.Unmapped = due(r), DefaultMaxRejectedRatio, p.mapping.list()
 	if m := slo.MaxRejectedRatio; m != nil {
 		s.Validity.MaxRejectedRatio = *m
 	}

@@ -20,8 +20,13 @@ type ErrorClarity struct {
 	RetryAfter int `json:"retry_after"`
 	// SpecificShare is Specific over Failed.
 	SpecificShare float64 `json:"specific_share"`
-	// ByReason counts failures by "code reason" ("" for none).
+	// ByReason counts failures by "code reason" ("" for none), the reason
+	// folded (CodeCount).
 	ByReason map[string]int `json:"by_reason"`
+	// Codes are the answered failures by code and folded reason, with an
+	// example reason each, the most frequent first.
+	Codes []CodeCount `json:"codes,omitempty"`
+	codes codeCounter
 }
 
 func (c *ErrorClarity) add(a *record.Attempt, generic map[string]bool) {
@@ -29,20 +34,23 @@ func (c *ErrorClarity) add(a *record.Attempt, generic map[string]bool) {
 	if a.RetryAfter != "" {
 		c.RetryAfter++
 	}
-	key := strings.TrimSpace(a.Code + " " + a.Reason)
+	var key string
 	switch {
 	case a.Outcome == record.Timeout || a.Outcome == record.ConnError:
 		c.NoAnswer++
-		key = string(a.Outcome)
+		c.ByReason[string(a.Outcome)]++
+		return
 	case generic[strings.ToLower(a.Reason)] && generic[strings.ToLower(a.Code)] || a.Reason == "" && a.Code == "":
 		c.Generic++
 	default:
 		c.Specific++
 	}
+	key = c.codes.add(a.Code, a.Reason)
 	c.ByReason[key]++
 }
 
 func (c *ErrorClarity) close() {
+	c.Codes = c.codes.sorted()
 	if c.Failed > 0 {
 		c.SpecificShare = round(float64(c.Specific)/float64(c.Failed), 6)
 	}

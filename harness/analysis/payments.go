@@ -71,8 +71,10 @@ type pass struct {
 	attempts Outcomes
 	retries  int
 	clarity  ErrorClarity
-	declines map[string]int
+	declines map[string]int // by code and folded reason
+	decCodes codeCounter
 	validity Validity
+	mapping  *mapping // answers that fell to a default outcome with a code
 	damage   string   // how the attempts file was damaged, and how far it was read
 	flows    flowsAcc // captures, voids, reversals: kept apart from the payments
 	answered          // the answer axis and what each fault caught
@@ -87,7 +89,7 @@ func read(r *Run, bucket time.Duration, windows []*window, sus []suspect, limit 
 		generic[strings.ToLower(g)] = true
 	}
 	p := &pass{total: newAcc(), declines: map[string]int{},
-		clarity: ErrorClarity{ByReason: map[string]int{}}, flows: flowsAcc{}, validity: newValidity(r.Scenario.Target.Response),
+		clarity: ErrorClarity{ByReason: map[string]int{}}, flows: flowsAcc{}, validity: newValidity(r.Scenario.Target.Response), mapping: newMapping(r.Scenario.Target.Response),
 		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3),
 		answered: newAnswered(r.Plan, bucket, sus, limit, answerSlack(r))}
 	first := schedules{}
@@ -129,6 +131,7 @@ func read(r *Run, bucket time.Duration, windows []*window, sus []suspect, limit 
 			return nil
 		}
 		sched := first.final(a)
+		p.mapping.add(a)
 		pay = payment{sched: sched, end: a.End(), latency: a.End() - sched, outcome: a.Outcome, code: a.Code, exposed: pay.exposed}
 		pay.exposed = exposure(sus, pay.sched, pay.end, pay.exposed)
 		p.total.add(a.Outcome, pay.latency, a.Code)
@@ -145,7 +148,7 @@ func read(r *Run, bucket time.Duration, windows []*window, sus []suspect, limit 
 		}
 		switch {
 		case a.Outcome == record.Declined:
-			p.declines[a.Code+" "+a.Reason]++
+			p.declines[p.decCodes.add(a.Code, a.Reason)]++
 		case a.Outcome.Failure():
 			p.clarity.add(a, generic)
 		}

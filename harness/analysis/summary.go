@@ -48,14 +48,18 @@ type Summary struct {
 	Latency      Latency        `json:"latency_ms"`
 	// ServiceLatency is per attempt, from the actual send: the service's own
 	// view, without the client's queueing and retries.
-	ServiceLatency Latency        `json:"service_latency_ms"`
-	Phases         []PhaseStats   `json:"phases"`
-	Faults         []FaultStats   `json:"faults"`
-	Health         Health         `json:"health"`
-	SLO            []SLOResult    `json:"slo"`
-	Generator      Generator      `json:"generator"`
-	ErrorClarity   ErrorClarity   `json:"error_clarity"`
-	Declines       map[string]int `json:"declines"`
+	ServiceLatency Latency      `json:"service_latency_ms"`
+	Phases         []PhaseStats `json:"phases"`
+	Faults         []FaultStats `json:"faults"`
+	Health         Health       `json:"health"`
+	SLO            []SLOResult  `json:"slo"`
+	Generator      Generator    `json:"generator"`
+	ErrorClarity   ErrorClarity `json:"error_clarity"`
+	// Declines counts declines by "code reason", the reason folded
+	// (CodeCount); DeclineCodes has the same groups with an example each,
+	// the most frequent first.
+	Declines     map[string]int `json:"declines"`
+	DeclineCodes []CodeCount    `json:"decline_codes,omitempty"`
 	// Validity says whether the run tested the service at all.
 	Validity Validity `json:"validity"`
 	// Audit is the audit of money invariants; nil when the target gave no

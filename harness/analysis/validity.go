@@ -32,9 +32,13 @@ type Validity struct {
 	// however the response rules classified it; ByStatus splits them.
 	ClientErrors int         `json:"client_errors"`
 	ByStatus     map[int]int `json:"client_errors_by_status,omitempty"`
-	// MaxRejectedRatio is the share of answers that ClientErrors may not
-	// reach (slo.max_rejected_ratio, default 0.5).
+	// MaxRejectedRatio is the share of answers that client errors and
+	// unmapped answers may not pass (slo.max_rejected_ratio, default 0.05).
 	MaxRejectedRatio float64 `json:"max_rejected_ratio"`
+	// Unmapped are the answers that carried a code the scenario maps to
+	// nothing (they fell to their status's default), by status and code,
+	// with the rule to add.
+	Unmapped []Unmapped `json:"unmapped,omitempty"`
 	// Reasons make the run an invalid test (verdict invalid_test).
 	Reasons []string `json:"invalid_reasons,omitempty"`
 	// Unconfirmed says why the outcomes are not confirmed: payments were
@@ -91,7 +95,7 @@ const (
 	// sent and answered.
 	MinSentRatio = 0.9
 	// DefaultMaxRejectedRatio is slo.max_rejected_ratio when unset.
-	DefaultMaxRejectedRatio = 0.5
+	DefaultMaxRejectedRatio = 0.05
 )
 
 // requestWrong are statuses that say the request, not the payment, was
@@ -152,9 +156,8 @@ func invalidReasons(s *Summary) []string {
 	case answered == 0:
 		out = append(out, fmt.Sprintf("none of %d payments got an answer (all timed out or failed to connect): check the target's address", q.Payments))
 	}
-	if answered > 0 && float64(v.ClientErrors) >= v.MaxRejectedRatio*float64(answered) {
-		out = append(out, fmt.Sprintf("%d of %d answers were rejected or client errors (%s): the requests, not the service, were wrong; "+
-			"check target.request against the service's API (limit slo.max_rejected_ratio %g)", v.ClientErrors, answered, byStatus(v.ByStatus), v.MaxRejectedRatio))
+	if bad := v.ClientErrors + unmappedApprovals(v.Unmapped); answered > 0 && float64(bad) > v.MaxRejectedRatio*float64(answered) {
+		out = append(out, rejectedReason(v, bad, answered))
 	}
 	if v.FirstDuplicates > 0 && 2*v.FirstDuplicates > v.FirstAttempts {
 		out = append(out, collision(v))
@@ -225,4 +228,39 @@ func byStatus(m map[int]int) string {
 		parts = append(parts, fmt.Sprintf("%d: %d", c, m[c]))
 	}
 	return "status " + strings.Join(parts, ", ")
+}
+
+// unmappedApprovals counts the unmapped answers that fell to approved (a
+// 2xx with a code the scenario does not map): the unmapped 4xx are client
+// errors already.
+func unmappedApprovals(us []Unmapped) int {
+	n := 0
+	for _, u := range us {
+		if u.Status < 300 {
+			n += u.Count
+		}
+	}
+	return n
+}
+
+// rejectedReason says that too many answers were client errors or unmapped,
+// and names the codes with the rules that would map them.
+func rejectedReason(v Validity, bad, answered int) string {
+	detail := fmt.Sprintf("limit slo.max_rejected_ratio %g", v.MaxRejectedRatio)
+	if len(v.ByStatus) > 0 {
+		detail = byStatus(v.ByStatus) + "; " + detail
+	}
+	why := fmt.Sprintf("%d of %d answers were rejected, client errors or codes the scenario does not map (%s)", bad, answered, detail)
+	if len(v.Unmapped) == 0 {
+		return why + ": the requests, not the service, were wrong; check target.request against the service's API"
+	}
+	var codes []string
+	for i, u := range v.Unmapped {
+		if i == 3 {
+			codes = append(codes, fmt.Sprintf("and %d more", len(v.Unmapped)-3))
+			break
+		}
+		codes = append(codes, fmt.Sprintf("%d %s x%d (%q): add %s", u.Status, u.Code, u.Count, u.Example, u.Rule))
+	}
+	return why + "; unmapped: " + strings.Join(codes, "; ") + " to target.response.rules"
 }

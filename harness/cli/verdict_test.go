@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/authquake/authquake/harness/analysis"
@@ -22,8 +23,12 @@ func runURL(t *testing.T, url, extra string) (int, *analysis.Summary, string) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.yaml")
-	yaml := fmt.Sprintf("name: test/verdict\nseed: 7\ntarget: {kind: url, url: %q}\n"+
-		"traffic: {phases: [{duration: 1s, shape: constant, rate: 50/s}]}\n%s", url, extra)
+	tgt := fmt.Sprintf("target: {kind: url, url: %q}\n", url)
+	if url == "" { // extra has the target
+		tgt = ""
+	}
+	yaml := fmt.Sprintf("name: test/verdict\nseed: 7\n%s"+
+		"traffic: {phases: [{duration: 1s, shape: constant, rate: 50/s}]}\n%s", tgt, extra)
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +59,7 @@ func TestBrokenTestsDoNotPass(t *testing.T) {
 		name, url, want string
 	}{
 		// Every answer is 400: the request lacks a field the service requires.
-		{"all 400", badRequest.URL, "50 of 50 answers were rejected or client errors (status 400: 50)"},
+		{"all 400", badRequest.URL, "50 of 50 answers were rejected, client errors or codes the scenario does not map (status 400: 50"},
 		// Nothing can reach the service: no payment gets an answer.
 		{"nothing answers", gone.URL, "none of 50 payments got an answer"},
 	}
@@ -123,5 +128,56 @@ func TestValidateRendersTemplates(t *testing.T) {
 	if exitcode.Of(err) != exitcode.Invalid || !strings.Contains(err.Error(), file+":11:") ||
 		!strings.Contains(err.Error(), "did you mean .AccountID?") {
 		t.Errorf("exit %d: %v", exitcode.Of(err), err)
+	}
+}
+
+// ledgerAPI is a service that declines one payment in three the way many
+// ledgers do: 400 with a code of its own and a message that carries the
+// account, which no rule of the scenario maps.
+type ledgerAPI struct{ n atomic.Int64 }
+
+func (l *ledgerAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var p struct {
+		Account string `json:"account_id"`
+	}
+	json.NewDecoder(r.Body).Decode(&p)
+	if l.n.Add(1)%3 == 1 {
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"errorCode":"INSUFFICIENT_FUND","message":"account %s has insufficient funds"}`, p.Account)
+		return
+	}
+	w.WriteHeader(201)
+	w.Write([]byte(`{"status":"approved"}`))
+}
+
+// TestUnmappedDeclinesAreNamed: the service's money declines, left
+// unmapped, are not a pass: invalid_test, exit 1, the code named with its
+// count, status and an example reason, and the rule to add printed. With
+// the rule added the run passes, and the declines are one row however many
+// accounts their reasons name.
+func TestUnmappedDeclinesAreNamed(t *testing.T) {
+	api := &ledgerAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	mapping := func(rules string) string {
+		return fmt.Sprintf("target: {kind: url, url: %q, response: {code: errorCode, reason: message%s}}\n", srv.URL, rules)
+	}
+	code, s, out := runURL(t, "", mapping(""))
+	rule := "{status: 400, json: {path: errorCode, equals: INSUFFICIENT_FUND}, outcome: declined}"
+	if code != exitcode.SLOBreached || s.Verdict != analysis.VerdictInvalid || len(s.Validity.Unmapped) != 1 {
+		t.Fatalf("exit %d verdict %s unmapped %+v, want 1, invalid_test and the code", code, s.Verdict, s.Validity.Unmapped)
+	}
+	if u := s.Validity.Unmapped[0]; u.Status != 400 || u.Code != "INSUFFICIENT_FUND" || u.Count != 17 || u.Rule != rule ||
+		!strings.Contains(u.Example, "has insufficient funds") {
+		t.Errorf("unmapped %+v", u)
+	}
+	if !strings.Contains(out, "unmapped: status 400 code INSUFFICIENT_FUND x17 fell to rejected") || !strings.Contains(out, rule) {
+		t.Errorf("the terminal summary does not name the code and the rule:\n%s", out)
+	}
+	api.n.Store(0) // one in three again
+	code, s, _ = runURL(t, "", mapping(", rules: ["+rule+"]"))
+	if code != exitcode.Pass || s.Requests.Declined != 17 || len(s.DeclineCodes) != 1 ||
+		s.DeclineCodes[0].Reason != "account <id> has insufficient funds" || s.DeclineCodes[0].Count != 17 {
+		t.Errorf("with the rule: exit %d, %d declined, codes %+v; want 0, 17 in one row", code, s.Requests.Declined, s.DeclineCodes)
 	}
 }

@@ -61,13 +61,30 @@ type Server struct {
 	mu      sync.Mutex
 	on      map[string]*sw
 	flips   []Flip
+	answers int           // answers written
+	late    int           // of those, written more than Tolerance after their rules said
 	changed chan struct{} // closed and replaced at every flip: held answers look again
 	now     func() time.Time
 }
 
+// Tolerance is how late an answer may leave, against its rules, before the
+// service no longer counts as telling the truth: a starved machine fires
+// timers late.
+const Tolerance = 100 * time.Millisecond
+
 // New returns a truth service answering base after each arrival.
 func New(base time.Duration) *Server {
 	return &Server{Base: base, on: map[string]*sw{}, changed: make(chan struct{}), now: time.Now}
+}
+
+// Fidelity says how many answers were written, and how many of them more
+// than Tolerance after the instant the rules gave them: when more than a
+// few were late, the machine did not let the service keep its rules, and
+// what was measured against it is not measured against the truth.
+func (s *Server) Fidelity() (answers, late int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.answers, s.late
 }
 
 // Flips returns every switch flip so far, in order.
@@ -85,22 +102,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.Copy(io.Discard, r.Body)
+	due := time.Now().Add(s.Base)
 	select {
 	case <-time.After(s.Base):
 	case <-r.Context().Done():
 		return
 	}
-	fail, extra := s.judge(r)
+	lag := time.Since(due)
+	fail, extra, released := s.judge(r)
 	if r.Context().Err() != nil {
 		return
 	}
+	if !released.IsZero() {
+		lag = max(lag, time.Since(released))
+	}
 	if extra > 0 {
+		at := time.Now().Add(extra)
 		select {
 		case <-time.After(extra):
 		case <-r.Context().Done():
 			return
 		}
+		lag = max(lag, time.Since(at))
 	}
+	s.mu.Lock()
+	s.answers++
+	if lag > Tolerance {
+		s.late++
+	}
+	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if fail {
 		w.Header().Set("Retry-After", "1")
@@ -113,15 +143,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // judge decides an answer that is due now: held while a stall is on, then
-// failed or delayed by what is on when it is released.
-func (s *Server) judge(r *http.Request) (fail bool, extra time.Duration) {
-	for {
+// failed or delayed by what is on when it is released (released: when the
+// last stall holding it went off).
+func (s *Server) judge(r *http.Request) (fail bool, extra time.Duration, released time.Time) {
+	for held := false; ; held = true {
 		s.mu.Lock()
 		stalled := false
 		for _, x := range s.on {
 			stalled = stalled || x.mode == Stall
 		}
 		if !stalled {
+			if held {
+				released = s.flips[len(s.flips)-1].At
+			}
 			break
 		}
 		ch := s.changed
@@ -129,7 +163,7 @@ func (s *Server) judge(r *http.Request) (fail bool, extra time.Duration) {
 		select {
 		case <-ch:
 		case <-r.Context().Done():
-			return false, 0
+			return false, 0, time.Time{}
 		}
 	}
 	defer s.mu.Unlock()
@@ -147,7 +181,7 @@ func (s *Server) judge(r *http.Request) (fail bool, extra time.Duration) {
 	if fail {
 		extra = 0
 	}
-	return fail, extra
+	return fail, extra, released
 }
 
 // serveSwitch turns a switch on (POST /switch/NAME/on?mode=M&extra=D&share=F)
