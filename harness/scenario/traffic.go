@@ -134,8 +134,9 @@ type SLO struct {
 	TimeToRecover *Duration `yaml:"time_to_recover,omitempty" json:"time_to_recover,omitempty"`
 	// AchievedRate is the lowest share of the offered rate that was sent.
 	AchievedRate *float64 `yaml:"achieved_rate,omitempty" json:"achieved_rate,omitempty"`
-	// MaxRejectedRatio is the share of payments answered "rejected" (a 4xx other than a decline) from
-	// which the run is an invalid test: the requests, not the service, were wrong. Default 0.5.
+	// MaxRejectedRatio is the share of answers "rejected" (a 4xx other than a decline), or with a
+	// code no rule maps, past which the run is an invalid test: the requests or the mapping, not the
+	// service, were wrong. Default 0.05.
 	MaxRejectedRatio *float64 `yaml:"max_rejected_ratio,omitempty" json:"max_rejected_ratio,omitempty"`
 	// RecoveredAfter is how long the service must stay healthy to count as recovered.
 	RecoveredAfter Duration `yaml:"recovered_after,omitempty" json:"recovered_after,omitempty"`

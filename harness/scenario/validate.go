@@ -89,7 +89,7 @@ func (s *Scenario) validate(src *Source, module func(*Scenario, *Source) Problem
 		v.errf("$.slo.achieved_rate", "the share of the offered rate that must be sent, e.g. 0.98", "must be more than 0 and at most 1")
 	}
 	if r := s.SLO.MaxRejectedRatio; r != nil && (*r <= 0 || *r > 1) {
-		v.errf("$.slo.max_rejected_ratio", "the share of rejected answers that makes the run an invalid test, e.g. 0.5",
+		v.errf("$.slo.max_rejected_ratio", "the share of rejected or unmapped answers past which the run is an invalid test, e.g. 0.05",
 			"must be more than 0 and at most 1, not %g", *r)
 	}
 	for i, c := range s.StopWhen {
