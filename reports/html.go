@@ -53,6 +53,9 @@ var outcomeColors = []struct{ name, color string }{
 // service's dashboards show, where the damage lines up with the fault
 // band), then the service's own view and the resources.
 func charts(r *analysis.Run, s *analysis.Summary, series *analysis.Series) []template.HTML {
+	if series == nil {
+		series = &analysis.Series{}
+	}
 	send, xs := series.Send, axis(series.Send)
 	per := 1 / s.BucketS
 	var spans []span
