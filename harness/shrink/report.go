@@ -3,8 +3,8 @@ package shrink
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
