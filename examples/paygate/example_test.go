@@ -100,3 +100,53 @@ func TestBulkSetupExample(t *testing.T) {
 		t.Error("no audit: the example's ledger was not read")
 	}
 }
+
+// TestAsyncWebhookExample: README's webhook example against a sender that
+// reorders notifications (each its own delay), sends some twice and drops
+// some: every payment answered pending is settled by its notification but
+// the dropped ones, which are unsettled (and make the verdict unconfirmed);
+// duplicates are counted; a forged notification is refused, an unknown one
+// counted.
+func TestAsyncWebhookExample(t *testing.T) {
+	t.Setenv("PAYGATE_WEBHOOK_KEY", "wh-s3cret")
+	g, path := serve(t, paygate.Config{OpenAccounts: true, Async: &paygate.Async{Delay: 400 * time.Millisecond,
+		DuplicateShare: 0.1, DropShare: 0.05, WebhookKey: "wh-s3cret", Seed: 3}}, "async.yaml")
+	sum, res := runExample(t, path, 0.2)
+	told := g.Told()
+	st := sum.Settle
+	if st == nil {
+		t.Fatal("no settle figures")
+	}
+	if st.Pending != sum.Requests.Pending || st.Pending == 0 || st.Unsettled != told.Dropped || st.Settled != st.Pending-told.Dropped {
+		t.Errorf("settle %+v; the gateway told %+v of %d pending", st, told, sum.Requests.Pending)
+	}
+	if st.Duplicates != told.Duplicated || st.Notifications != told.Sent+told.Duplicated || st.Contradictions != 0 {
+		t.Errorf("notifications %d, duplicates %d, contradictions %d; the gateway sent %+v", st.Notifications, st.Duplicates, st.Contradictions, told)
+	}
+	if told.Dropped == 0 || told.Duplicated == 0 {
+		t.Fatalf("the sender dropped %d and duplicated %d: the test shows nothing", told.Dropped, told.Duplicated)
+	}
+	if sum.Verdict != "unconfirmed" || !strings.Contains(sum.Validity.Unconfirmed, "never reached a final state") {
+		t.Errorf("verdict %s (%s): a dropped notification is a failure of its own", sum.Verdict, sum.Validity.Unconfirmed)
+	}
+	if sum.Audit == nil || len(sum.Audit.Violations) != 0 {
+		t.Errorf("audit %+v", sum.Audit)
+	}
+	if w := res.Meta.Webhooks; w == nil || w.Matched != int64(told.Sent+told.Duplicated) || w.BadSignature != 0 || w.Unknown != 0 {
+		t.Errorf("run.json webhooks %+v", w)
+	}
+}
+
+// TestAsyncPollingExample: README's polling example settles every payment
+// answered pending by its status endpoint, within its SLO.
+func TestAsyncPollingExample(t *testing.T) {
+	_, path := serve(t, paygate.Config{OpenAccounts: true, Async: &paygate.Async{Delay: 400 * time.Millisecond, Seed: 3}}, "async-poll.yaml")
+	sum, _ := runExample(t, path, 0.2)
+	st := sum.Settle
+	if st == nil || st.Pending == 0 || st.Settled != st.Pending || st.Polls < st.Pending || st.Notifications != 0 {
+		t.Fatalf("settle %+v", st)
+	}
+	if sum.Verdict != "pass" || st.LatencyMS.P99 < 40 || st.LatencyMS.P99 > 2000 {
+		t.Errorf("verdict %s (%v %s), settle p99 %g ms", sum.Verdict, sum.Validity.Reasons, sum.Validity.Unconfirmed, st.LatencyMS.P99)
+	}
+}

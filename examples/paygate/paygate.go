@@ -13,6 +13,7 @@ package paygate
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -34,6 +35,8 @@ type Config struct {
 	// limit of 1,000,000; otherwise accounts come from POST /v1/accounts or
 	// POST /v1/accounts/bulk.
 	OpenAccounts bool
+	// Async, when set, decides payments later and tells them by webhook.
+	Async *Async
 }
 
 // Gateway is the service; its zero value is not usable: New.
@@ -44,6 +47,8 @@ type Gateway struct {
 	nonces   map[string]bool
 	accounts map[string]*account
 	payments map[string]*payment // by idempotency key
+	byID     map[string]*payment
+	async    asyncState
 	ids      int
 	calls    map[string]int // by route, for the examples' figures
 }
@@ -70,8 +75,15 @@ func New(cfg Config) *Gateway {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = time.Minute
 	}
-	return &Gateway{cfg: cfg, tokens: map[string]time.Time{}, nonces: map[string]bool{},
-		accounts: map[string]*account{}, payments: map[string]*payment{}, calls: map[string]int{}}
+	g := &Gateway{cfg: cfg, tokens: map[string]time.Time{}, nonces: map[string]bool{},
+		accounts: map[string]*account{}, payments: map[string]*payment{}, byID: map[string]*payment{}, calls: map[string]int{}}
+	if a := cfg.Async; a != nil {
+		if a.Delay <= 0 {
+			a.Delay = 500 * time.Millisecond
+		}
+		g.async.rng = rand.New(rand.NewPCG(a.Seed, 1))
+	}
+	return g
 }
 
 // Calls returns how many calls each route took.
@@ -103,6 +115,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.openAccounts(w, r)
 	case "POST /v1/payments":
 		g.authorize(w, r)
+	case "GET /v1/payments/{id}":
+		g.status(w, r)
 	case "GET /v1/ledger/accounts":
 		g.ledger(w, func() any { return values(g.accounts) })
 	case "GET /v1/ledger/payments":

@@ -22,6 +22,7 @@ func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Account string `json:"account_id"`
 		Amount  int64  `json:"amount_minor"`
+		Notify  string `json:"notify_url"`
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if json.Unmarshal(body, &req) != nil || key == "" || req.Account == "" || req.Amount <= 0 {
@@ -46,6 +47,13 @@ func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &payment{ID: g.nextID("pay"), Key: key, Account: a.ID, Amount: req.Amount, Status: "approved", answer: 201}
+	g.payments[key], g.byID[p.ID] = p, p
+	if g.cfg.Async != nil { // held now, decided and told later
+		fits := a.Held+req.Amount <= a.Limit
+		a.Held += req.Amount
+		g.later(w, p, fits, req.Notify)
+		return
+	}
 	if a.Held+req.Amount > a.Limit {
 		p.Status, p.Code, p.answer = "declined", "51", 402
 	} else {

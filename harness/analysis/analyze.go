@@ -79,6 +79,7 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, *Series, error) {
 			InjectError: e.InjectError, StartS: round(start, 3), EndS: round(end, 3), Recovery: recs[i],
 			Before: fw[3*i].acc.stats(), During: fw[3*i+1].acc.stats(), After: fw[3*i+2].acc.stats()})
 	}
+	s.Settle = p.settle.stats(r, events)
 	s.Generator = generator(r, p)
 	if m := r.Scenario.Target.MetricsSource(); m != nil && len(r.Service) > 0 {
 		s.ServiceMetrics = svcmetrics.Summarize(r.Service, m.Latency, m.InFlight)

@@ -78,6 +78,7 @@ type pass struct {
 	damage   string   // how the attempts file was damaged, and how far it was read
 	flows    flowsAcc // captures, voids, reversals: kept apart from the payments
 	answered          // the answer axis and what each fault caught
+	settle   settleAcc
 }
 
 // read streams the attempts once, filling the send axis, the answer axis
@@ -96,6 +97,13 @@ func read(r *Run, bucket time.Duration, windows []*window, sus []suspect, limit 
 	path := filepath.Join(r.Dir, record.File)
 	var pay payment
 	err := record.Read(path, func(a *record.Attempt) error {
+		if a.Settles() { // a final state told later: settle measures, not a payment
+			p.settle.add(a)
+			return nil
+		}
+		if a.Final && a.Outcome == record.Pending && !a.FollowUp() {
+			p.settle.answer(a)
+		}
 		if a.FollowUp() { // scheduled after its payment: not on the plan's clock
 			p.flows.add(a)
 			return nil

@@ -43,6 +43,17 @@ func judge(r *Run, s *Summary) []SLOResult {
 		}
 		out = append(out, res)
 	}
+	if slo.SettleP99 != nil {
+		res := SLOResult{Name: "settle_p99_ms", Limit: float64(slo.SettleP99.D()) / float64(time.Millisecond)}
+		switch st := s.Settle; {
+		case st == nil || st.Settled == 0:
+			res.Note = "no payment answered pending reached a final state"
+			res.Pass = st != nil && st.Pending == 0
+		default:
+			res.Value, res.Pass = val(st.LatencyMS.P99), st.LatencyMS.P99 <= res.Limit
+		}
+		out = append(out, res)
+	}
 	if slo.AchievedRate != nil {
 		ratio := 0.0
 		if s.Requests.Planned > 0 {

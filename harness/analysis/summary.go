@@ -71,6 +71,9 @@ type Summary struct {
 	// Flows are the payments' follow-up calls (capture, void, reverse), per
 	// call; absent when the scenario has no flow.
 	Flows []FlowStats `json:"flows,omitempty"`
+	// Settle is how payments answered pending reached their final state
+	// (target.webhooks, target.status); absent for a target that tells none later.
+	Settle *Settle `json:"settle,omitempty"`
 	// ServiceMetrics is the service's own view from its Prometheus metrics;
 	// nil when none were scraped.
 	ServiceMetrics *svcmetrics.Summary `json:"service_metrics,omitempty"`

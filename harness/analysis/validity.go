@@ -202,6 +202,13 @@ func warnings(s *Summary) []string {
 // unconfirmed says why outcomes are unconfirmed: some payments were accepted
 // for later processing and no ledger audit confirmed what became of them.
 func unconfirmed(s *Summary) string {
+	if st := s.Settle; st != nil { // final states are told: what was not told in time is the failure
+		if st.Unsettled == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%d of %d payments answered pending never reached a final state within %gs (target.settle): "+
+			"notifications lost or late", st.Unsettled, st.Pending, st.LimitS)
+	}
 	n := s.Requests.Pending
 	a := s.Audit
 	if n == 0 || a != nil && a.Checked && !a.Inconclusive {

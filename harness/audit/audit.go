@@ -109,6 +109,10 @@ type told struct {
 	// the duplicate outcome); tapped: the payment was double-tapped, which
 	// explains that.
 	firstDuplicate, tapped bool
+	// finals are the final states told later (notify, status); ids the
+	// service's ids its answers gave the key (pending ones too).
+	finals map[record.Outcome]bool
+	ids    map[string]bool
 }
 
 type auditor struct {
@@ -139,6 +143,10 @@ func Check(attempts string, l *Snapshot, timeline []fault.Event, base time.Time)
 			t = &told{account: at.Account, amount: at.Amount, answers: map[string]bool{}}
 			a.keys[at.Key] = t
 		}
+		if at.Settles() {
+			t.finalState(at)
+			return nil
+		}
 		if at.FollowUp() {
 			t.followUp(at)
 			return nil
@@ -146,6 +154,12 @@ func Check(attempts string, l *Snapshot, timeline []fault.Event, base time.Time)
 		t.tapped = t.tapped || at.Duplicate
 		if at.Attempt == 1 && !at.Duplicate && (at.Status == 409 || at.Outcome == record.Duplicate) {
 			t.firstDuplicate = true
+		}
+		if at.AuthID != "" {
+			if t.ids == nil {
+				t.ids = map[string]bool{}
+			}
+			t.ids[at.AuthID] = true
 		}
 		switch {
 		case at.Outcome == record.Approved:
@@ -234,7 +248,7 @@ func (a *auditor) perKey(l *Snapshot, res *Result) {
 		if t.approved && (len(holding) == 0 || holding[0].AmountMinor != t.amount) {
 			a.flag("I1", ex)
 		}
-		if len(recs) > 1 || len(t.answers) > 1 {
+		if len(recs) > 1 || len(t.answers) > 1 || len(t.ids) > 1 || t.contradicted() {
 			a.flag("I3", ex)
 		}
 		for _, r := range recs {

@@ -3,6 +3,7 @@ package audit
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/authquake/authquake/harness/record"
 )
@@ -60,4 +61,35 @@ func (a *auditor) flows(l *Snapshot) {
 			a.flag("I15", ex)
 		}
 	}
+}
+
+// finalState adds a final state the service told later, by notification or
+// status poll, of a payment it answered pending (or confirmed): the audit
+// holds the ledger to it as to a first answer (committed when approved,
+// absent when declined). An intermediate state says nothing.
+func (t *told) finalState(at *record.Attempt) {
+	if at.Outcome != record.Approved && at.Outcome != record.Declined {
+		return
+	}
+	if t.finals == nil {
+		t.finals = map[record.Outcome]bool{}
+	}
+	t.finals[at.Outcome] = true
+	t.approved = t.approved || at.Outcome == record.Approved
+	t.declined = t.declined || at.Outcome == record.Declined
+}
+
+// contradicted says whether the final states told contradict each other or
+// the first answer: approved, then declined.
+func (t *told) contradicted() bool {
+	return len(t.finals) > 1 || t.finals[record.Approved] && hasAnswer(t, "declined") || t.finals[record.Declined] && hasAnswer(t, "approved")
+}
+
+func hasAnswer(t *told, outcome string) bool {
+	for a := range t.answers {
+		if strings.HasPrefix(a, outcome+" ") {
+			return true
+		}
+	}
+	return false
 }

@@ -90,7 +90,7 @@ func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o O
 	if err != nil {
 		return Limit{}, fmt.Errorf("at %g CPUs: %w", cpus, err)
 	}
-	if _, err := run.Provision(ctx, tgt.Topo, &s, false, nil, false, nil); err != nil {
+	if _, err := run.Provision(ctx, tgt.Topo, &s, false, nil, false, nil, ""); err != nil {
 		return Limit{}, err
 	}
 	l := search(ctx, s, tgt.Topo.Endpoints.Service, o, i, maxFail, maxP99, o.Log)

@@ -40,6 +40,9 @@ type Options struct {
 	StartAt time.Time
 	// Auth, when set, gives every request its bearer token (harness/auth).
 	Auth Authorizer
+	// NotifyURL is {{.NotifyURL}} in the authorisation's templates: the
+	// run's webhook receiver.
+	NotifyURL string
 }
 
 // Attack is one run of a scenario's traffic. Run it once.
@@ -58,6 +61,10 @@ func New(o Options) (*Attack, error) {
 	if err == nil {
 		s.stream.WithRefs(o.Refs)
 		s.auth = o.Auth
+		s.path.notify, s.body.notify = o.NotifyURL, o.NotifyURL
+		for i := range s.headers {
+			s.headers[i].val.notify = o.NotifyURL
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -83,6 +90,10 @@ func (a *Attack) Plan() *traffic.Plan { return a.plan }
 // Began blocks until the attack has started and returns its base time: every
 // scheduled and actual send time is measured from it.
 func (a *Attack) Began() time.Time { return a.pacer.Began() }
+
+// Settlement follows the payments answered pending until their final state
+// (target.webhooks, target.status); nil when the target tells none later.
+func (a *Attack) Settlement() *Settlement { return a.sender.settle }
 
 // Result sums up an attack from the load generator's side.
 type Result struct {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/secret"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -69,6 +70,9 @@ func checkRequest(stream *traffic.Stream, src *scenario.Source, at string, rq *s
 			continue
 		}
 		c, err := compile(t.name, t.text)
+		if err == nil {
+			c.tmpl.Funcs(secret.CheckFuncs) // authquake validate needs no secret: run checks them (scenario.CheckEnv)
+		}
 		for seq := uint64(0); err == nil && seq < samples; seq++ {
 			p := stream.Payment(seq)
 			_, err = c.renderFor(nil, &p, "auth_1")

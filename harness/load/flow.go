@@ -38,7 +38,7 @@ func newFlows(s *scenario.Scenario, sd *sender) (*flows, error) {
 	if !f.Captures() && !f.Voids() && !f.Reverses() {
 		return nil, nil
 	}
-	fl := &flows{s: sd, seed: sd.seed, pending: map[*followUp]struct{}{}, authIDPath: -1}
+	fl := &flows{s: sd, seed: sd.seed, pending: map[*followUp]struct{}{}}
 	var err error
 	if f.Captures() {
 		fl.captureShare = f.Capture.Share
@@ -58,7 +58,7 @@ func newFlows(s *scenario.Scenario, sd *sender) (*flows, error) {
 		}
 	}
 	if fl.capture != nil || fl.void != nil {
-		fl.authIDPath = fl.paths.add(s.Target.Response.AuthID)
+		fl.ids = newIDReader(s.Target.Response.AuthID)
 	}
 	return fl, nil
 }
@@ -105,14 +105,6 @@ func draw(seed, seq uint64) float64 {
 	return float64(z>>11) / (1 << 53)
 }
 
-// authID reads the authorisation's id from an approval; "" when absent.
-func (f *flows) authID(answer []byte) string {
-	if f.authIDPath < 0 || len(answer) == 0 {
-		return ""
-	}
-	var at found
-	if !f.paths.scan(answer, &at) {
-		return ""
-	}
-	return valueText(answer, at[f.authIDPath])
-}
+// authID reads the authorisation's id from an approval; "" when absent or
+// when nothing is captured or voided.
+func (f *flows) authID(answer []byte) string { return f.ids.read(answer) }

@@ -16,8 +16,7 @@ type flows struct {
 	seed                    uint64
 	capture, void, reverse  *callTemplate
 	captureShare, voidShare float64
-	paths                   jsonPaths
-	authIDPath              int // index in paths; -1 when nothing is captured or voided
+	ids                     *idReader // the approval's id; nil when nothing is captured or voided
 	mu                      sync.Mutex
 	pending                 map[*followUp]struct{} // timers not yet fired
 	stopped                 bool

@@ -13,13 +13,15 @@ import (
 // {{.Field}} references (every default, and most user templates) render by
 // concatenation; anything else falls back to text/template.
 type text struct {
-	parts []scenario.Part
-	tmpl  *template.Template
+	parts  []scenario.Part
+	tmpl   *template.Template
+	notify string // {{.NotifyURL}}: the run's webhook receiver
 }
 
 // fields are the view's fields that render by concatenation (the fast path
 // of render); a template may refer to any field of view (see viewFields).
-var fields = map[string]bool{"AccountID": true, "AccountRef": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true, "AuthID": true}
+var fields = map[string]bool{"AccountID": true, "AccountRef": true, "AmountMinor": true, "Currency": true, "MerchantID": true, "IdempotencyKey": true, "AuthID": true,
+	"NotifyURL": true}
 
 func compile(name, src string) (*text, error) {
 	t, err := scenario.ParseTemplate(name, src)
@@ -54,6 +56,8 @@ type view struct {
 	// AuthID is the service's id of the authorisation, in capture and void
 	// requests (empty in the authorisation itself).
 	AuthID string
+	// NotifyURL is the run's webhook receiver (target.webhooks).
+	NotifyURL string
 }
 
 func viewOf(p *traffic.Payment, authID string) view {
@@ -69,7 +73,9 @@ func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) { return c.r
 func (c *text) renderFor(b []byte, p *traffic.Payment, authID string) ([]byte, error) {
 	if c.parts == nil {
 		buf := capped{max: scenario.MaxRequestBytes}
-		err := c.tmpl.Execute(&buf, viewOf(p, authID))
+		v := viewOf(p, authID)
+		v.NotifyURL = c.notify
+		err := c.tmpl.Execute(&buf, v)
 		return append(b, buf.b...), err
 	}
 	for _, pt := range c.parts {
@@ -90,6 +96,8 @@ func (c *text) renderFor(b []byte, p *traffic.Payment, authID string) ([]byte, e
 			b = append(b, p.IdempotencyKey...)
 		case "AuthID":
 			b = append(b, authID...)
+		case "NotifyURL":
+			b = append(b, c.notify...)
 		}
 	}
 	return b, nil

@@ -58,6 +58,8 @@ type sender struct {
 	auth      Authorizer
 	signer    *sign.Signer  // nil when the scenario signs nothing
 	truncated atomic.Uint64 // answers longer than max_answer_bytes, classified by their head
+	settle    *Settlement   // payments answered pending, until their final state; nil when the target tells none later
+	ids       *idReader     // the service's id in an answer (target.response.auth_id); nil without one
 }
 
 // Authorizer gives each request the current bearer token (harness/auth).
@@ -107,6 +109,10 @@ func newSender(s *scenario.Scenario, seed uint64, base string, pacer *traffic.Pa
 		if sd.signer, err = sign.New(g); err != nil {
 			return nil, err
 		}
+	}
+	sd.ids = newIDReader(s.Target.Response.AuthID)
+	if sd.settle, err = newSettlement(s, sd); err != nil {
+		return nil, err
 	}
 	if sd.flows, err = newFlows(s, sd); err != nil {
 		return nil, err
@@ -175,6 +181,9 @@ func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
 		if last && s.flows != nil {
 			s.flows.after(&p, &a, began)
 		}
+		if last && s.settle != nil && a.Outcome == record.Pending {
+			s.settle.answered(&p, &a)
+		}
 		if last {
 			return &http.Response{StatusCode: a.Status, Body: http.NoBody, Header: http.Header{},
 				Request: carrier, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}, nil
@@ -226,6 +235,9 @@ func (s *sender) send(p *traffic.Payment, a *record.Attempt, began time.Time) er
 	if resp != nil {
 		if s.flows != nil && a.Outcome == record.Approved {
 			a.AuthID = s.flows.authID(resp.Body())
+		}
+		if a.Outcome == record.Pending { // kept: two ids for one key are caught in queued mode too
+			a.AuthID = s.ids.read(resp.Body())
 		}
 		fasthttp.ReleaseResponse(resp)
 	}

@@ -48,6 +48,12 @@ const (
 	Capture   Call = "capture"   // capture of an approved authorisation
 	Void      Call = "void"      // void of an approved authorisation
 	Reverse   Call = "reverse"   // reversal of an authorisation that got no answer
+	// Notify is a notification of a payment's state that the service sent
+	// to the run's webhook receiver (target.webhooks); Status a poll of its
+	// status endpoint (target.status). Neither is a follow-up: they say how
+	// an authorisation answered pending ended.
+	Notify Call = "notify"
+	Status Call = "status"
 )
 
 // Calls lists the calls in the order reports show them.
@@ -106,9 +112,14 @@ type Attempt struct {
 	AuthID string
 }
 
-// FollowUp reports whether the attempt is a capture, void or reversal
-// rather than the authorisation itself.
+// FollowUp reports whether the attempt is any call but the authorisation
+// itself: a capture, void or reversal, or a notification or status poll
+// (Settles). None of them counts as a payment.
 func (a *Attempt) FollowUp() bool { return a.Call != "" && a.Call != Authorize }
+
+// Settles reports whether the attempt tells the final state of a payment
+// answered pending: a notification or a status poll.
+func (a *Attempt) Settles() bool { return a.Call == Notify || a.Call == Status }
 
 // End is when the attempt's answer (or failure) came, since the base time.
 func (a *Attempt) End() time.Duration { return a.Sent + a.Latency }

@@ -113,10 +113,11 @@ func (e *execution) start() (err error) {
 		sinks = append(sinks, o.Live)
 	}
 	e.atk, err = load.New(load.Options{Scenario: s, Seed: e.seed, Base: e.tgt.Topo.Endpoints.Service, Sinks: sinks,
-		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: e.meta.Setup.Refs(), Shard: o.Shard.Shard, StartAt: o.Shard.StartAt, Auth: o.authorizer()})
+		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: e.meta.Setup.Refs(), Shard: o.Shard.Shard, StartAt: o.Shard.StartAt, Auth: o.authorizer(), NotifyURL: o.notifyURL()})
 	if err != nil {
 		return exitcode.New(exitcode.Invalid, err, "")
 	}
+	o.attachSettlement(e.atk.Settlement())
 	if e.meta.Shard != nil { // after the attack: a halt from another shard has a load to stop
 		if e.sl, err = link(o, e.meta.Shard, e.halt); err != nil {
 			return err

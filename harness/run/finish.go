@@ -16,6 +16,8 @@ import (
 // 2 when a request could not be built, 4 when the run was stopped early.
 func (e *execution) finish(ctx context.Context, r load.Result, halted *halt) error {
 	e.windDown()
+	e.atk.Settlement().Wait(ctx) // the final states of payments answered pending, up to target.settle
+	e.o.attachSettlement(nil)
 	e.settle(r, halted)
 	if e.sl != nil { // the owner reads the ledger once the others are done
 		c := e.s.Requests.Client

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/auth"
+	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/setup"
 	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/topology"
@@ -63,6 +64,8 @@ type Meta struct {
 	// Auth is how target.auth's token went: tokens obtained, refreshes
 	// failed, attempts not sent for want of one.
 	Auth *auth.Stats `json:"auth,omitempty"`
+	// Webhooks counts the notifications target.webhooks received.
+	Webhooks *load.NotifyStats `json:"webhooks,omitempty"`
 	// KeptUntil is when the target --keep left running may be reaped.
 	KeptUntil *time.Time `json:"kept_until,omitempty"`
 	// Setup is what provisioning did and how long it took, apart from the load.

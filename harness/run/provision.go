@@ -20,7 +20,7 @@ import (
 // Setup steps go through the guarded client: no redirect is followed and
 // nothing off this machine is reached unless allowRemote. token, when set,
 // is {{.Token}} in setup templates (target.auth).
-func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenario, allowRemote bool, progress io.Writer, tty bool, token func() string) (*setup.Result, error) {
+func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenario, allowRemote bool, progress io.Writer, tty bool, token func() string, notifyURL string) (*setup.Result, error) {
 	sc := *s
 	if sc.Setup == nil {
 		sc.Setup = target.DefaultSetup(&sc)
@@ -31,7 +31,7 @@ func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenari
 	}
 	env := setup.Env{Service: svc, Admin: topo.Endpoints.Admin, AdminToken: topo.AdminToken,
 		PostgresDSN: topo.Endpoints.PostgresDSN, Guard: egress.Guard{AllowRemote: allowRemote}, Client: egress.Guard{AllowRemote: allowRemote}.Client(),
-		Progress: progress, TTY: tty, Token: token}
+		Progress: progress, TTY: tty, Token: token, NotifyURL: notifyURL}
 	res, err := setup.Run(ctx, &sc, env)
 	if err != nil {
 		return res, exitcode.New(exitcode.Environment, Interrupted(ctx, err), "no load was sent: fix the setup step or the service, then run again")
@@ -47,7 +47,7 @@ func provision(ctx context.Context, tgt *target.Target, s *scenario.Scenario, o 
 	if o.auth != nil {
 		token = o.auth.Token
 	}
-	res, err := Provision(ctx, tgt.Topo, s, o.AllowRemote, o.Progress, o.TTY, token)
+	res, err := Provision(ctx, tgt.Topo, s, o.AllowRemote, o.Progress, o.TTY, token, o.notifyURL())
 	if res != nil {
 		meta.Setup = res
 		if serr := setup.Save(dir, res.Accounts); serr != nil && err == nil {

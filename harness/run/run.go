@@ -31,6 +31,7 @@ import (
 	"github.com/authquake/authquake/harness/secret"
 	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/traffic"
+	"github.com/authquake/authquake/harness/webhook"
 )
 
 // Options configures a run.
@@ -77,6 +78,8 @@ type Options struct {
 	// --upload checkpoints the directory to the coordinator from then on.
 	OnDir func(dir string)
 	auth  *auth.Source // target.auth's token, once the target is up
+	// webhooks serves target.webhooks from setup on.
+	webhooks *webhook.Receiver
 }
 
 // DefaultKeepFor is how long a kept target stays when Options.KeepFor is 0.
@@ -170,7 +173,10 @@ func againstTarget(ctx context.Context, s *scenario.Scenario, o Options, dir str
 		var stop func()
 		if stop, err = startAuth(ctx, s, tgt, &o, meta); err == nil {
 			defer stop()
-			err = provision(ctx, tgt, s, o, dir, meta)
+			if stop, err = startWebhooks(s, &o, meta); err == nil {
+				defer stop()
+				err = provision(ctx, tgt, s, o, dir, meta)
+			}
 		}
 	}
 	if err != nil {

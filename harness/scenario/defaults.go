@@ -71,6 +71,7 @@ func (s *Scenario) Defaults() {
 	}
 	s.ledgerDefaults()
 	s.flowDefaults()
+	s.asyncDefaults()
 	def(&s.SLO.RecoveredAfter, Duration(3*time.Second))
 	for i := range s.StopWhen {
 		def(&s.StopWhen[i].For, Duration(5*time.Second))

@@ -66,6 +66,13 @@ type Target struct {
 	Metrics *ServiceMetrics `yaml:"metrics,omitempty" json:"metrics,omitempty"`
 	// Auth obtains a bearer token for every request of the load and keeps it fresh.
 	Auth *Auth `yaml:"auth,omitempty" json:"auth,omitempty"`
+	// Webhooks is the endpoint authquake serves for notifications of final states ({{.NotifyURL}}).
+	Webhooks *Webhooks `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
+	// Status polls a status endpoint for the final state of payments answered pending.
+	Status *StatusPoll `yaml:"status,omitempty" json:"status,omitempty"`
+	// Settle is how long a payment answered pending may take to reach its final state, by webhook
+	// or status: the run waits for them up to this long after the load; later is unsettled. Default 30s.
+	Settle Duration `yaml:"settle,omitempty" json:"settle,omitempty"`
 }
 
 // AuthsimTarget configures the bundled reference service.

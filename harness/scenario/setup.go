@@ -21,7 +21,7 @@ import (
 // {{range .Accounts}}...{{end}}, in a batch step only), {{.Currency}}, {{.Seed}}, {{.Prefix}}, {{.Count}},
 // {{.LimitMin}}, {{.LimitMax}}, {{.Distribution}}, the endpoints
 // {{.Service}} and {{.Admin}} (with {{.AdminToken}}), {{.Token}} (the
-// bearer token of target.auth) and {{env "NAME"}} (a secret from the
+// bearer token of target.auth), {{.NotifyURL}} (target.webhooks) and {{env "NAME"}} (a secret from the
 // environment).
 type Setup struct {
 	// Concurrency bounds the requests or statements in flight of a for_each step; default 8.
@@ -137,7 +137,7 @@ func (s *Setup) defaults() {
 }
 
 // setupFields is the hint for a template that does not render.
-const setupFields = "fields: .Account.ID .Account.Index .Account.Limit .Account.Ref .Account.Vars.NAME .Vars.NAME .Accounts .Currency .Seed .Prefix .Count .LimitMin .LimitMax .Distribution .Service .Admin .AdminToken .Token; env \"NAME\""
+const setupFields = "fields: .Account.ID .Account.Index .Account.Limit .Account.Ref .Account.Vars.NAME .Vars.NAME .Accounts .Currency .Seed .Prefix .Count .LimitMin .LimitMax .Distribution .Service .Admin .AdminToken .Token .NotifyURL; env \"NAME\""
 
 func (s *Scenario) validateSetup(v *validator) {
 	st := s.Setup

@@ -138,6 +138,9 @@ type SLO struct {
 	// code no rule maps, past which the run is an invalid test: the requests or the mapping, not the
 	// service, were wrong. Default 0.05.
 	MaxRejectedRatio *float64 `yaml:"max_rejected_ratio,omitempty" json:"max_rejected_ratio,omitempty"`
+	// SettleP99 is the highest 99th percentile of the time from a pending answer to the payment's
+	// final state (target.webhooks or target.status).
+	SettleP99 *Duration `yaml:"settle_p99,omitempty" json:"settle_p99,omitempty"`
 	// RecoveredAfter is how long the service must stay healthy to count as recovered.
 	RecoveredAfter Duration `yaml:"recovered_after,omitempty" json:"recovered_after,omitempty"`
 }

@@ -143,5 +143,6 @@ func (s *Scenario) validateTarget(v *validator) {
 	}
 	s.validateAuth(v)
 	s.validateSign(v)
+	s.validateAsync(v)
 	s.validateResponse(v)
 }

@@ -56,6 +56,9 @@ type Env struct {
 	// Token, when set, gives the current bearer token of target.auth,
 	// {{.Token}} in templates.
 	Token func() string
+	// NotifyURL is the run's webhook receiver, {{.NotifyURL}} in templates
+	// (to register it with the service).
+	NotifyURL string
 }
 
 // StepResult is how one step went.

@@ -29,6 +29,7 @@ type view struct {
 	Distribution       string
 	Service, Admin     string
 	AdminToken         string
+	NotifyURL          string
 	// Vars are what once steps captured, for the steps after them.
 	Vars  map[string]string
 	token func() string
@@ -79,5 +80,6 @@ func baseView(s *scenario.Scenario, env Env, accounts []*Account) view {
 	a := s.Accounts
 	return view{Accounts: accounts, Currency: s.Requests.Currency, Prefix: a.Prefix, Seed: s.Seed,
 		Count: a.Count, LimitMin: a.Limit.Min, LimitMax: a.Limit.Max, Distribution: a.Limit.Distribution,
-		Service: env.Service, Admin: env.Admin, AdminToken: env.AdminToken, Vars: map[string]string{}, token: env.Token}
+		Service: env.Service, Admin: env.Admin, AdminToken: env.AdminToken, Vars: map[string]string{}, token: env.Token,
+		NotifyURL: env.NotifyURL}
 }

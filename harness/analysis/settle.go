@@ -1,0 +1,182 @@
+package analysis
+
+import (
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/authquake/authquake/harness/record"
+)
+
+// Settle is how the payments answered pending reached their final state,
+// told by webhook or by polling (target.webhooks, target.status): the time
+// from the pending answer to the first final state, and what never came
+// within target.settle.
+type Settle struct {
+	// LimitS is target.settle: a final state later than this is unsettled.
+	LimitS float64 `json:"limit_s"`
+	// Pending counts the payments whose final answer was pending; Settled
+	// those whose final state came within the limit, Unsettled the others
+	// (no final state, or too late): a failure of their own kind.
+	Pending   int `json:"pending"`
+	Settled   int `json:"settled"`
+	Unsettled int `json:"unsettled"`
+	// Outcomes are the final states of the settled payments.
+	Outcomes Outcomes `json:"outcomes"`
+	// LatencyMS runs from the pending answer to the first final state.
+	LatencyMS Latency `json:"settle_ms"`
+	// Notifications and Polls count the calls that told states;
+	// Duplicates the final states told again alike (harmless when
+	// idempotent), Contradictions those told again otherwise (approved,
+	// then declined).
+	Notifications  int `json:"notifications"`
+	Polls          int `json:"polls"`
+	Duplicates     int `json:"duplicates"`
+	Contradictions int `json:"contradictions"`
+	// Unknown counts notifications that named no payment of this run (run.json webhooks).
+	Unknown int64 `json:"unknown_notifications"`
+	// Phases and Faults split the payments answered pending by the phase
+	// they were scheduled in and by the fault in force when they were
+	// answered: the unsettled of a fault are notifications lost to it.
+	Phases []SettleWindow `json:"phases"`
+	Faults []SettleWindow `json:"faults,omitempty"`
+}
+
+// SettleWindow is Settle's count and latency for one phase or fault.
+type SettleWindow struct {
+	Name      string  `json:"name"`
+	Pending   int     `json:"pending"`
+	Settled   int     `json:"settled"`
+	Unsettled int     `json:"unsettled"`
+	LatencyMS Latency `json:"settle_ms"`
+}
+
+// settleAcc gathers, in the one pass over the attempts, the pending answers
+// and the final states told of them.
+type settleAcc struct {
+	pending                  map[uint64]pendingAnswer
+	final                    map[uint64]told
+	notifies, polls          int
+	duplicates, contradicted int
+}
+
+type pendingAnswer struct{ scheduled, answered time.Duration }
+type told struct {
+	at      time.Duration
+	outcome record.Outcome
+}
+
+func (s *settleAcc) answer(a *record.Attempt) {
+	if s.pending == nil {
+		s.pending, s.final = map[uint64]pendingAnswer{}, map[uint64]told{}
+	}
+	s.pending[a.Seq] = pendingAnswer{scheduled: a.Scheduled, answered: a.End()}
+}
+
+func (s *settleAcc) add(a *record.Attempt) {
+	if s.pending == nil {
+		s.pending, s.final = map[uint64]pendingAnswer{}, map[uint64]told{}
+	}
+	if a.Call == record.Notify {
+		s.notifies++
+	} else {
+		s.polls++
+	}
+	if a.Outcome == record.Pending || a.Status != 0 && (a.Status < 200 || a.Status > 299) || a.Outcome == "" || a.Outcome == record.NotSent ||
+		a.Outcome == record.Timeout || a.Outcome == record.ConnError {
+		return // an intermediate state, or a poll that got no state
+	}
+	if f, ok := s.final[a.Seq]; ok {
+		if f.outcome == a.Outcome {
+			s.duplicates++
+		} else {
+			s.contradicted++
+		}
+		if a.End() >= f.at {
+			return
+		}
+	}
+	s.final[a.Seq] = told{at: a.End(), outcome: a.Outcome}
+}
+
+// settleWin accumulates one window.
+type settleWin struct {
+	w    SettleWindow
+	hist *hdrhistogram.Histogram
+}
+
+func (w *settleWin) add(d time.Duration, settled bool) {
+	w.w.Pending++
+	if !settled {
+		w.w.Unsettled++
+		return
+	}
+	w.w.Settled++
+	w.hist.RecordValue(min(max(d.Microseconds(), 1), maxLatencyUS))
+}
+
+func (w *settleWin) done() SettleWindow {
+	if w.w.Settled > 0 {
+		w.w.LatencyMS = percentiles(w.hist)
+	}
+	return w.w
+}
+
+func newSettleWin(name string) *settleWin {
+	return &settleWin{w: SettleWindow{Name: name}, hist: hdrhistogram.New(1, maxLatencyUS, 3)}
+}
+
+// stats summarises the pass; nil when the run has no final states to
+// wait for (no webhooks, no polling).
+func (s *settleAcc) stats(r *Run, events []faultEvent) *Settle {
+	if !r.Scenario.Target.Async() {
+		return nil
+	}
+	limit := r.Scenario.Target.SettleTime()
+	out := &Settle{LimitS: limit.Seconds(), Notifications: s.notifies, Polls: s.polls, Duplicates: s.duplicates, Contradictions: s.contradicted}
+	if w := r.Meta.Webhooks; w != nil {
+		out.Unknown = w.Unknown
+	}
+	all := newSettleWin("")
+	spans := r.Plan.Spans()
+	phases := make([]*settleWin, len(spans))
+	for i, sp := range spans {
+		phases[i] = newSettleWin(sp.Name)
+	}
+	faults := make([]*settleWin, len(events))
+	for i, e := range events {
+		faults[i] = newSettleWin(e.Name)
+	}
+	for seq, p := range s.pending {
+		f, ok := s.final[seq]
+		d := f.at - p.answered
+		settled := ok && d <= limit
+		all.add(d, settled)
+		if settled {
+			out.Outcomes.add(f.outcome)
+		}
+		for i, sp := range spans {
+			if p.scheduled >= sp.Start && (p.scheduled < sp.End || i == len(spans)-1) {
+				phases[i].add(d, settled)
+				break
+			}
+		}
+		for i, e := range events {
+			start, end := faultSpan(e)
+			if at := p.answered.Seconds(); at >= start && at < end {
+				faults[i].add(d, settled)
+			}
+		}
+	}
+	a := all.done()
+	out.Pending, out.Settled, out.Unsettled, out.LatencyMS = a.Pending, a.Settled, a.Unsettled, a.LatencyMS
+	for _, w := range phases {
+		out.Phases = append(out.Phases, w.done())
+	}
+	for _, w := range faults {
+		if w.w.Pending > 0 {
+			out.Faults = append(out.Faults, w.done())
+		}
+	}
+	return out
+}
