@@ -24,9 +24,18 @@ const baselineSlack = time.Minute
 // fault began are not part of it: their outcome belongs to the fault. It
 // reads the attempts file up to a minute past the first fault; a damaged
 // file is the main read's to report.
+//
+// With no fault (first is +Inf) nothing is read: there is nothing to judge,
+// and the rule is the whole run's, from the main read (Analyze); until then
+// the SLO's p99, or no latency limit (nothing counts as slow).
 func healthRule(r *Run, bucket time.Duration, first float64, sloFR, sloP99 *float64) Health {
-	if sloFR != nil && sloP99 != nil {
+	switch {
+	case sloFR != nil && sloP99 != nil:
 		return baseline(nil, first, bucket.Seconds(), sloFR, sloP99)
+	case math.IsInf(first, 1) && sloP99 != nil:
+		return Health{Rule: "slo", MaxP99MS: *sloP99}
+	case math.IsInf(first, 1):
+		return Health{}
 	}
 	answers := newBuckets(r.Plan, bucket)
 	firsts := schedules{}
