@@ -264,3 +264,24 @@ func TestAttribution(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { checkFaults(t, judgeRun(t, tt.p, tt.events), tt.want) })
 	}
 }
+
+// TestHealthOfAFaultFreeRun: with nothing to judge, the health rule is the
+// whole run's (5 ms answers: p99 at most 25 ms), read once.
+func TestHealthOfAFaultFreeRun(t *testing.T) {
+	yaml := "name: synth\ntraffic: {phases: [{name: steady, duration: 5s, shape: constant, rate: 100/s}]}\n"
+	dir, _, plan, w := newRunDir(t, yaml)
+	for n := uint64(0); n < plan.Total(); n++ {
+		at, _ := plan.At(n)
+		w.Record(&record.Attempt{Seq: n, Attempt: 1, Scheduled: at, Sent: at, Latency: 5 * time.Millisecond, Outcome: record.Approved, Status: 201, Final: true})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	meta := run.Meta{Version: 1, Scenario: "synth", Seed: 1, DurationScale: 1, Status: run.StatusCompleted,
+		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total(), Generator: run.GeneratorInfo{CPUs: 2}}
+	b, _ := json.Marshal(meta)
+	os.WriteFile(filepath.Join(dir, run.MetaFile), b, 0o644)
+	if h := analyze(t, dir).Health; h.Rule != "baseline" || math.Abs(h.MaxP99MS-25) > 0.01 || h.MaxFailureRatio != 0.02 {
+		t.Errorf("health %+v, want the whole run's baseline", h)
+	}
+}
