@@ -39,10 +39,15 @@ type answered struct {
 	rows   []Bucket // the answer axis, once closed
 }
 
+// answerHistograms is how many answer-axis histograms are kept whole (3 MB):
+// the attempts file is written in the order answers come, so a few suffice.
+const answerHistograms = 16
+
 func newAnswered(plan *traffic.Plan, width time.Duration, sus []suspect, limit, slack time.Duration) answered {
 	a := answered{sus: sus, limit: limit, credits: make([][]damages, len(sus)), caught: make([]int, len(sus)),
 		answers: newBuckets(plan, width)}
 	a.answers.limit = int((plan.Duration()+slack)/width) + 1 // answers come after the plan's end
+	a.answers.whole = answerHistograms
 	return a
 }
 

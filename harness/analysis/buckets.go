@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -22,6 +23,7 @@ type buckets struct {
 	width time.Duration
 	plan  *traffic.Plan
 	limit int // the most buckets: the plan's length, which scenario limits bound
+	whole int // the most histograms kept whole (liveHistograms unless set)
 	accs  []*acc
 	rows  []Bucket
 	live  []int // buckets whose histogram is whole, least recently used first
@@ -88,7 +90,7 @@ func (b *buckets) acc(i int) *acc {
 		a.unpack()
 	}
 	b.live = append(b.live, i)
-	if len(b.live) > liveHistograms {
+	if len(b.live) > cmp.Or(b.whole, liveHistograms) {
 		b.accs[b.live[0]].pack()
 		b.live = slices.Delete(b.live, 0, 1)
 	}
@@ -101,12 +103,20 @@ func (b *buckets) close(completed bool) []Bucket {
 	if completed {
 		b.grow(b.limit)
 	}
+	var scratch *hdrhistogram.Histogram // one histogram to unpack each packed bucket into, not one each
 	for i, a := range b.accs {
 		if a == nil {
 			continue
 		}
 		if a.hist == nil {
-			a.unpack()
+			if scratch == nil {
+				scratch = hdrhistogram.New(1, maxLatencyUS, 3)
+			}
+			scratch.Reset()
+			for _, vc := range a.packed {
+				scratch.RecordValues(vc.value, vc.count)
+			}
+			a.hist, a.packed = scratch, nil
 		}
 		st := a.stats()
 		r := &b.rows[i]
