@@ -123,3 +123,38 @@ func yamlScalar(s string) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
+
+// unmappedApprovals counts the unmapped answers that fell to approved (a
+// 2xx with a code the scenario does not map): the unmapped 4xx are client
+// errors already.
+func unmappedApprovals(us []Unmapped) int {
+	n := 0
+	for _, u := range us {
+		if u.Status < 300 {
+			n += u.Count
+		}
+	}
+	return n
+}
+
+// rejectedReason says that too many answers were client errors or unmapped,
+// and names the codes with the rules that would map them.
+func rejectedReason(v Validity, bad, answered int) string {
+	detail := fmt.Sprintf("limit slo.max_rejected_ratio %g", v.MaxRejectedRatio)
+	if len(v.ByStatus) > 0 {
+		detail = byStatus(v.ByStatus) + "; " + detail
+	}
+	why := fmt.Sprintf("%d of %d answers were rejected, client errors or codes the scenario does not map (%s)", bad, answered, detail)
+	if len(v.Unmapped) == 0 {
+		return why + ": the requests, not the service, were wrong; check target.request against the service's API"
+	}
+	var codes []string
+	for i, u := range v.Unmapped {
+		if i == 3 {
+			codes = append(codes, fmt.Sprintf("and %d more", len(v.Unmapped)-3))
+			break
+		}
+		codes = append(codes, fmt.Sprintf("%d %s x%d (%q): add %s", u.Status, u.Code, u.Count, u.Example, u.Rule))
+	}
+	return why + "; unmapped: " + strings.Join(codes, "; ") + " to target.response.rules"
+}
