@@ -51,17 +51,23 @@ func CheckTemplates(s *scenario.Scenario, src *scenario.Source) scenario.Problem
 
 // checkRequest checks one request's templates (path, headers, body).
 func checkRequest(stream *traffic.Stream, src *scenario.Source, at string, rq *scenario.RequestTemplate, fields []string) scenario.Problems {
-	type tmpl struct{ path, name, text string }
-	all := []tmpl{{at + ".path", "path", rq.Path}}
+	type tmpl struct {
+		path, name, text string
+		header           bool
+	}
+	all := []tmpl{{at + ".path", "path", rq.Path, false}}
 	names := make([]string, 0, len(rq.Headers))
 	for k := range rq.Headers {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		all = append(all, tmpl{at + ".headers." + k, "header " + k, rq.Headers[k]})
+		all = append(all, tmpl{at + ".headers." + k, "header " + k, rq.Headers[k], true})
 	}
-	all = append(all, tmpl{at + ".body", "body", rq.Body})
+	if len(names) > scenario.MaxHeaders { // refused by the scenario's checks; not rendered here
+		all = all[:1]
+	}
+	all = append(all, tmpl{at + ".body", "body", rq.Body, false})
 	hint := "a request template may use " + strings.Join(fields, " ")
 	var probs scenario.Problems
 	for _, t := range all {
@@ -69,7 +75,11 @@ func checkRequest(stream *traffic.Stream, src *scenario.Source, at string, rq *s
 			probs = append(probs, src.Errorf(t.path, hint, "%s", "{{.AuthID}} is known only to capture and void requests, after an approval"))
 			continue
 		}
-		c, err := compile(t.name, t.text)
+		compiler := compile
+		if t.header {
+			compiler = compileHeader
+		}
+		c, err := compiler(t.name, t.text)
 		if err == nil {
 			c.tmpl.Funcs(secret.CheckFuncs) // authquake validate needs no secret: run checks them (scenario.CheckEnv)
 		}

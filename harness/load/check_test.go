@@ -26,6 +26,11 @@ func TestCheckTemplates(t *testing.T) {
 		{"{body: '{{if gt .AmountMinor 3000}}{{.Amount}}{{end}}'}", []string{"request.body: a request has no field .Amount"}},
 		// A function misused at execution is reported as not rendering, with the template's own words.
 		{"{body: '{{index .Currency 9}}'}", []string{"request.body: does not render", "index out of range"}},
+		// A header renders at most 8 KiB, its literal text alone too (before,
+		// each rendered up to 1 MiB for each of 64 sample payments).
+		{"{headers: {X-Big: '" + strings.Repeat(`{{printf "%999s" "x"}}`, 9) + "'}}", []string{"request.headers.X-Big: does not render", "more than 8192 bytes"}},
+		{"{headers: {X-Big: '" + strings.Repeat("x", 8193) + "'}}", []string{"request.headers.X-Big: does not render", "longer than 8192 bytes"}},
+		{"{headers: {X-Big: '" + strings.Repeat("x", 8192) + "'}}", nil},
 	}
 	for _, tt := range tests {
 		yaml := "name: t\ntraffic: {phases: [{duration: 1s, shape: constant, rate: 1/s}]}\ntarget: {request: " + tt.request + "}\n"

@@ -18,7 +18,7 @@ func compileHeaders(src map[string]string) ([]header, error) {
 	sort.Strings(names)
 	var out []header
 	for _, k := range names {
-		t, err := compile("header "+k, src[k])
+		t, err := compileHeader("header "+k, src[k])
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ type text struct {
 	parts  []scenario.Part
 	tmpl   *template.Template
 	notify string // {{.NotifyURL}}: the run's webhook receiver
+	max    int    // the most it may render
 }
 
 // fields are the view's fields that render by concatenation (the fast path
@@ -28,7 +29,21 @@ func compile(name, src string) (*text, error) {
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
-	return &text{tmpl: t, parts: scenario.Fields(t, func(f string) bool { return fields[f] })}, nil
+	return &text{tmpl: t, parts: scenario.Fields(t, func(f string) bool { return fields[f] }), max: scenario.MaxRequestBytes}, nil
+}
+
+// compileHeader compiles a header's value, which renders at most
+// scenario.MaxHeaderBytes: its literal text alone may not be longer.
+func compileHeader(name, src string) (*text, error) {
+	t, err := compile(name, src)
+	if err != nil {
+		return nil, err
+	}
+	if t.parts != nil && len(src) > scenario.MaxHeaderBytes {
+		return nil, fmt.Errorf("template %s: longer than %d bytes, the most a header may be", name, scenario.MaxHeaderBytes)
+	}
+	t.max = scenario.MaxHeaderBytes
+	return t, nil
 }
 
 // capped is a buffer that refuses to grow past max: a write past it stops
@@ -38,11 +53,9 @@ type capped struct {
 	max int
 }
 
-var errTooLong = fmt.Errorf("the request template renders more than %d bytes", scenario.MaxRequestBytes)
-
 func (c *capped) Write(p []byte) (int, error) {
 	if len(c.b)+len(p) > c.max {
-		return 0, errTooLong
+		return 0, fmt.Errorf("the template renders more than %d bytes", c.max)
 	}
 	c.b = append(c.b, p...)
 	return len(p), nil
@@ -72,7 +85,7 @@ func (c *text) render(b []byte, p *traffic.Payment) ([]byte, error) { return c.r
 // authorisation authID, to b.
 func (c *text) renderFor(b []byte, p *traffic.Payment, authID string) ([]byte, error) {
 	if c.parts == nil {
-		buf := capped{max: scenario.MaxRequestBytes}
+		buf := capped{max: c.max}
 		v := viewOf(p, authID)
 		v.NotifyURL = c.notify
 		err := c.tmpl.Execute(&buf, v)

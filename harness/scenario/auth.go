@@ -89,6 +89,7 @@ func (s *Scenario) validateAuth(v *validator) {
 	for k, t := range a.Headers {
 		checkTemplate(v, p+".headers."+k, t, "{{env \"NAME\"}} reads a secret from the environment")
 	}
+	v.headerCount(p+".headers", a.Headers)
 	for field, path := range map[string]string{"token": a.Token, "expires_in": a.ExpiresIn} {
 		if SplitPath(path) == nil {
 			v.errf(p+"."+field, "a dot-separated path into the JSON answer, e.g. access_token or data.token", "%q is not a JSON path", path)

@@ -189,6 +189,7 @@ func (v *validator) ledgerTable(kind, p string, t *LedgerTable, fields, needs []
 	only(t.Items != "", "items", LedgerHTTP)
 	only(t.Next != "", "next", LedgerHTTP)
 	only(len(t.Headers) > 0, "headers", LedgerHTTP)
+	v.headerCount(p+".headers", t.Headers)
 	if kind == LedgerSQL && strings.TrimSpace(t.Query) == "" {
 		v.errf(p+".query", `e.g. query: "select id, credit_limit from balances"`, "is required")
 	}

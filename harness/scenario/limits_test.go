@@ -16,6 +16,14 @@ func phase(duration, rate string) string {
 	return fmt.Sprintf("    - {duration: %s, shape: constant, rate: %s}\n", duration, rate)
 }
 
+func headerList(n int) string {
+	h := make([]string, n)
+	for i := range h {
+		h[i] = fmt.Sprintf("X-H%d: v", i)
+	}
+	return strings.Join(h, ", ")
+}
+
 func faultList(n int) string {
 	var b strings.Builder
 	b.WriteString("faults:\n")
@@ -60,6 +68,13 @@ func TestLimits(t *testing.T) {
 		{"printf width", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{printf \"%0999999999d\" 1}}'}}\n"), 5, "width or precision"},
 		{"printf star width", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{printf \"%[1]*d\" 99999999 1}}'}}\n"), 5, "width or precision"},
 		{"printf within bounds", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {body: '{{printf \"%08.2f\" 1.5}}'}}\n"), 0, ""},
+		// Two identical stop conditions would share one label of the live
+		// metrics, and every scrape would fail with 500 (10.0 is 10).
+		{"identical stop conditions", limitScenario(phase("10s", "1/s"), "stop_when: [{failure_ratio: 0.5, for: 10s}, {p99: 1s, for: 10s}, {failure_ratio: 0.50, for: 10000ms}]\n"), 5, "same condition as stop_when[0]"},
+		{"stop conditions that differ", limitScenario(phase("10s", "1/s"), "stop_when: [{failure_ratio: 0.5, for: 10s}, {failure_ratio: 0.5, for: 5s}]\n"), 0, ""},
+		// Headers per request: 64 (300 headers of 1 MiB took validate 106 s).
+		{"headers at the limit", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {headers: {"+headerList(MaxHeaders)+"}}}\n"), 0, ""},
+		{"headers past the limit", limitScenario(phase("10s", "1/s"), "target: {kind: authsim, request: {headers: {"+headerList(MaxHeaders+1)+"}}}\n"), 5, "65 headers: at most 64"},
 		// What is read of an answer: from 1 KiB to 16 MiB.
 		{"answer cap at the limit", limitScenario(phase("10s", "1/s"), "requests: {client: {max_answer_bytes: 16MiB}}\n"), 0, ""},
 		{"answer cap past the limit", limitScenario(phase("10s", "1/s"), "requests: {client: {max_answer_bytes: 17MiB}}\n"), 5, "from 1KiB to 16MiB"},

@@ -194,6 +194,7 @@ func (s *Scenario) validateSetup(v *validator) {
 			for k, t := range h.Headers {
 				tmpl(hp+".headers."+k, t)
 			}
+			v.headerCount(hp+".headers", h.Headers)
 			for j, c := range h.Expect {
 				if c < 100 || c > 599 {
 					v.errf(fmt.Sprintf("%s.expect[%d]", hp, j), "", "%d is not an HTTP status", c)

@@ -15,7 +15,20 @@ import (
 const (
 	MaxTemplateBytes = 64 << 10
 	MaxRequestBytes  = 1 << 20
+	// MaxHeaders is the most headers of one request, and MaxHeaderBytes
+	// the most one header's value may render: servers refuse far less (8
+	// KiB a header line is common), and every header is rendered for 64
+	// sample payments by validate.
+	MaxHeaders     = 64
+	MaxHeaderBytes = 8 << 10
 )
+
+// headerCount refuses more than MaxHeaders headers at path.
+func (v *validator) headerCount(path string, headers map[string]string) {
+	if len(headers) > MaxHeaders {
+		v.errf(path, "a request has a few headers; the README's limits", "%d headers: at most %d", len(headers), MaxHeaders)
+	}
+}
 
 // wideVerb is a printf verb with a width or precision of four digits or
 // more, or one taken from an argument: it could make a request of any size.

@@ -92,10 +92,17 @@ func (s *Scenario) validate(src *Source, module func(*Scenario, *Source) Problem
 		v.errf("$.slo.max_rejected_ratio", "the share of rejected or unmapped answers past which the run is an invalid test, e.g. 0.05",
 			"must be more than 0 and at most 1, not %g", *r)
 	}
+	seen := map[string]int{} // each condition is a label of the live metrics: two alike would make every scrape fail
 	for i, c := range s.StopWhen {
 		p := fmt.Sprintf("$.stop_when[%d]", i)
 		if (c.FailureRatio == nil) == (c.P99 == nil) {
 			v.errf(p, "e.g. {failure_ratio: 0.5, for: 10s}", "give exactly one of failure_ratio and p99")
+		}
+		key := fmt.Sprint(deref(c.FailureRatio), deref(c.P99), c.For)
+		if j, dup := seen[key]; dup {
+			v.errf(p, "remove one of them", "the same condition as stop_when[%d]", j)
+		} else {
+			seen[key] = i
 		}
 		if c.FailureRatio != nil {
 			v.share(p+".failure_ratio", *c.FailureRatio)
@@ -103,6 +110,14 @@ func (s *Scenario) validate(src *Source, module func(*Scenario, *Source) Problem
 	}
 	s.validateLimits(v)
 	return v.probs
+}
+
+// deref is *p, or "-" for nil.
+func deref[T any](p *T) any {
+	if p == nil {
+		return "-"
+	}
+	return *p
 }
 
 func (s *Scenario) validateTarget(v *validator) {
@@ -136,7 +151,11 @@ func (s *Scenario) validateTarget(v *validator) {
 			v.errf("$.target.request.headers."+k, "", "bad template: %v", err)
 		}
 	}
+	v.headerCount("$.target.request.headers", rq.Headers)
 	for call, rq := range map[string]*RequestTemplate{"capture": t.Capture, "void": t.Void, "reverse": t.Reverse} {
+		if rq != nil {
+			v.headerCount("$.target."+call+".headers", rq.Headers)
+		}
 		if rq != nil && rq.Sign != nil {
 			v.errf("$.target."+call+".sign", "give sign in target.request: it signs every call of the load", "only target.request has a sign block")
 		}
