@@ -32,6 +32,10 @@ type command struct {
 	usage string
 	// flags declares the subcommand's flags on fs and returns its body.
 	flags func(fs *pflag.FlagSet) func(ctx context.Context, io IO, args []string) error
+	// readsOnly marks a command that starts nothing and changes nothing it
+	// cannot leave half done (validate, compare, trend): a signal ends it at
+	// once, exit 4, whatever it is reading or computing.
+	readsOnly bool
 }
 
 // IO is where a subcommand writes.
@@ -113,7 +117,17 @@ func Run(ctx context.Context, args []string, io IO) error {
 			}
 			return exitcode.Invalidf("see authquake "+c.name+" --help", "%s: %v", c.name, err)
 		}
-		return body(ctx, io, fs.Args())
+		if !c.readsOnly {
+			return body(ctx, io, fs.Args())
+		}
+		done := make(chan error, 1)
+		go func() { done <- body(ctx, io, fs.Args()) }()
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
 	}
 	return exitcode.Invalidf("run authquake --help for the list", "unknown command %q", args[0])
 }

@@ -3,10 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/run"
@@ -62,6 +65,12 @@ func TestBadUsageExitsTwoNamingTheProblem(t *testing.T) {
 		{[]string{"run", "--keep-for", "0s", "x.yaml"}, "--keep-for"},
 		// cleanup takes flags only.
 		{[]string{"cleanup", "run-1"}, `"run-1"`},
+		// compare's and trend's thresholds are from 0, ratios up to 1, never NaN:
+		// a negative one made every run a regression.
+		{[]string{"compare", "--max-failure-increase=-0.1", "a", "b"}, "--max-failure-increase -0.1"},
+		{[]string{"compare", "--max-capacity-drop=2", "a", "b"}, "--max-capacity-drop 2"},
+		{[]string{"compare", "--max-recovery-increase=-1s", "a", "b"}, "--max-recovery-increase -1"},
+		{[]string{"trend", "--max-p99-increase=NaN", "a", "b"}, "--max-p99-increase NaN"},
 	}
 	for _, tt := range tests {
 		_, err := cmd(tt.args...)
@@ -128,6 +137,41 @@ func TestValidateRefusesPastTheLimits(t *testing.T) {
 		{"capacity", "--cpus", "NaN", "x.yaml"}} {
 		if _, err := cmd(args...); exitcode.Of(err) != exitcode.Invalid {
 			t.Errorf("%v: exit %d (%v), want 2", args, exitcode.Of(err), err)
+		}
+	}
+}
+
+// TestReadOnlyCommandsStopOnSignal: validate, trend and compare end at
+// once when a signal cancels the context (Main's first SIGINT or SIGTERM),
+// exit 4, even while they wait on a read that never ends (here a FIFO
+// nobody writes); before, they went on until their work was done.
+func TestReadOnlyCommandsStopOnSignal(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "stuck.yaml")
+	runDir := filepath.Join(dir, "run")
+	os.Mkdir(runDir, 0o755)
+	for _, p := range []string{fifo, filepath.Join(runDir, run.MetaFile), filepath.Join(runDir, "summary.json")} {
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { // let the readers left behind see the end of the file
+			if w, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+				w.Close()
+			}
+		})
+	}
+	for _, args := range [][]string{{"validate", fifo}, {"trend", runDir, runDir}, {"compare", runDir, runDir}} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- Run(ctx, args, IO{Out: io.Discard, Err: io.Discard}) }()
+		cancel(ErrInterrupted)
+		select {
+		case err := <-done:
+			if exitcode.Of(err) != exitcode.Aborted {
+				t.Errorf("%v: exit %d (%v), want 4", args, exitcode.Of(err), err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("%v: still working 30 s after the signal", args)
 		}
 	}
 }

@@ -66,6 +66,33 @@ func TestDamagedRunsExitOne(t *testing.T) {
 	}
 }
 
+// TestCompareRefusesImpossibleSummaries: a summary.json with a value no
+// run could have measured (a negative failure ratio, a ratio past 1, a
+// negative p99 or time to recover) is damaged: compare exits 1 naming the
+// file and the field; it compared them as if they were measured.
+func TestCompareRefusesImpossibleSummaries(t *testing.T) {
+	for _, tt := range []struct{ field, bad, want string }{
+		{`"failure_ratio": 0`, `"failure_ratio": -0.5`, "failure_ratio is -0.5"},
+		{`"failure_ratio": 0`, `"failure_ratio": 1.5`, "failure_ratio is 1.5"},
+		{`"p99": 0`, `"p99": -3`, "latency_ms.p99 is -3"},
+	} {
+		dir := passingRun(t)
+		if _, err := cmd("report", dir); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "summary.json")
+		b, _ := os.ReadFile(path)
+		if !strings.Contains(string(b), tt.field) {
+			t.Fatalf("summary.json has no %s", tt.field)
+		}
+		os.WriteFile(path, []byte(strings.Replace(string(b), tt.field, tt.bad, 1)), 0o644)
+		out, err := cmd("compare", dir, passingRun(t))
+		if exitcode.Of(err) != 1 || !strings.Contains(err.Error(), "summary.json is damaged: "+tt.want) {
+			t.Errorf("%s: exit %d, %v, output %q; want 1 naming the field", tt.bad, exitcode.Of(err), err, out)
+		}
+	}
+}
+
 // TestRunJSONOutOfRangeIsDamaged: a run.json whose number does not fit its
 // field (a negative or too large count) is damaged like one cut short:
 // exit 1 (record_damaged), naming the file and the byte; it exited 2 as if

@@ -104,7 +104,7 @@ var runCommand = command{
 }
 
 var validateCommand = command{
-	name: "validate", usage: "FILE...",
+	name: "validate", usage: "FILE...", readsOnly: true,
 	summary: "Check scenario files: every problem of every file at once, with file:line:column and a hint. Exit 2 if any.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		return func(ctx context.Context, io IO, args []string) error {

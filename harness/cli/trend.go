@@ -21,7 +21,7 @@ const (
 )
 
 var trendCommand = command{
-	name: "trend", usage: "RUN_DIR...",
+	name: "trend", usage: "RUN_DIR...", readsOnly: true,
 	summary: "The trend over saved runs (e.g. a nightly CI's kept run directories, in any order): per run by start time " +
 		"the verdict, failure ratio, p99, time to recover per fault, audit and generator; a chart of each; and the first run " +
 		"where each regressed beyond compare's thresholds. Writes trend.html and trend.md, prints the Markdown.",
@@ -29,6 +29,10 @@ var trendCommand = command{
 		thresholds := thresholdFlags(fs)
 		out := fs.String("out", ".", "directory for trend.html and trend.md")
 		return func(_ context.Context, io IO, args []string) error {
+			th, err := thresholds()
+			if err != nil {
+				return err
+			}
 			if len(args) < 2 {
 				return exitcode.Invalidf("authquake trend results/nightly-*", "trend: want at least two run directories, got %d", len(args))
 			}
@@ -48,7 +52,7 @@ var trendCommand = command{
 				}
 				in = append(in, reports.TrendInput{Name: filepath.Base(filepath.Clean(dir)), Started: meta.Started, Summary: s})
 			}
-			t := reports.Trend(in, thresholds())
+			t := reports.Trend(in, th)
 			var md, page bytes.Buffer
 			reports.TrendMarkdown(&md, t)
 			if err := reports.TrendHTML(&page, t); err != nil {
@@ -58,7 +62,12 @@ var trendCommand = command{
 				return exitcode.New(exitcode.Environment, err, "")
 			}
 			for name, b := range map[string][]byte{TrendHTMLFile: page.Bytes(), TrendMarkdownFile: md.Bytes()} {
-				if err := os.WriteFile(filepath.Join(*out, name), b, 0o644); err != nil {
+				// Whole or not at all: a signal ends trend wherever it is.
+				path := filepath.Join(*out, name)
+				if err := os.WriteFile(path+".tmp", b, 0o644); err != nil {
+					return exitcode.New(exitcode.Environment, err, "")
+				}
+				if err := os.Rename(path+".tmp", path); err != nil {
 					return exitcode.New(exitcode.Environment, err, "")
 				}
 			}
