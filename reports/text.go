@@ -49,6 +49,7 @@ func recoveryText(f analysis.FaultStats) (impact, recover string) {
 
 // Terminal prints the end-of-run summary.
 func Terminal(w io.Writer, s *analysis.Summary, dir string) {
+	w = plain{w} // codes and reasons come from the service: no escape sequence reaches the terminal
 	fmt.Fprintf(w, "\n%s  %s  (seed %d, %s)\n", strings.ToUpper(s.Verdict), s.Scenario, s.Seed, s.Status)
 	for _, d := range s.Damaged {
 		fmt.Fprintf(w, "  PARTIAL: the numbers below cover only what could be read: %s\n", d)

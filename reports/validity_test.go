@@ -32,3 +32,15 @@ func TestInvalidTestIsSaidEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminalShowsNoEscapes: an escape sequence in a reason the service
+// wrote reaches the terminal as plain text.
+func TestTerminalShowsNoEscapes(t *testing.T) {
+	s := &analysis.Summary{Scenario: "t\x1b]0;owned\x07", Status: "completed", Verdict: analysis.VerdictInvalid,
+		Validity: analysis.Validity{Reasons: []string{"code \x1b[2J\x1b[31mred"}}}
+	var term bytes.Buffer
+	Terminal(&term, s, "")
+	if strings.ContainsAny(term.String(), "\x1b\x07") || !strings.Contains(term.String(), "?[2J?[31mred") {
+		t.Errorf("escape sequences reached the terminal: %q", term.String())
+	}
+}
