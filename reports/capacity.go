@@ -11,11 +11,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/authquake/authquake/harness/capacity"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // WriteCapacity writes capacity.json, capacity.md and capacity.html.
-func WriteCapacity(dir string, r *capacity.Result) error {
+func WriteCapacity(dir string, r *rundir.Capacity) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -24,13 +24,13 @@ func WriteCapacity(dir string, r *capacity.Result) error {
 	CapacityMarkdown(&md, r)
 	capacityHTML(&page, r)
 	return errors.Join(
-		os.WriteFile(filepath.Join(dir, "capacity.json"), append(b, '\n'), 0o644),
+		os.WriteFile(filepath.Join(dir, rundir.CapacityFile), append(b, '\n'), 0o644),
 		os.WriteFile(filepath.Join(dir, "capacity.md"), []byte(md.String()), 0o644),
 		os.WriteFile(filepath.Join(dir, "capacity.html"), []byte(page.String()), 0o644))
 }
 
 // CapacityMarkdown renders the capacity table.
-func CapacityMarkdown(w io.Writer, r *capacity.Result) {
+func CapacityMarkdown(w io.Writer, r *rundir.Capacity) {
 	mdf(w, "# Capacity: %s\n\nSustainable means failure ratio at most %g and p99 at most %.0f ms over steps of %.0f s (seed %d).\n\n",
 		r.Scenario, r.MaxFailure, r.MaxP99MS, r.StepS, r.Seed)
 	fmt.Fprintf(w, "| CPUs | sustainable rate | per core | knee | p99 at knee | headroom vs target |\n|---|---|---|---|---|---|\n")
@@ -69,7 +69,7 @@ table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid
 {{if .R.CoresNeeded}}<p>For a peak of {{.R.TargetRate}}/s: {{.R.CoresNeeded}} cores ({{.R.PerCoreBasis}}); with 30% headroom, {{.R.CoresWith30}} cores.</p>{{end}}
 </main></body></html>`))
 
-func capacityHTML(w io.Writer, r *capacity.Result) {
+func capacityHTML(w io.Writer, r *rundir.Capacity) {
 	// p99 by offered rate, one line per CPU limit, on a common rate axis.
 	palette := []string{"#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00"}
 	c := chart{id: "capacity", title: "p99 latency by offered rate, per CPU limit", unit: "ms"}
@@ -95,7 +95,7 @@ func capacityHTML(w io.Writer, r *capacity.Result) {
 		c.lines = append(c.lines, line{fmt.Sprintf("%g CPUs", l.CPUs), palette[i%len(palette)], ys})
 	}
 	capacityPage.Execute(w, struct {
-		R     *capacity.Result
+		R     *rundir.Capacity
 		Chart template.HTML
 	}{r, c.svg()})
 }

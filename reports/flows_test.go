@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // TestFlowsReachEveryReport: a run with captures and unsent reversals shows
 // them per call in summary.json, report.md, report.html and the terminal.
 func TestFlowsReachEveryReport(t *testing.T) {
 	dir := copyRun(t)
-	path := filepath.Join(dir, record.File)
+	path := filepath.Join(dir, rundir.AttemptsFile)
 	var all []record.Attempt
 	if err := record.Read(path, func(a *record.Attempt) error { all = append(all, *a); return nil }); err != nil {
 		t.Fatal(err)

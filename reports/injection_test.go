@@ -22,7 +22,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/authquake/authquake/harness/analysis"
-	"github.com/authquake/authquake/harness/capacity"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // payload is free text that tries every way out of where it is printed:
@@ -215,9 +215,9 @@ func renderAll(t *testing.T, text func(string) string) map[string][]byte {
 
 	// The capacity report.
 	headroom := -0.25
-	c := &capacity.Result{Scenario: text("capacity"), PerCoreBasis: text("basis"), TargetRate: 1500, CoresNeeded: 1.5, MaxP99MS: 500,
-		Limits: []capacity.Limit{{CPUs: 0.5, Sustainable: 400, HeadroomRatio: &headroom, Steps: []capacity.Step{{Rate: 100, P99MS: 5}, {Rate: 400, P99MS: 50}}},
-			{CPUs: 1, Sustainable: 800, Ceiling: true, Steps: []capacity.Step{{Rate: 100, P99MS: 4}, {Rate: 800, P99MS: 40}}}}}
+	c := &rundir.Capacity{Scenario: text("capacity"), PerCoreBasis: text("basis"), TargetRate: 1500, CoresNeeded: 1.5, MaxP99MS: 500,
+		Limits: []rundir.CapacityLimit{{CPUs: 0.5, Sustainable: 400, HeadroomRatio: &headroom, Steps: []rundir.CapacityStep{{Rate: 100, P99MS: 5}, {Rate: 400, P99MS: 50}}},
+			{CPUs: 1, Sustainable: 800, Ceiling: true, Steps: []rundir.CapacityStep{{Rate: 100, P99MS: 4}, {Rate: 800, P99MS: 40}}}}}
 	capDir := t.TempDir()
 	if err := WriteCapacity(capDir, c); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/svcmetrics"
 )
 
@@ -16,7 +17,7 @@ import (
 // from 4 s on (the smoke run's spike), two in flight, then twenty.
 func writeServiceScrapes(t *testing.T, dir string) {
 	t.Helper()
-	f, err := os.Create(filepath.Join(dir, svcmetrics.File))
+	f, err := os.Create(filepath.Join(dir, rundir.ServiceMetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

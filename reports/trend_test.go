@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/authquake/authquake/harness/analysis"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // trendRuns reads the three saved nightly runs of testdata/trend, given in
@@ -19,7 +19,7 @@ func trendRuns(t *testing.T) []TrendInput {
 	var in []TrendInput
 	for _, name := range []string{"nightly-a", "nightly-b", "nightly-c"} {
 		dir := filepath.Join("testdata", "trend", name)
-		meta, err := run.ReadMeta(dir)
+		meta, err := rundir.ReadMeta(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // scale runs each library scenario in seconds instead of minutes.
@@ -98,8 +99,8 @@ func TestLibrary(t *testing.T) {
 			// A step load climbs until its own stop condition ends it past the
 			// service's knee, on a machine slow enough to reach it: that is
 			// the scenario working, not the run failing.
-			stopped := mayStop[file] && s.Status == run.StatusAborted && strings.HasPrefix(s.Reason, "stop condition")
-			if s.Schema != analysis.SchemaVersion || s.Verdict == "" || (s.Status != run.StatusCompleted && !stopped) || s.Requests.Payments == 0 {
+			stopped := mayStop[file] && s.Status == rundir.StatusAborted && strings.HasPrefix(s.Reason, "stop condition")
+			if s.Schema != analysis.SchemaVersion || s.Verdict == "" || (s.Status != rundir.StatusCompleted && !stopped) || s.Requests.Payments == 0 {
 				t.Fatalf("summary: schema %q verdict %q status %q (%s) payments %d", s.Schema, s.Verdict, s.Status, s.Reason, s.Requests.Payments)
 			}
 			if s.Audit != nil && len(s.Audit.Violations) > 0 {

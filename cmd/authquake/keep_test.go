@@ -13,7 +13,7 @@ import (
 
 	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/dockertest"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 const keptScenario = `name: test/kept
@@ -43,7 +43,7 @@ func TestKeptTargetSurvivesAnotherRun(t *testing.T) {
 	if len(dirs) != 1 {
 		t.Fatalf("run directories %v\n%s", dirs, out)
 	}
-	meta, err := run.ReadMeta(dirs[0])
+	meta, err := rundir.ReadMeta(dirs[0])
 	if err != nil || meta.RunID == "" || meta.KeptUntil == nil {
 		t.Fatalf("run.json: %+v, %v", meta, err)
 	}

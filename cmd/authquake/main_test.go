@@ -17,9 +17,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/authquake/authquake/harness/dockertest"
-	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 var binary string
@@ -193,12 +192,12 @@ func TestInterruptMidFault(t *testing.T) {
 	if len(dirs) != 1 {
 		t.Fatalf("run directories: %v", dirs)
 	}
-	meta, err := run.ReadMeta(dirs[0])
-	if err != nil || meta.Status != run.StatusInterrupted {
+	meta, err := rundir.ReadMeta(dirs[0])
+	if err != nil || meta.Status != rundir.StatusInterrupted {
 		t.Fatalf("run.json: %+v %v", meta, err)
 	}
-	var events []fault.Event
-	b, _ := os.ReadFile(filepath.Join(dirs[0], run.TimelineFile))
+	var events []rundir.Event
+	b, _ := os.ReadFile(filepath.Join(dirs[0], rundir.TimelineFile))
 	if err := json.Unmarshal(b, &events); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +207,7 @@ func TestInterruptMidFault(t *testing.T) {
 		}
 	}
 	n := 0
-	if err := record.Read(filepath.Join(dirs[0], record.File), func(*record.Attempt) error { n++; return nil }); err != nil || n == 0 {
+	if err := record.Read(filepath.Join(dirs[0], rundir.AttemptsFile), func(*record.Attempt) error { n++; return nil }); err != nil || n == 0 {
 		t.Errorf("attempts file: %d attempts, %v", n, err)
 	}
 	if cs, ns := dockertest.RunResources(t, cli, meta.RunID); len(cs)+len(ns) != 0 {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/record"
-	runpkg "github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -41,7 +41,7 @@ func analyseLong(dur time.Duration, rate float64, dir string) (analysisResult, e
 		return res, err
 	}
 	plan := traffic.NewPlan(s.Traffic.Phases)
-	w, err := record.Create(filepath.Join(dir, record.File))
+	w, err := record.Create(filepath.Join(dir, rundir.AttemptsFile))
 	if err != nil {
 		return res, err
 	}
@@ -54,9 +54,9 @@ func analyseLong(dur time.Duration, rate float64, dir string) (analysisResult, e
 		return res, err
 	}
 	res.attempts = plan.Total()
-	meta, _ := json.Marshal(runpkg.Meta{Version: 1, Scenario: s.Name, Seed: 1, DurationScale: 1, Status: runpkg.StatusCompleted,
+	meta, _ := json.Marshal(rundir.Meta{Version: 1, Scenario: s.Name, Seed: 1, DurationScale: 1, Status: rundir.StatusCompleted,
 		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total()})
-	for name, data := range map[string][]byte{runpkg.MetaFile: meta, runpkg.ScenarioFile: []byte(yaml)} {
+	for name, data := range map[string][]byte{rundir.MetaFile: meta, rundir.ScenarioFile: []byte(yaml)} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return res, err
 		}

@@ -14,8 +14,8 @@ import (
 	"github.com/authquake/authquake/harness/dockertest"
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/runtest"
-	"github.com/authquake/authquake/harness/setup"
 )
 
 // caughtBy is the invariant each known bug must break on the generic path:
@@ -82,21 +82,21 @@ func generic(t *testing.T, s *analysis.Summary, dir string) {
 	if s.Audit == nil || s.Audit.Source != "sql" {
 		t.Errorf("ledger not read by the sql source: %+v", s.Audit)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, setup.File))
+	b, err := os.ReadFile(filepath.Join(dir, rundir.AccountsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var accounts map[string]setup.Account
+	var accounts map[string]rundir.Account
 	if err := json.Unmarshal(b, &accounts); err != nil {
 		t.Fatal(err)
 	}
 	for id, a := range accounts {
 		if a.Ref == "" {
-			t.Errorf("%s: account %s has no captured ref", setup.File, id)
+			t.Errorf("%s: account %s has no captured ref", rundir.AccountsFile, id)
 		}
 	}
 	if len(accounts) == 0 {
-		t.Errorf("%s lists no account", setup.File)
+		t.Errorf("%s lists no account", rundir.AccountsFile)
 	}
 }
 

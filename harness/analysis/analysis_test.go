@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -48,11 +47,11 @@ func synth(t *testing.T, yaml string, ans answer) string {
 		t.Fatal(err)
 	}
 	five, ten := 5.0, 10.0
-	tl := []fault.Event{{ID: "f0", Name: "f", Kind: "noop", Family: "harness", PlannedStartS: 5, PlannedEndS: 10,
+	tl := []rundir.Event{{ID: "f0", Name: "f", Kind: "noop", Family: "harness", PlannedStartS: 5, PlannedEndS: 10,
 		InjectS: &five, ActiveS: &five, RevertS: &ten, RevertedS: &ten, State: "reverted"}}
-	meta := run.Meta{Version: 1, Scenario: "synth", Seed: 1, DurationScale: 1, Status: run.StatusCompleted,
-		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total(), Generator: run.GeneratorInfo{CPUs: 2}}
-	for name, v := range map[string]any{run.MetaFile: meta, run.TimelineFile: tl} {
+	meta := rundir.Meta{Version: 1, Scenario: "synth", Seed: 1, DurationScale: 1, Status: rundir.StatusCompleted,
+		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total(), Generator: rundir.GeneratorInfo{CPUs: 2}}
+	for name, v := range map[string]any{rundir.MetaFile: meta, rundir.TimelineFile: tl} {
 		b, _ := json.Marshal(v)
 		os.WriteFile(filepath.Join(dir, name), b, 0o644)
 	}
@@ -64,14 +63,14 @@ func synth(t *testing.T, yaml string, ans answer) string {
 func newRunDir(t *testing.T, yaml string) (string, *scenario.Scenario, *traffic.Plan, *record.Writer) {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, run.ScenarioFile), []byte(yaml), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ScenarioFile), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, _, err := scenario.Parse("synth.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := record.Create(filepath.Join(dir, record.File))
+	w, err := record.Create(filepath.Join(dir, rundir.AttemptsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

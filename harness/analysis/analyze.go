@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/audit"
-	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/svcmetrics"
 )
 
@@ -109,16 +108,16 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, *Series, error) {
 // snapshot, reports the audit inconclusive when taking one failed, and
 // every invariant unchecked when no ledger source was configured.
 func runAudit(r *Run) (*audit.Result, error) {
-	attempts := filepath.Join(r.Dir, record.File)
-	if why, err := os.ReadFile(filepath.Join(r.Dir, audit.ErrorFile)); err == nil {
+	attempts := filepath.Join(r.Dir, rundir.AttemptsFile)
+	if why, err := os.ReadFile(filepath.Join(r.Dir, rundir.LedgerErrorFile)); err == nil {
 		res, err := audit.Unresolved(attempts, strings.TrimSpace(string(why)))
 		return &res, err
 	}
-	if why, err := os.ReadFile(filepath.Join(r.Dir, audit.NoneFile)); err == nil {
+	if why, err := os.ReadFile(filepath.Join(r.Dir, rundir.LedgerNoneFile)); err == nil {
 		res, err := audit.NotConfigured(attempts, strings.TrimSpace(string(why)))
 		return &res, err
 	}
-	l, err := audit.ReadLedger(filepath.Join(r.Dir, audit.SnapshotFile))
+	l, err := audit.ReadLedger(filepath.Join(r.Dir, rundir.LedgerFile))
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
@@ -197,7 +196,7 @@ func generator(r *Run, p *pass) Generator {
 	if n > 0 && saturated*10 > n {
 		reasons = append(reasons, fmt.Sprintf("the generator's CPU was saturated in %d of %d seconds", saturated, n))
 	}
-	if r.Meta.Status == run.StatusCompleted && r.Meta.Sent < r.Meta.Planned {
+	if r.Meta.Status == rundir.StatusCompleted && r.Meta.Sent < r.Meta.Planned {
 		reasons = append(reasons, fmt.Sprintf("sent %d of %d planned payments", r.Meta.Sent, r.Meta.Planned))
 	}
 	sort.Strings(reasons)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // Fault states in summary.json: one word for how each fault went.
@@ -65,9 +65,10 @@ func (h Health) damage(b Bucket) damage {
 }
 
 // canFail says whether a fault can make payments fail, not only delay or
-// decline them: its kind's effect (fault.EffectOf) for this client timeout.
+// decline them: its effect as the timeline recorded it (rundir.Event.EffectOn)
+// for this client timeout.
 func canFail(e faultEvent, clientTimeout float64) bool {
-	return fault.EffectOf(e.Kind, e.Target, e.Params, time.Duration(math.Round(clientTimeout*1e9))) == fault.Fails
+	return e.EffectOn(time.Duration(math.Round(clientTimeout*1e9))) == rundir.Fails
 }
 
 // owners are the faults that explain the damage of answer bucket i: those

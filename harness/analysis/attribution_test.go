@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // ev is a fault in force from start to end.
@@ -36,7 +36,7 @@ func TestOverlappingFaultsFromAttempts(t *testing.T) {
 	})
 	tl := []faultEvent{ev("slow-client", "latency", "client", 10, 40, mild), ev("db-blackhole", "timeout", "db", 20, 25, nil)}
 	b, _ := json.Marshal(tl)
-	if err := os.WriteFile(filepath.Join(dir, run.TimelineFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.TimelineFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s := analyze(t, dir)

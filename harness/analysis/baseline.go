@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // errEnough ends a read of the attempts file early: the rest is not needed.
@@ -40,7 +41,7 @@ func healthRule(r *Run, bucket time.Duration, first float64, sloFR, sloP99 *floa
 	answers := newBuckets(r.Plan, bucket)
 	firsts := schedules{}
 	stop := secs(first) + baselineSlack
-	record.Read(filepath.Join(r.Dir, record.File), func(a *record.Attempt) error {
+	record.Read(filepath.Join(r.Dir, rundir.AttemptsFile), func(a *record.Attempt) error {
 		if a.FollowUp() {
 			return nil
 		}

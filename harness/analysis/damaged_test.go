@@ -8,8 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // rewrite replaces a file of the run directory by what damage makes of it.
@@ -51,15 +50,15 @@ func TestADamagedRecordIsInconclusive(t *testing.T) {
 		payments   int // at least this many are still counted
 	}{
 		// The case: a SIGKILLed run leaves the gzip without its end.
-		{"attempts cut short", record.File, func(b []byte) []byte { return b[:len(b)/2] }, "attempts.csv.gz: ", 1},
+		{"attempts cut short", rundir.AttemptsFile, func(b []byte) []byte { return b[:len(b)/2] }, "attempts.csv.gz: ", 1},
 		// A line in the middle that does not parse.
-		{"attempts corrupt", record.File, regzip(func(s string) string {
+		{"attempts corrupt", rundir.AttemptsFile, regzip(func(s string) string {
 			lines := strings.Split(s, "\n")
 			lines[1001] = strings.Replace(lines[1001], ",", ",x", 2)
 			return strings.Join(lines, "\n")
 		}), "attempts.csv.gz: damaged at line 1002: read 1000 attempts", 1000},
 		// A payment scheduled long after the plan's end: the file is corrupt.
-		{"attempts outside the plan", record.File, regzip(func(s string) string {
+		{"attempts outside the plan", rundir.AttemptsFile, regzip(func(s string) string {
 			lines := strings.Split(s, "\n")
 			f := strings.Split(lines[1001], ",")
 			f[2] = "9000000000000000000"
@@ -67,16 +66,16 @@ func TestADamagedRecordIsInconclusive(t *testing.T) {
 			return strings.Join(lines, "\n")
 		}), "attempts.csv.gz: damaged after 1000 attempts: payment 1000 scheduled at 2500000h0m0s, outside the plan", 1000},
 		// Not gzip at all.
-		{"attempts not gzip", record.File, func([]byte) []byte { return []byte("seq,attempt\n") }, "attempts.csv.gz: damaged at line 1: read 0 attempts", 0},
+		{"attempts not gzip", rundir.AttemptsFile, func([]byte) []byte { return []byte("seq,attempt\n") }, "attempts.csv.gz: damaged at line 1: read 0 attempts", 0},
 		// timeline.json cut inside its first event.
-		{"timeline cut short", run.TimelineFile, func(b []byte) []byte { return b[:len(b)-20] }, "timeline.json: damaged at byte", 2000},
+		{"timeline cut short", rundir.TimelineFile, func(b []byte) []byte { return b[:len(b)-20] }, "timeline.json: damaged at byte", 2000},
 		// samples.jsonl with a line that is not JSON.
-		{"samples corrupt", run.SamplesFile, func([]byte) []byte { return []byte("{\"kind\":\"generator\"}\n{\"kind\":\n") },
+		{"samples corrupt", rundir.SamplesFile, func([]byte) []byte { return []byte("{\"kind\":\"generator\"}\n{\"kind\":\n") },
 			"samples.jsonl: damaged at line 2: read 1 samples", 2000},
 	}
 	for _, tt := range tests {
 		dir := synth(t, synthScenario, ok)
-		os.WriteFile(filepath.Join(dir, run.SamplesFile), []byte("{\"kind\":\"generator\"}\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, rundir.SamplesFile), []byte("{\"kind\":\"generator\"}\n"), 0o644)
 		if s := analyze(t, dir); s.ExitCode != 0 {
 			t.Fatalf("%s: undamaged run exits %d", tt.name, s.ExitCode)
 		}

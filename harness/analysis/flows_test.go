@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // withFollowUps rewrites dir's attempts file with follow-ups added: a
@@ -14,7 +15,7 @@ import (
 // void refused for every 5th, and a reversal not sent for every 7th.
 func withFollowUps(t *testing.T, dir string) {
 	t.Helper()
-	path := filepath.Join(dir, record.File)
+	path := filepath.Join(dir, rundir.AttemptsFile)
 	var all []record.Attempt
 	if err := record.Read(path, func(a *record.Attempt) error { all = append(all, *a); return nil }); err != nil {
 		t.Fatal(err)

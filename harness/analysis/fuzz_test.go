@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // FuzzRunDir: no run.json, timeline.json, samples.jsonl or attempts file
@@ -19,7 +18,7 @@ func FuzzRunDir(f *testing.F) {
 	t := &testing.T{}
 	dir := synth(t, synthScenario, ok)
 	read := func(name string) []byte { b, _ := os.ReadFile(filepath.Join(dir, name)); return b }
-	zr, err := gzip.NewReader(bytes.NewReader(read(record.File)))
+	zr, err := gzip.NewReader(bytes.NewReader(read(rundir.AttemptsFile)))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -28,8 +27,8 @@ func FuzzRunDir(f *testing.F) {
 	lines := bytes.SplitAfter(all.Bytes(), []byte("\n"))
 	attempts := bytes.NewBuffer(bytes.Join(lines[:20], nil)) // small inputs mutate and minimise fast
 	samples := []byte(`{"t_s":1,"kind":"generator","cpu_pct":12.5}` + "\n")
-	f.Add(read(run.MetaFile), read(run.TimelineFile), samples, attempts.Bytes())
-	f.Add(read(run.MetaFile), []byte(`[{"id":"x","planned_start_s":1e300,"planned_end_s":-1e300}]`), []byte("{\n"), attempts.Bytes()[:attempts.Len()/3])
+	f.Add(read(rundir.MetaFile), read(rundir.TimelineFile), samples, attempts.Bytes())
+	f.Add(read(rundir.MetaFile), []byte(`[{"id":"x","planned_start_s":1e300,"planned_end_s":-1e300}]`), []byte("{\n"), attempts.Bytes()[:attempts.Len()/3])
 	f.Add([]byte(`{"status":"interrupted","planned":18446744073709551615}`), []byte(`[`), []byte(""), []byte("seq\n"))
 	f.Fuzz(func(t *testing.T, meta, timeline, samples, attempts []byte) {
 		dir := t.TempDir()
@@ -37,8 +36,8 @@ func FuzzRunDir(f *testing.F) {
 		zw := gzip.NewWriter(&gz)
 		zw.Write(attempts)
 		zw.Close()
-		for name, data := range map[string][]byte{run.ScenarioFile: []byte(synthScenario), run.MetaFile: meta,
-			run.TimelineFile: timeline, run.SamplesFile: samples, record.File: gz.Bytes()} {
+		for name, data := range map[string][]byte{rundir.ScenarioFile: []byte(synthScenario), rundir.MetaFile: meta,
+			rundir.TimelineFile: timeline, rundir.SamplesFile: samples, rundir.AttemptsFile: gz.Bytes()} {
 			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 				t.Fatal(err)
 			}

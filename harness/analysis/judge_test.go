@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // perSecond is a run told second by second: each second's 100 payments
@@ -45,7 +45,7 @@ func healthyFor(n int) perSecond { return seconds(make([]float64, n)...) }
 func timeline(t *testing.T, dir string, tl []faultEvent) {
 	t.Helper()
 	b, _ := json.Marshal(tl)
-	if err := os.WriteFile(filepath.Join(dir, run.TimelineFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.TimelineFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -74,10 +74,10 @@ func judgeRun(t *testing.T, p perSecond, tl []faultEvent) *Summary {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	meta := run.Meta{Version: 1, Scenario: "synth", Seed: 1, DurationScale: 1, Status: run.StatusCompleted,
-		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total(), Generator: run.GeneratorInfo{CPUs: 2}}
+	meta := rundir.Meta{Version: 1, Scenario: "synth", Seed: 1, DurationScale: 1, Status: rundir.StatusCompleted,
+		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total(), Generator: rundir.GeneratorInfo{CPUs: 2}}
 	b, _ := json.Marshal(meta)
-	os.WriteFile(filepath.Join(dir, run.MetaFile), b, 0o644)
+	os.WriteFile(filepath.Join(dir, rundir.MetaFile), b, 0o644)
 	timeline(t, dir, tl)
 	return analyze(t, dir)
 }
@@ -277,10 +277,10 @@ func TestHealthOfAFaultFreeRun(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	meta := run.Meta{Version: 1, Scenario: "synth", Seed: 1, DurationScale: 1, Status: run.StatusCompleted,
-		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total(), Generator: run.GeneratorInfo{CPUs: 2}}
+	meta := rundir.Meta{Version: 1, Scenario: "synth", Seed: 1, DurationScale: 1, Status: rundir.StatusCompleted,
+		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total(), Generator: rundir.GeneratorInfo{CPUs: 2}}
 	b, _ := json.Marshal(meta)
-	os.WriteFile(filepath.Join(dir, run.MetaFile), b, 0o644)
+	os.WriteFile(filepath.Join(dir, rundir.MetaFile), b, 0o644)
 	if h := analyze(t, dir).Health; h.Rule != "baseline" || math.Abs(h.MaxP99MS-25) > 0.01 || h.MaxFailureRatio != 0.02 {
 		t.Errorf("health %+v, want the whole run's baseline", h)
 	}

@@ -12,22 +12,20 @@ import (
 	"io/fs"
 	"path/filepath"
 
-	"github.com/authquake/authquake/harness/fault"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/svcmetrics"
-	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
 // Run is a saved run, read back.
 type Run struct {
 	Dir      string
-	Meta     *run.Meta
+	Meta     *rundir.Meta
 	Scenario *scenario.Scenario // as it ran: scaled
 	Plan     *traffic.Plan
-	Timeline []fault.Event
-	Samples  []run.Sample
+	Timeline []rundir.Event
+	Samples  []rundir.Sample
 	// Damaged names each file that was cut short or corrupt, and how far
 	// it was read; the analysis then cannot give a verdict.
 	Damaged []string
@@ -37,16 +35,20 @@ type Run struct {
 
 // Load reads a run directory.
 func Load(dir string) (*Run, error) {
-	meta, err := run.ReadMeta(dir)
+	meta, err := rundir.ReadMeta(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a run directory: %w", dir, err)
 	}
-	s, src, err := target.Load(filepath.Join(dir, run.ScenarioFile)) // decoded as it ran
+	// Decoded as it ran. The target module's checks and defaults are not
+	// asked: the copy passed them when it ran, and what they add (the
+	// ledger source) is not the analysis's; so no module, and no Docker,
+	// is needed to judge a run.
+	s, src, err := scenario.Load(rundir.Path(dir, rundir.ScenarioFile))
 	if err != nil {
 		return nil, fmt.Errorf("scenario copy: %w", err)
 	}
 	if !(meta.DurationScale > 0 && meta.DurationScale <= 100) && meta.DurationScale != 0 { // NaN fails too
-		return nil, fmt.Errorf("%s: duration_scale %g is not from 0 to 100", run.MetaFile, meta.DurationScale)
+		return nil, fmt.Errorf("%s: duration_scale %g is not from 0 to 100", rundir.MetaFile, meta.DurationScale)
 	}
 	s.Scale(meta.DurationScale)
 	if probs := s.CheckLimits(src); len(probs) > 0 {
@@ -55,8 +57,8 @@ func Load(dir string) (*Run, error) {
 	s.Seed = meta.Seed
 	r := &Run{Dir: dir, Meta: meta, Scenario: s, Plan: traffic.NewPlan(s.Traffic.Phases)}
 	var damage [2]string
-	r.Timeline, damage[0] = readTimeline(dir)
-	r.Samples, damage[1] = readSamples(dir)
+	r.Timeline, damage[0] = rundir.ReadTimeline(dir)
+	r.Samples, damage[1] = rundir.ReadSamples(dir)
 	for _, d := range damage {
 		if d != "" {
 			r.Damaged = append(r.Damaged, d)
@@ -64,8 +66,8 @@ func Load(dir string) (*Run, error) {
 	}
 	// The service's own metrics are beside the point of the verdict, but a
 	// damaged file is said, like any other.
-	if r.Service, err = svcmetrics.Read(filepath.Join(dir, svcmetrics.File)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		r.Damaged = append(r.Damaged, fmt.Sprintf("%s: %v", svcmetrics.File, err))
+	if r.Service, err = svcmetrics.Read(filepath.Join(dir, rundir.ServiceMetricsFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		r.Damaged = append(r.Damaged, fmt.Sprintf("%s: %v", rundir.ServiceMetricsFile, err))
 	}
 	return r, nil
 }

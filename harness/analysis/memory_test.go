@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // interrupted writes a run directory planned by yaml whose first ran
@@ -30,10 +30,10 @@ func interrupted(t *testing.T, yaml string, ran time.Duration) string {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	meta := run.Meta{Version: 1, Scenario: s.Name, Seed: 1, DurationScale: 1, Status: run.StatusInterrupted,
+	meta := rundir.Meta{Version: 1, Scenario: s.Name, Seed: 1, DurationScale: 1, Status: rundir.StatusInterrupted,
 		Reason: "interrupted", Phases: plan.Spans(), Planned: plan.Total(), Sent: n}
 	b, _ := json.Marshal(meta)
-	if err := os.WriteFile(filepath.Join(dir, run.MetaFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.MetaFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -90,7 +90,7 @@ func TestWhatRanDecidesTheMemory(t *testing.T) {
 // schedule; before, it grew the series to the whole plan (720 h).
 func TestACorruptSendTimeCannotSizeTheSeries(t *testing.T) {
 	dir := interrupted(t, "name: long\ntraffic: {phases: [{name: long, duration: 720h, shape: constant, rate: 10/s}]}\n", 10*time.Second)
-	rewrite(t, dir, record.File, regzip(func(s string) string {
+	rewrite(t, dir, rundir.AttemptsFile, regzip(func(s string) string {
 		lines := strings.Split(s, "\n")
 		f := strings.Split(lines[2], ",")
 		f[3] = "9000000000000000000" // sent_ns

@@ -9,7 +9,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // Bucket is one slot of a time series. On the send axis a payment belongs
@@ -94,7 +94,7 @@ func read(r *Run, bucket time.Duration, windows []*window, sus []suspect, limit 
 		service: hdrhistogram.New(1, maxLatencyUS, 3), lag: hdrhistogram.New(1, maxLatencyUS, 3),
 		answered: newAnswered(r.Plan, bucket, sus, limit, answerSlack(r))}
 	first := schedules{}
-	path := filepath.Join(r.Dir, record.File)
+	path := filepath.Join(r.Dir, rundir.AttemptsFile)
 	var pay payment
 	err := record.Read(path, func(a *record.Attempt) error {
 		if a.Settles() { // a final state told later: settle measures, not a payment
@@ -165,7 +165,7 @@ func read(r *Run, bucket time.Duration, windows []*window, sus []suspect, limit 
 	if err != nil { // the file is cut, corrupt or missing
 		p.damage, err = err.Error(), nil
 	}
-	p.series = bs.close(r.Meta.Status == run.StatusCompleted)
+	p.series = bs.close(r.Meta.Status == rundir.StatusCompleted)
 	p.answered.close()
 	return p, err
 }

@@ -3,7 +3,7 @@ package analysis
 import (
 	"fmt"
 
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // ShardStats is one shard of a merged run (authquake merge): what it
@@ -26,7 +26,7 @@ type ShardStats struct {
 }
 
 // shardStats lists a merged run's shards; nil for a single run.
-func shardStats(m *run.Meta) []ShardStats {
+func shardStats(m *rundir.Meta) []ShardStats {
 	var out []ShardStats
 	for _, s := range m.Shards {
 		st := ShardStats{Index: s.Index, Count: s.Count, Host: s.Host, Status: s.Status, Reason: s.Reason,
@@ -48,7 +48,7 @@ func shardReasons(shards []ShardStats) []string {
 	var out []string
 	for _, s := range shards {
 		switch s.Status {
-		case run.StatusCompleted, run.StatusAborted:
+		case rundir.StatusCompleted, rundir.StatusAborted:
 			continue
 		}
 		out = append(out, fmt.Sprintf("shard %d/%d (%s) %s: %d of its %d planned hits never sent",

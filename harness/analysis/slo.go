@@ -4,11 +4,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/authquake/authquake/harness/fault"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
-type faultEvent = fault.Event
+type faultEvent = rundir.Event
 
 // judge gives each SLO rule of the scenario its verdict.
 func judge(r *Run, s *Summary) []SLOResult {
@@ -73,7 +72,7 @@ func verdict(s *Summary) (string, int) {
 	if s.Audit != nil && len(s.Audit.Violations) > 0 && !(len(s.Audit.Violations) == 1 && s.Audit.Violations[0].Invariant == "I8") {
 		return VerdictInvariant, 3 // whatever the SLOs said
 	}
-	if s.Status != run.StatusCompleted {
+	if s.Status != rundir.StatusCompleted {
 		return VerdictAborted, 4
 	}
 	if len(invalidReasons(s)) > 0 {

@@ -2,7 +2,7 @@ package analysis
 
 import (
 	"github.com/authquake/authquake/harness/audit"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/svcmetrics"
 )
 
@@ -37,15 +37,15 @@ type Summary struct {
 	Status      string `json:"status"`
 	Reason      string `json:"reason,omitempty"`
 	// Warnings are run.json's: what may make the run miss its point.
-	Warnings     []string       `json:"warnings,omitempty"`
-	Verdict      string         `json:"verdict"`
-	ExitCode     int            `json:"exit_code"`
-	Target       run.TargetInfo `json:"target"`
-	DurationS    float64        `json:"duration_s"`
-	BucketS      float64        `json:"bucket_s"`
-	Requests     Requests       `json:"requests"`
-	FailureRatio float64        `json:"failure_ratio"`
-	Latency      Latency        `json:"latency_ms"`
+	Warnings     []string          `json:"warnings,omitempty"`
+	Verdict      string            `json:"verdict"`
+	ExitCode     int               `json:"exit_code"`
+	Target       rundir.TargetInfo `json:"target"`
+	DurationS    float64           `json:"duration_s"`
+	BucketS      float64           `json:"bucket_s"`
+	Requests     Requests          `json:"requests"`
+	FailureRatio float64           `json:"failure_ratio"`
+	Latency      Latency           `json:"latency_ms"`
 	// ServiceLatency is per attempt, from the actual send: the service's own
 	// view, without the client's queueing and retries.
 	ServiceLatency Latency      `json:"service_latency_ms"`

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -130,7 +130,7 @@ func (v *Validity) add(a *record.Attempt) {
 // due is how many payments the schedule had due when the load stopped.
 func due(r *Run) uint64 {
 	m := r.Meta
-	if m.Status == run.StatusCompleted {
+	if m.Status == rundir.StatusCompleted {
 		return m.Planned
 	}
 	at := m.StoppedS

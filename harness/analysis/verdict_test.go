@@ -7,14 +7,14 @@ import (
 
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
 // healthy is a completed run of 450 payments, all sent and approved, that
 // passes: each case below changes one thing.
 func healthy() *Summary {
-	return &Summary{Status: run.StatusCompleted,
+	return &Summary{Status: rundir.StatusCompleted,
 		Requests: Requests{Planned: 450, Sent: 450, Payments: 450, Outcomes: Outcomes{Approved: 450}},
 		Validity: Validity{Due: 450, FirstAttempts: 450, MaxRejectedRatio: DefaultMaxRejectedRatio}}
 }
@@ -42,7 +42,7 @@ func TestVerdict(t *testing.T) {
 		// An interrupted run is judged against what was due by then: still
 		// aborted (4) first, but with no reason to call it invalid.
 		{"interrupted, sent what was due", func(s *Summary) {
-			s.Status, s.Validity.Due = run.StatusInterrupted, 100
+			s.Status, s.Validity.Due = rundir.StatusInterrupted, 100
 			s.Requests.Sent, s.Requests.Payments, s.Requests.Approved = 100, 100, 100
 		}, VerdictAborted, 4, ""},
 		// Every answer was 400: a broken test, not 450 rejections to shrug at.
@@ -235,7 +235,7 @@ func TestDueWhenInterrupted(t *testing.T) {
 	if d := due(r); d != 2000 {
 		t.Errorf("completed: due %d, want 2000", d)
 	}
-	r.Meta.Status, r.Meta.StoppedS = run.StatusInterrupted, 5
+	r.Meta.Status, r.Meta.StoppedS = rundir.StatusInterrupted, 5
 	if d := due(r); d < 499 || d > 501 {
 		t.Errorf("stopped at 5 s: due %d, want 500", d)
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // Result is the audit's part of summary.json.
@@ -135,7 +135,7 @@ func (a *auditor) flag(inv string, ex Example) {
 // Check audits the attempts file against the ledger snapshot. base is the
 // run's base time (timeline offsets are from it); timeline gives the limits
 // that faults changed.
-func Check(attempts string, l *Snapshot, timeline []fault.Event, base time.Time) (Result, error) {
+func Check(attempts string, l *Snapshot, timeline []rundir.Event, base time.Time) (Result, error) {
 	a := &auditor{keys: map[string]*told{}, viol: map[string]*Violation{}}
 	err := record.Read(attempts, func(at *record.Attempt) error {
 		t := a.keys[at.Key]

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 var base = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
@@ -24,7 +24,7 @@ type sent struct {
 
 func attemptsFile(t *testing.T, as []sent) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), record.File)
+	path := filepath.Join(t.TempDir(), rundir.AttemptsFile)
 	w, err := record.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestInvariants(t *testing.T) {
 		name       string
 		sent       []sent
 		ledger     *Snapshot
-		timeline   []fault.Event
+		timeline   []rundir.Event
 		want       []string // invariants broken
 		indet      Indeterminate
 		inconclude bool
@@ -103,29 +103,29 @@ func TestInvariants(t *testing.T) {
 			ledger(acct(1200), rec("k1", "a", 600, "approved", 600, 1), rec("k2", "a", 600, "approved", 600, 2)), nil, []string{"I6"}, Indeterminate{}, false},
 		// I6: an approval while a fault froze the account.
 		{"frozen", []sent{{key: "k1", account: "a", amount: 10, outcome: record.Approved, code: "00"}},
-			ledger(acct(10), rec("k1", "a", 10, "approved", 10, 5)), []fault.Event{freeze(4, 8)}, []string{"I6"}, Indeterminate{}, false},
+			ledger(acct(10), rec("k1", "a", 10, "approved", 10, 5)), []rundir.Event{freeze(4, 8)}, []string{"I6"}, Indeterminate{}, false},
 		// The same approval after the freeze was lifted is fine.
 		{"after freeze", []sent{{key: "k1", account: "a", amount: 10, outcome: record.Approved, code: "00"}},
-			ledger(acct(10), rec("k1", "a", 10, "approved", 10, 9)), []fault.Event{freeze(4, 8)}, nil, Indeterminate{}, false},
+			ledger(acct(10), rec("k1", "a", 10, "approved", 10, 9)), []rundir.Event{freeze(4, 8)}, nil, Indeterminate{}, false},
 		// Overlapping faults: a limit cut (3-9 s) and a freeze (4.5-6 s). After
 		// the freeze ends the cut limit still holds; after 9 s the original.
 		{"overlap cut", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
-			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 7)), []fault.Event{cut(3, 9, 500), freezeAt(4.5, 6)}, []string{"I6"}, Indeterminate{}, false},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 7)), []rundir.Event{cut(3, 9, 500), freezeAt(4.5, 6)}, []string{"I6"}, Indeterminate{}, false},
 		{"overlap after", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
-			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 9.5)), []fault.Event{cut(3, 9, 500), freezeAt(4.5, 6)}, nil, Indeterminate{}, false},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 9.5)), []rundir.Event{cut(3, 9, 500), freezeAt(4.5, 6)}, nil, Indeterminate{}, false},
 		// I6: an approval while an http fault's declared freeze was in force.
 		{"declared freeze", []sent{{key: "k1", account: "a", amount: 10, outcome: record.Approved, code: "00"}},
-			ledger(acct(10), rec("k1", "a", 10, "approved", 10, 5)), []fault.Event{declared(4, 4, 8, true, 0)}, []string{"I6"}, Indeterminate{}, false},
+			ledger(acct(10), rec("k1", "a", 10, "approved", 10, 5)), []rundir.Event{declared(4, 4, 8, true, 0)}, []string{"I6"}, Indeterminate{}, false},
 		// I6: over a declared limit of 500 while it was surely in force.
 		{"declared limit", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
-			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 5)), []fault.Event{declared(3, 3.5, 8, false, 500)}, []string{"I6"}, Indeterminate{}, false},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 5)), []rundir.Event{declared(3, 3.5, 8, false, 500)}, []string{"I6"}, Indeterminate{}, false},
 		// While the inject call was under way the limit before (unknown to
 		// authquake) may still have held: no violation.
 		{"declared limit edge", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
-			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 3.2)), []fault.Event{declared(3, 3.5, 8, false, 500)}, nil, Indeterminate{}, false},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 3.2)), []rundir.Event{declared(3, 3.5, 8, false, 500)}, nil, Indeterminate{}, false},
 		// An http fault that declares nothing changes no limit.
 		{"http undeclared", []sent{{key: "k1", account: "a", amount: 600, outcome: record.Approved, code: "00"}},
-			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 5)), []fault.Event{{Kind: "http", InjectS: ptr(3.0), ActiveS: ptr(3.0)}}, nil, Indeterminate{}, false},
+			ledger(acct(600), rec("k1", "a", 600, "approved", 600, 5)), []rundir.Event{{Kind: "http", InjectS: ptr(3.0), ActiveS: ptr(3.0)}}, nil, Indeterminate{}, false},
 		// I7: held does not match the holds.
 		{"held drift", []sent{{key: "k1", account: "a", amount: 100, outcome: record.Approved, code: "00"}},
 			ledger(acct(250), rec("k1", "a", 100, "approved", 100, 1)), nil, []string{"I7"}, Indeterminate{}, false},
@@ -159,8 +159,8 @@ func TestInvariants(t *testing.T) {
 	}
 }
 
-func freeze(from, to float64) fault.Event {
-	return fault.Event{Kind: "credit_limit", InjectS: &from, ActiveS: &from, RevertS: &to, RevertedS: &to,
+func freeze(from, to float64) rundir.Event {
+	return rundir.Event{Kind: "credit_limit", InjectS: &from, ActiveS: &from, RevertS: &to, RevertedS: &to,
 		Details: map[string]any{"field": "frozen", "accounts": []map[string]any{{"id": "a", "limit_before": 1000, "limit_after": 1000, "frozen_before": false, "frozen_after": true}}}}
 }
 
@@ -178,12 +178,12 @@ func TestUnresolvedWithoutLedger(t *testing.T) {
 	}
 }
 
-func cut(from, to float64, limit int64) fault.Event {
-	return fault.Event{Kind: "credit_limit", InjectS: &from, ActiveS: &from, RevertS: &to, RevertedS: &to,
+func cut(from, to float64, limit int64) rundir.Event {
+	return rundir.Event{Kind: "credit_limit", InjectS: &from, ActiveS: &from, RevertS: &to, RevertedS: &to,
 		Details: map[string]any{"field": "limit", "accounts": []map[string]any{{"id": "a", "limit_before": 1000, "limit_after": limit, "frozen_before": false, "frozen_after": false}}}}
 }
 
-func freezeAt(from, to float64) fault.Event {
+func freezeAt(from, to float64) rundir.Event {
 	e := freeze(from, to)
 	e.Details.(map[string]any)["accounts"].([]map[string]any)[0]["limit_before"] = 500
 	e.Details.(map[string]any)["accounts"].([]map[string]any)[0]["limit_after"] = 500
@@ -194,11 +194,11 @@ func ptr(f float64) *float64 { return &f }
 
 // declared is an http fault's timeline event with its declared accounts
 // (as fault.httpFault's Details: no limit before).
-func declared(inject, active, revert float64, frozen bool, limit int64) fault.Event {
+func declared(inject, active, revert float64, frozen bool, limit int64) rundir.Event {
 	field := "limit"
 	if frozen {
 		field = "frozen"
 	}
-	return fault.Event{Kind: "http", InjectS: &inject, ActiveS: &active, RevertS: &revert, RevertedS: ptr(revert + 0.5),
+	return rundir.Event{Kind: "http", InjectS: &inject, ActiveS: &active, RevertS: &revert, RevertedS: ptr(revert + 0.5),
 		Details: map[string]any{"field": field, "declared": true, "accounts": []map[string]any{{"id": "a", "limit_after": limit, "frozen_after": frozen}}}}
 }

@@ -54,12 +54,6 @@ func (a *auditor) unchecked(c Coverage) {
 	}
 }
 
-// ErrorFile holds why a ledger snapshot could not be taken.
-const ErrorFile = "ledger.error"
-
-// NoneFile holds why no ledger was read at all (no source configured).
-const NoneFile = "ledger.none"
-
 // Unresolved is the audit of a run whose ledger could not be read: every
 // payment the client got no answer for stays unknown and every invariant
 // unchecked, so the audit is inconclusive, never a pass.

@@ -126,7 +126,7 @@ func TestNotConfigured(t *testing.T) {
 func TestSnapshotRoundTrip(t *testing.T) {
 	l := full([]Account{{ID: "a", LimitMinor: 1000, HeldMinor: 100, PostedMinor: 50}},
 		rec("k1", "a", 100, "approved", 100, 1), captured("k2", 50, 50, 1))
-	path := t.TempDir() + "/" + SnapshotFile
+	path := t.TempDir() + "/ledger.jsonl.gz"
 	if err := WriteSnapshot(path, l); err != nil {
 		t.Fatal(err)
 	}

@@ -23,10 +23,9 @@ import (
 	"time"
 )
 
-// SnapshotFile is the ledger snapshot in a run directory: gzip-compressed
+// A snapshot file (rundir.LedgerFile in a run directory) is gzip-compressed
 // JSON lines, an optional {"source": …} first, then one {"account": …} or
 // {"authorization": …} each. authsim's /admin/ledger is already this format.
-const SnapshotFile = "ledger.jsonl.gz"
 
 // States of a payment in the neutral ledger. A source maps its own words to
 // these; authsim's "approved" reads as held.
@@ -152,7 +151,7 @@ func (l *Snapshot) Add(r Record) {
 	l.Records++
 }
 
-// ReadLedger reads a ledger snapshot file (SnapshotFile).
+// ReadLedger reads a ledger snapshot file (rundir.LedgerFile in a run directory).
 func ReadLedger(path string) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {

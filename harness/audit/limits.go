@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"encoding/json"
-	"github.com/authquake/authquake/harness/fault"
+
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // change is a fault's change to one account's limit or freeze, with when it
@@ -26,22 +27,22 @@ type change struct {
 }
 
 // changes reads the limit changes of faults from the timeline: the details
-// of any fault that records fault.LimitChanges (authsim's credit_limit).
-func changes(timeline []fault.Event) map[string][]change {
+// of any fault that records rundir.LimitChanges (authsim's credit_limit).
+func changes(timeline []rundir.Event) map[string][]change {
 	out := map[string][]change{}
 	for _, e := range timeline {
 		if e.Details == nil || e.InjectS == nil {
 			continue
 		}
 		b, _ := json.Marshal(e.Details)
-		var d fault.LimitChanges
-		if json.Unmarshal(b, &d) != nil || d.Field != fault.LimitField && d.Field != fault.FrozenField {
+		var d rundir.LimitChanges
+		if json.Unmarshal(b, &d) != nil || d.Field != rundir.LimitField && d.Field != rundir.FrozenField {
 			continue
 		}
 		c := change{from: val(e.ActiveS, e.PlannedStartS), to: val(e.RevertS, 1e18), edgeFrom: *e.InjectS, edgeTo: val(e.RevertedS, 1e18)}
 		for _, acct := range d.Accounts {
 			cc := c
-			cc.freeze = d.Field == fault.FrozenField
+			cc.freeze = d.Field == rundir.FrozenField
 			cc.limit, cc.frozen, cc.frozeBefore = acct.LimitAfter, acct.FrozenAfter, acct.FrozenBefore
 			cc.before = math.MaxInt64 // near the edges an unknown limit before is the lenient one
 			if acct.LimitBefore != nil {
@@ -83,7 +84,7 @@ func inForce(base int64, baseFrozen bool, cs []change, t float64) (int64, bool) 
 
 // accounts checks I6 (no approval over the limit in force, none on a frozen
 // account) and I7 (held equals the sum of holds) per account.
-func (a *auditor) accounts(l *Snapshot, timeline []fault.Event, base time.Time) {
+func (a *auditor) accounts(l *Snapshot, timeline []rundir.Event, base time.Time) {
 	byAccount := map[string][]Record{}
 	for _, recs := range l.ByKey {
 		for _, r := range recs {

@@ -11,7 +11,7 @@ import (
 	"encoding/json"
 )
 
-// WriteSnapshot writes l as a snapshot file (see SnapshotFile), in a stable
+// WriteSnapshot writes l as a snapshot file (see ReadLedger), in a stable
 // order: source, accounts by id, authorisations by key. On error the file
 // is removed, so a snapshot on disk is always whole.
 func WriteSnapshot(path string, l *Snapshot) (err error) {

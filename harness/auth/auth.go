@@ -18,21 +18,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/secret"
 )
-
-// Stats are what run.json says of the token: how many were obtained, how
-// many refreshes failed, and how many attempts were not sent for want of a
-// valid token.
-type Stats struct {
-	Tokens          int    `json:"tokens"`
-	FailedRefreshes int    `json:"failed_refreshes"`
-	LastError       string `json:"last_error,omitempty"`
-	// WithoutToken counts the attempts not sent: the token had expired
-	// and no refresh had succeeded.
-	WithoutToken int64 `json:"attempts_without_token"`
-}
 
 // Source holds the current token and refreshes it.
 type Source struct {
@@ -42,7 +31,7 @@ type Source struct {
 	cur     atomic.Pointer[token]
 	missing atomic.Int64
 	mu      sync.Mutex
-	stats   Stats
+	stats   rundir.AuthStats // what run.json says of the token
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -112,7 +101,7 @@ func (s *Source) Missing() string {
 }
 
 // Close stops refreshing and returns the stats.
-func (s *Source) Close() Stats {
+func (s *Source) Close() rundir.AuthStats {
 	s.cancel()
 	<-s.done
 	s.mu.Lock()

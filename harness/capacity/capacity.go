@@ -18,6 +18,7 @@ import (
 
 	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -33,52 +34,6 @@ type Options struct {
 	Out        string
 	Seed       uint64
 	Log        io.Writer
-}
-
-// Step is one steady load at one rate.
-type Step struct {
-	Rate         float64 `json:"rate"`
-	Sent         int     `json:"sent"`
-	Payments     int     `json:"payments"`
-	FailureRatio float64 `json:"failure_ratio"`
-	P50MS        float64 `json:"p50_ms"`
-	P99MS        float64 `json:"p99_ms"`
-	SendLagP99MS float64 `json:"send_lag_p99_ms"`
-	Pass         bool    `json:"pass"`
-	// GeneratorLimited marks a step the load generator could not keep up
-	// with: it measured the generator, not the service.
-	GeneratorLimited bool   `json:"generator_limited"`
-	Why              string `json:"why,omitempty"`
-}
-
-// Limit is the result at one CPU limit.
-type Limit struct {
-	CPUs        float64 `json:"cpus"`
-	Sustainable float64 `json:"sustainable_rate"`
-	PerCore     float64 `json:"rate_per_core"`
-	Knee        float64 `json:"knee_rate"`
-	KneeP99MS   float64 `json:"knee_p99_ms"`
-	// Ceiling is true when the search stopped at the generator's or the
-	// search's limit, not the service's: the sustainable rate is a floor.
-	Ceiling bool `json:"ceiling,omitempty"`
-	// HeadroomRatio is sustainable over the target rate, minus one.
-	HeadroomRatio *float64 `json:"headroom_ratio,omitempty"`
-	Steps         []Step   `json:"steps"`
-}
-
-// Result is capacity.json.
-type Result struct {
-	Schema       string  `json:"schema"`
-	Scenario     string  `json:"scenario"`
-	Seed         uint64  `json:"seed"`
-	StepS        float64 `json:"step_s"`
-	MaxFailure   float64 `json:"slo_failure_ratio"`
-	MaxP99MS     float64 `json:"slo_p99_ms"`
-	Limits       []Limit `json:"limits"`
-	TargetRate   float64 `json:"target_rate,omitempty"`
-	CoresNeeded  float64 `json:"cores_needed,omitempty"`
-	CoresWith30  float64 `json:"cores_with_30pct_headroom,omitempty"`
-	PerCoreBasis string  `json:"per_core_basis,omitempty"`
 }
 
 // stepSink aggregates one step's attempts, skipping the warm-up.
@@ -117,17 +72,17 @@ func (s *stepSink) Record(a *record.Attempt) {
 }
 
 // step runs one steady load at rate against base and judges it.
-func step(s scenario.Scenario, base string, rate float64, dur time.Duration, key string, maxFail, maxP99 float64) (Step, error) {
+func step(s scenario.Scenario, base string, rate float64, dur time.Duration, key string, maxFail, maxP99 float64) (rundir.CapacityStep, error) {
 	s.Traffic.Phases = []scenario.Phase{{Name: "step", Duration: scenario.Duration(dur), Shape: scenario.ShapeConstant, Rate: scenario.Rate(rate)}}
 	s.Faults, s.StopWhen = nil, nil
 	s.Requests.KeyPrefix = key
 	sink := newStepSink(dur / 5)
 	atk, err := load.New(load.Options{Scenario: &s, Seed: s.Seed, Base: base, Sinks: []load.Sink{sink}})
 	if err != nil {
-		return Step{}, err
+		return rundir.CapacityStep{}, err
 	}
 	atk.Run()
-	st := Step{Rate: rate, Sent: sink.sent, Payments: sink.payments}
+	st := rundir.CapacityStep{Rate: rate, Sent: sink.sent, Payments: sink.payments}
 	if sink.payments > 0 {
 		st.FailureRatio = float64(sink.failures) / float64(sink.payments)
 		st.P50MS = float64(sink.hist.ValueAtQuantile(50)) / 1000
@@ -149,10 +104,10 @@ func step(s scenario.Scenario, base string, rate float64, dur time.Duration, key
 }
 
 // search finds the sustainable rate against one running target.
-func search(ctx context.Context, s scenario.Scenario, base string, o Options, id int, maxFail, maxP99 float64, log io.Writer) Limit {
-	var l Limit
+func search(ctx context.Context, s scenario.Scenario, base string, o Options, id int, maxFail, maxP99 float64, log io.Writer) rundir.CapacityLimit {
+	var l rundir.CapacityLimit
 	n := 0
-	try := func(rate float64) Step {
+	try := func(rate float64) rundir.CapacityStep {
 		n++
 		st, err := step(s, base, rate, o.Step, fmt.Sprintf("cap%d-%d", id, n), maxFail, maxP99)
 		if err != nil {
@@ -207,7 +162,7 @@ func search(ctx context.Context, s scenario.Scenario, base string, o Options, id
 	return l
 }
 
-func passText(st Step) string {
+func passText(st rundir.CapacityStep) string {
 	switch {
 	case st.GeneratorLimited:
 		return "GENERATOR"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/target"
 )
@@ -21,7 +22,7 @@ import (
 // under o.Out for its reports (reports.WriteCapacity). Each limit gets a fresh
 // target whose service container has that many CPUs: the target's module
 // must be able to limit them (target.CPULimiter; authsim can).
-func Run(ctx context.Context, o Options) (*Result, string, error) {
+func Run(ctx context.Context, o Options) (*rundir.Capacity, string, error) {
 	s, err := run.Load(o.Scenario)
 	if err != nil {
 		return nil, "", err
@@ -41,7 +42,7 @@ func Run(ctx context.Context, o Options) (*Result, string, error) {
 	if s.SLO.P99 != nil {
 		maxP99 = float64(s.SLO.P99.D()) / float64(time.Millisecond)
 	}
-	res := &Result{Schema: "authquake.capacity/v1", Scenario: s.Name, Seed: s.Seed, StepS: o.Step.Seconds(), MaxFailure: maxFail, MaxP99MS: maxP99, TargetRate: o.TargetRate}
+	res := &rundir.Capacity{Schema: "authquake.capacity/v1", Scenario: s.Name, Seed: s.Seed, StepS: o.Step.Seconds(), MaxFailure: maxFail, MaxP99MS: maxP99, TargetRate: o.TargetRate}
 	dir := filepath.Join(o.Out, "capacity-"+strings.ReplaceAll(s.Name, "/", "_")+"-"+time.Now().UTC().Format("20060102T150405Z"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", exitcode.New(exitcode.Environment, err, "")
@@ -57,7 +58,7 @@ func Run(ctx context.Context, o Options) (*Result, string, error) {
 			return res, dir, context.Cause(ctx)
 		}
 	}
-	res.plan()
+	plan(res)
 	return res, dir, nil
 }
 
@@ -84,14 +85,14 @@ func defaults(o *Options, s *scenario.Scenario) {
 	}
 }
 
-func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o Options, maxFail, maxP99 float64) (Limit, error) {
+func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o Options, maxFail, maxP99 float64) (rundir.CapacityLimit, error) {
 	tgt, err := target.Start(ctx, &s, target.Options{CPUs: cpus, Log: o.Log})
 	defer tgt.Close(o.Log)
 	if err != nil {
-		return Limit{}, fmt.Errorf("at %g CPUs: %w", cpus, err)
+		return rundir.CapacityLimit{}, fmt.Errorf("at %g CPUs: %w", cpus, err)
 	}
 	if _, err := run.Provision(ctx, tgt.Topo, &s, false, nil, false, nil, ""); err != nil {
-		return Limit{}, err
+		return rundir.CapacityLimit{}, err
 	}
 	l := search(ctx, s, tgt.Topo.Endpoints.Service, o, i, maxFail, maxP99, o.Log)
 	l.CPUs = cpus
@@ -101,7 +102,7 @@ func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o O
 
 // plan works out what the target rate needs: cores at the best measured
 // rate per core, and each limit's headroom against it.
-func (r *Result) plan() {
+func plan(r *rundir.Capacity) {
 	if r.TargetRate <= 0 {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 func cmd(args ...string) (string, error) {
@@ -150,7 +151,7 @@ func TestReadOnlyCommandsStopOnSignal(t *testing.T) {
 	fifo := filepath.Join(dir, "stuck.yaml")
 	runDir := filepath.Join(dir, "run")
 	os.Mkdir(runDir, 0o755)
-	for _, p := range []string{fifo, filepath.Join(runDir, run.MetaFile), filepath.Join(runDir, "summary.json")} {
+	for _, p := range []string{fifo, filepath.Join(runDir, rundir.MetaFile), filepath.Join(runDir, "summary.json")} {
 		if err := syscall.Mkfifo(p, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/reports"
 )
 
@@ -108,7 +109,7 @@ func summaryOf(dir string) (*analysis.Summary, error) {
 		}
 		return &s, nil
 	}
-	if _, err := os.Stat(filepath.Join(dir, "capacity.json")); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, rundir.CapacityFile)); err == nil {
 		return nil, nil
 	}
 	r, err := analysis.Load(dir)
@@ -147,7 +148,7 @@ func impossible(s *analysis.Summary) string {
 // none for a directory without capacity.json. A negative limit or rate is
 // a damaged file (exit 1).
 func capacityOf(dir string) (map[float64]float64, error) {
-	path := filepath.Join(dir, "capacity.json")
+	path := filepath.Join(dir, rundir.CapacityFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil

@@ -8,7 +8,7 @@ import (
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // passingRun writes a completed run of 100 approved payments.
@@ -16,15 +16,15 @@ func passingRun(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
-		run.ScenarioFile: "name: tiny\ntraffic: {phases: [{duration: 1s, shape: constant, rate: 100/s}]}\n",
-		run.MetaFile:     `{"version": 1, "scenario": "tiny", "seed": 1, "duration_scale": 1, "status": "completed", "planned": 100, "sent": 100}`,
+		rundir.ScenarioFile: "name: tiny\ntraffic: {phases: [{duration: 1s, shape: constant, rate: 100/s}]}\n",
+		rundir.MetaFile:     `{"version": 1, "scenario": "tiny", "seed": 1, "duration_scale": 1, "status": "completed", "planned": 100, "sent": 100}`,
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w, err := record.Create(filepath.Join(dir, record.File))
+	w, err := record.Create(filepath.Join(dir, rundir.AttemptsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,8 +47,8 @@ func TestDamagedRunsExitOne(t *testing.T) {
 		want       string
 	}{
 		// The issue's case.
-		{"attempts cut short", record.File, func(d string) []string { return []string{"report", d} }, "attempts.csv.gz: cut short"},
-		{"run.json cut short", run.MetaFile, func(d string) []string { return []string{"report", d} }, "damaged at byte"},
+		{"attempts cut short", rundir.AttemptsFile, func(d string) []string { return []string{"report", d} }, "attempts.csv.gz: cut short"},
+		{"run.json cut short", rundir.MetaFile, func(d string) []string { return []string{"report", d} }, "damaged at byte"},
 		{"summary.json cut short", "summary.json", func(d string) []string { return []string{"compare", d, d} }, "summary.json is damaged: read"},
 	}
 	for _, tt := range tests {
@@ -104,7 +104,7 @@ func TestRunJSONOutOfRangeIsDamaged(t *testing.T) {
 		{`"seed": 1`, `"seed": 18446744073709551616`},
 	} {
 		dir := passingRun(t)
-		path := filepath.Join(dir, run.MetaFile)
+		path := filepath.Join(dir, rundir.MetaFile)
 		b, _ := os.ReadFile(path)
 		if !strings.Contains(string(b), tt.was) {
 			t.Fatalf("the fixture has no %s", tt.was)

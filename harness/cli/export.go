@@ -13,7 +13,7 @@ import (
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -28,7 +28,7 @@ var exportCommand = command{
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake export results/RUN > run.bin", "export: want one run directory")
 			}
-			meta, err := run.ReadMeta(args[0])
+			meta, err := rundir.ReadMeta(args[0])
 			if err != nil {
 				return exitcode.Invalidf("give a directory that authquake run wrote", "export: %s: %v", args[0], err)
 			}
@@ -53,7 +53,7 @@ var exportCommand = command{
 				return exitcode.Invalidf("gob, json or csv", "export: unknown --format %q", *format)
 			}
 			url := meta.Endpoints.Service + scenario.DefaultPath
-			err = record.Vegeta(filepath.Join(args[0], record.File), time.Unix(0, meta.BaseUnixNano), url, meta.Scenario, enc)
+			err = record.Vegeta(filepath.Join(args[0], rundir.AttemptsFile), time.Unix(0, meta.BaseUnixNano), url, meta.Scenario, enc)
 			if errors.Is(err, record.ErrTruncated) {
 				fmt.Fprintln(io.Err, "authquake: warning:", err)
 				return nil

@@ -11,7 +11,7 @@ import (
 
 	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/exitcode"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/reports"
 )
 
@@ -37,7 +37,7 @@ var reportCommand = command{
 // summary and returns the verdict's exit code as an error (nil for a pass).
 func report(w io.Writer, dir string, bucket time.Duration) error {
 	r, err := analysis.Load(dir)
-	var damaged *run.DamagedMetaError
+	var damaged *rundir.DamagedMetaError
 	if errors.As(err, &damaged) { // run.json cut short, corrupt or out of range: record_damaged
 		return exitcode.New(exitcode.SLOBreached, fmt.Errorf("report: %v: the run cannot be judged", damaged), "")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // switchServer approves every payment, and sheds them (503) while its
@@ -121,7 +122,7 @@ faults:
 		t.Fatalf("planned %d, payments %d, want 600 each (%v)\n%s", s.Requests.Planned, s.Requests.Payments, err, out)
 	}
 	seen := map[uint64]int{}
-	record.Read(filepath.Join(merged, record.File), func(a *record.Attempt) error {
+	record.Read(filepath.Join(merged, rundir.AttemptsFile), func(a *record.Attempt) error {
 		seen[a.Seq]++
 		return nil
 	})

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/authquake/authquake/harness/exitcode"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/reports"
 )
 
@@ -38,7 +38,7 @@ var trendCommand = command{
 			}
 			var in []reports.TrendInput
 			for _, dir := range args {
-				meta, err := run.ReadMeta(dir)
+				meta, err := rundir.ReadMeta(dir)
 				if err != nil {
 					return exitcode.Invalidf("give directories that authquake run wrote", "trend: %s is not a run directory: %v", dir, err)
 				}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/coord"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // TestUploadedShardsMergeAsOneRun runs two shards, each writing to a
@@ -58,7 +58,7 @@ traffic: {phases: [{duration: 5s, shape: constant, rate: 40/s}]}
 	// then came from a checkpoint, not from the upload at the end.
 	var mid []string
 	for time.Now().Before(start.Add(5 * time.Second)) {
-		if mid, _ = filepath.Glob(filepath.Join(collected, "*-shard*", run.ShardFile)); len(mid) == 2 {
+		if mid, _ = filepath.Glob(filepath.Join(collected, "*-shard*", rundir.ShardFile)); len(mid) == 2 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -67,7 +67,7 @@ traffic: {phases: [{duration: 5s, shape: constant, rate: 40/s}]}
 		t.Errorf("%d checkpoints mid-run, want 2", len(mid))
 	}
 	for _, f := range mid {
-		if _, err := os.Stat(filepath.Join(filepath.Dir(f), run.MetaFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(f), rundir.MetaFile)); err == nil {
 			t.Errorf("%s has run.json mid-run", filepath.Dir(f))
 		}
 	}

@@ -1,21 +1,21 @@
 package fault
 
-import "time"
+import (
+	"time"
 
-// Effect is what a fault does to the payments made while it is in force. The
-// analysis attributes damage by it: failures are not charged to a fault that
-// only delays answers while one that fails them is in force, and a fault that
-// declines payments fails none (a decline is not a failure).
-type Effect string
+	"github.com/authquake/authquake/harness/rundir"
+)
+
+// Effect is what a fault does to the payments made while it is in force
+// (see rundir.Effect): the timeline records each fault's, and the analysis
+// attributes damage by it.
+type Effect = rundir.Effect
 
 // Effects of a fault kind.
 const (
-	// Delays: answers come later, but they come.
-	Delays Effect = "delays"
-	// Fails: payments can fail (errors, timeouts, resets, refused connections).
-	Fails Effect = "fails"
-	// Declines: the service declines payments it would have approved.
-	Declines Effect = "declines"
+	Delays   = rundir.Delays   // answers come later, but they come
+	Fails    = rundir.Fails    // payments can fail
+	Declines = rundir.Declines // the service declines payments it would have approved
 )
 
 // EffectRule gives the effect of one fault of a kind (its target and

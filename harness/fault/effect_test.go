@@ -3,6 +3,11 @@ package fault
 import (
 	"testing"
 	"time"
+
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/authquake/authquake/harness/rundir"
+	"github.com/authquake/authquake/harness/scenario"
 )
 
 // TestEffectOf: what each registered kind does to payments, by its target
@@ -43,6 +48,33 @@ func TestEffectOf(t *testing.T) {
 	} {
 		if got := EffectOf(tt.kind, tt.target, tt.params, 2*time.Second); got != tt.want {
 			t.Errorf("%s on %s %v: %s, want %s", tt.kind, tt.target, tt.params, got, tt.want)
+		}
+		// A timeline saved before events recorded their effect is judged
+		// by the kind's name, the same.
+		old := rundir.Event{Kind: tt.kind, Target: tt.target, Params: tt.params}
+		if got := old.EffectOn(2 * time.Second); got != tt.want {
+			t.Errorf("%s on %s %v, read from an older timeline: %s, want %s", tt.kind, tt.target, tt.params, got, tt.want)
+		}
+	}
+}
+
+// TestTimelineRecordsEffect: each fault's effect, for the run's client
+// timeout, is in the saved timeline, so that the analysis reads it there
+// rather than asking a registry of kinds.
+func TestTimelineRecordsEffect(t *testing.T) {
+	tl, err := NewTimeline([]scenario.Fault{
+		{Name: "slow", Kind: "latency", Target: "client", Params: map[string]any{"latency": "50ms"}},
+		{Name: "too-slow", Kind: "latency", Target: "client", Params: map[string]any{"latency": "3s"}},
+		{Name: "thin-db", Kind: "bandwidth", Target: "db", Params: map[string]any{"rate": 1}},
+		{Name: "nothing", Kind: "noop"},
+	}, Env{Toxiproxy: toxiclient.NewClient("127.0.0.1:1"), Links: []string{"client", "db"}, ClientTimeout: 2 * time.Second}, nil) // built, never injected
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Effect{Delays, Fails, Fails, Fails}
+	for i, ev := range tl.Events() {
+		if ev.Effect != want[i] {
+			t.Errorf("%s: effect %q recorded, want %s", ev.Name, ev.Effect, want[i])
 		}
 	}
 }

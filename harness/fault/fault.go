@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/goccy/go-yaml"
@@ -59,6 +60,10 @@ type Env struct {
 	AccountCount  int
 	// Seed drives every random choice a fault makes.
 	Seed uint64
+	// ClientTimeout is how long the load's client waits for an answer: a
+	// kind's effect may depend on it (Kind.Effect), and the timeline
+	// records the effect of each fault with it.
+	ClientTimeout time.Duration
 	// AllowRemote lets http faults call a non-loopback URL.
 	AllowRemote bool
 }

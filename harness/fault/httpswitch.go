@@ -5,6 +5,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/secret"
 )
 
@@ -89,12 +90,12 @@ func (f *httpFault) Details() any {
 	if a == nil {
 		return nil
 	}
-	d := LimitChanges{Field: LimitField, Declared: true, Accounts: make([]LimitChange, len(a.IDs))}
+	d := rundir.LimitChanges{Field: rundir.LimitField, Declared: true, Accounts: make([]rundir.LimitChange, len(a.IDs))}
 	if a.Freeze {
-		d.Field = FrozenField
+		d.Field = rundir.FrozenField
 	}
 	for i, id := range a.IDs {
-		d.Accounts[i] = LimitChange{ID: id, FrozenAfter: a.Freeze}
+		d.Accounts[i] = rundir.LimitChange{ID: id, FrozenAfter: a.Freeze}
 		if a.Limit != nil {
 			d.Accounts[i].LimitAfter = *a.Limit
 		}

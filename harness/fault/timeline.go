@@ -7,42 +7,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
-
-// Event is one fault on the saved timeline. Times are seconds since the
-// run's base time; an unset time means it did not happen.
-type Event struct {
-	ID     string         `json:"id"`
-	Name   string         `json:"name"`
-	Kind   string         `json:"kind"`
-	Family string         `json:"family"`
-	Target string         `json:"target,omitempty"`
-	Params map[string]any `json:"params,omitempty"`
-	// PlannedStartS and PlannedEndS come from the scenario.
-	PlannedStartS float64 `json:"planned_start_s"`
-	PlannedEndS   float64 `json:"planned_end_s"`
-	// InjectS is when the inject call started, ActiveS when it returned:
-	// from then on the fault is in force. RevertS and RevertedS likewise.
-	InjectS   *float64 `json:"inject_s,omitempty"`
-	ActiveS   *float64 `json:"active_s,omitempty"`
-	RevertS   *float64 `json:"revert_s,omitempty"`
-	RevertedS *float64 `json:"reverted_s,omitempty"`
-	// State is planned, active, reverted, failed (inject error, reverted
-	// anyway) or skipped (the run was stopping or had ended first).
-	State string `json:"state"`
-	// SkipReason says why a skipped fault was never injected.
-	SkipReason  string `json:"skip_reason,omitempty"`
-	InjectError string `json:"inject_error,omitempty"`
-	RevertError string `json:"revert_error,omitempty"`
-	Details     any    `json:"details,omitempty"`
-}
 
 // entry is one fault and its lifecycle.
 type entry struct {
 	mu     sync.Mutex
 	fault  Fault
-	ev     Event
+	ev     rundir.Event
 	at     time.Duration
 	dur    time.Duration
 	revert sync.Once
@@ -85,8 +58,8 @@ func NewTimeline(faults []scenario.Fault, env Env, log io.Writer) (*Timeline, er
 		if err != nil {
 			return nil, fmt.Errorf("fault %s (%s): %w", f.Name, f.Kind, err)
 		}
-		t.entries = append(t.entries, &entry{fault: flt, injected: make(chan struct{}), reverted: make(chan struct{}), at: f.At.D(), dur: f.Duration.D(), ev: Event{
-			ID: spec.ID, Name: f.Name, Kind: f.Kind, Family: k.Family, Target: f.Target, Params: f.Params,
+		t.entries = append(t.entries, &entry{fault: flt, injected: make(chan struct{}), reverted: make(chan struct{}), at: f.At.D(), dur: f.Duration.D(), ev: rundir.Event{
+			ID: spec.ID, Name: f.Name, Kind: f.Kind, Family: k.Family, Target: f.Target, Params: f.Params, Effect: k.Effect(spec, env.ClientTimeout),
 			PlannedStartS: f.At.D().Seconds(), PlannedEndS: (f.At.D() + f.Duration.D()).Seconds(), State: "planned"}})
 	}
 	return t, nil
@@ -243,8 +216,8 @@ func (t *Timeline) RevertAll() {
 func (t *Timeline) Wait() { t.wg.Wait() }
 
 // Events returns the timeline as it stands.
-func (t *Timeline) Events() []Event {
-	out := make([]Event, len(t.entries))
+func (t *Timeline) Events() []rundir.Event {
+	out := make([]rundir.Event, len(t.entries))
 	for i, e := range t.entries {
 		e.mu.Lock()
 		out[i] = e.ev

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/authquake/authquake/harness/audit"
-	"github.com/authquake/authquake/harness/setup"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // marked is a source whose entries made by the scenario's setup (its steps'
@@ -15,7 +15,7 @@ type marked struct {
 	byField map[string]map[string]string // key or id -> value -> step
 }
 
-func markCreated(src Source, created []setup.Created) Source {
+func markCreated(src Source, created []rundir.Created) Source {
 	if len(created) == 0 {
 		return src
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -100,11 +101,11 @@ func TestHTTPSource(t *testing.T) {
 			dir := t.TempDir()
 			err = Save(context.Background(), src, dir)
 			if tt.err != "" {
-				why, _ := os.ReadFile(filepath.Join(dir, audit.ErrorFile))
+				why, _ := os.ReadFile(filepath.Join(dir, rundir.LedgerErrorFile))
 				if err == nil || !strings.Contains(string(why), tt.err) {
 					t.Fatalf("error %v, ledger.error %q, want %q", err, why, tt.err)
 				}
-				if _, err := os.Stat(filepath.Join(dir, audit.SnapshotFile)); err == nil {
+				if _, err := os.Stat(filepath.Join(dir, rundir.LedgerFile)); err == nil {
 					t.Error("a snapshot was left beside ledger.error")
 				}
 				return
@@ -112,7 +113,7 @@ func TestHTTPSource(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l, err := audit.ReadLedger(filepath.Join(dir, audit.SnapshotFile))
+			l, err := audit.ReadLedger(filepath.Join(dir, rundir.LedgerFile))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,11 +138,11 @@ func TestSnapshotKinds(t *testing.T) {
 		want string
 	}{
 		// Nothing configured: said so, not an error.
-		{"none", scenario.Ledger{Kind: "none"}, audit.NoneFile, "no ledger source configured"},
+		{"none", scenario.Ledger{Kind: "none"}, rundir.LedgerNoneFile, "no ledger source configured"},
 		// sql with no database to query.
-		{"sql without dsn", scenario.Ledger{Kind: "sql", Payments: payments}, audit.ErrorFile, "no dsn"},
+		{"sql without dsn", scenario.Ledger{Kind: "sql", Payments: payments}, rundir.LedgerErrorFile, "no dsn"},
 		// authsim on a target without its admin API.
-		{"authsim elsewhere", scenario.Ledger{Kind: "authsim"}, audit.ErrorFile, "no authsim admin API"},
+		{"authsim elsewhere", scenario.Ledger{Kind: "authsim"}, rundir.LedgerErrorFile, "no authsim admin API"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,8 +25,8 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
-	"github.com/authquake/authquake/harness/setup"
 )
 
 // Source reads a service's ledger as the audit's neutral model.
@@ -59,7 +59,7 @@ type Env struct {
 	Log io.Writer
 	// Created are the ledger entries the scenario's setup made (created.json):
 	// marked not the run's in the snapshot.
-	Created []setup.Created
+	Created []rundir.Created
 }
 
 // ErrNone is New's answer for kind none: no ledger is read.
@@ -116,10 +116,10 @@ func settle(ctx context.Context, src Source, dir string, wait time.Duration, log
 		l, err = src.Read(ctx)
 	}
 	if err == nil {
-		err = audit.WriteSnapshot(filepath.Join(dir, audit.SnapshotFile), l)
+		err = audit.WriteSnapshot(filepath.Join(dir, rundir.LedgerFile), l)
 	}
 	if err != nil {
-		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, rundir.LedgerErrorFile), []byte(err.Error()+"\n"), 0o644)
 	}
 	return err
 }
@@ -131,9 +131,9 @@ func Snapshot(ctx context.Context, env Env, dir string) error {
 	src, err := New(env)
 	switch {
 	case errors.Is(err, ErrNone):
-		return os.WriteFile(filepath.Join(dir, audit.NoneFile), []byte(err.Error()+"\n"), 0o644)
+		return os.WriteFile(filepath.Join(dir, rundir.LedgerNoneFile), []byte(err.Error()+"\n"), 0o644)
 	case err != nil:
-		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, rundir.LedgerErrorFile), []byte(err.Error()+"\n"), 0o644)
 		return err
 	}
 	var wait time.Duration

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
-	"github.com/authquake/authquake/harness/setup"
 )
 
 // TestLeftOut: the snapshot says what it read (the URL and the key's path),
@@ -29,12 +29,12 @@ func TestLeftOut(t *testing.T) {
 	cols := map[string]string{"id": "id", "key": "ref", "account": "balance.id", "amount": "amount", "state": "status"}
 	cfg := scenario.Ledger{Kind: "http", Payments: &scenario.LedgerTable{URL: srv.URL + "/recon", Columns: cols, States: map[string]string{"PENDING": "held"},
 		Exclude: []scenario.LedgerExclude{{Column: "ref", Prefix: "fund-"}, {Column: "source", Equals: "@treasury"}}}}
-	created := []setup.Created{{Step: "fund", Account: "acct-000001", Field: "id", Value: "t3"}, {Step: "seed", Field: "key", Value: "k5"}}
+	created := []rundir.Created{{Step: "fund", Account: "acct-000001", Field: "id", Value: "t3"}, {Step: "seed", Field: "key", Value: "k5"}}
 	dir := t.TempDir()
 	if err := Snapshot(context.Background(), Env{Config: cfg, Created: created}, dir); err != nil {
 		t.Fatal(err)
 	}
-	l, err := audit.ReadLedger(filepath.Join(dir, audit.SnapshotFile))
+	l, err := audit.ReadLedger(filepath.Join(dir, rundir.LedgerFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // decides is a source whose payment is pending for its first reads, then held.
@@ -45,7 +46,7 @@ func TestSettleRereadsWhilePending(t *testing.T) {
 			if err := settle(context.Background(), src, dir, tt.wait, nil); err != nil {
 				t.Fatal(err)
 			}
-			l, err := audit.ReadLedger(filepath.Join(dir, audit.SnapshotFile))
+			l, err := audit.ReadLedger(filepath.Join(dir, rundir.LedgerFile))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/dockertest"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -49,7 +50,7 @@ func TestSQLSource(t *testing.T) {
 	if err := Snapshot(ctx, env, dir); err != nil {
 		t.Fatal(err)
 	}
-	l, err := audit.ReadLedger(filepath.Join(dir, audit.SnapshotFile))
+	l, err := audit.ReadLedger(filepath.Join(dir, rundir.LedgerFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestSQLSource(t *testing.T) {
 	if err := Snapshot(ctx, bad, dir); err == nil {
 		t.Error("a missing column was accepted")
 	}
-	if why, _ := os.ReadFile(filepath.Join(dir, audit.ErrorFile)); !strings.Contains(string(why), `no column "ref"`) {
+	if why, _ := os.ReadFile(filepath.Join(dir, rundir.LedgerErrorFile)); !strings.Contains(string(why), `no column "ref"`) {
 		t.Errorf("ledger.error %q", why)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -40,21 +41,9 @@ type Settlement struct {
 	stats   NotifyStats
 }
 
-// NotifyStats count the notifications that reached the run.
-type NotifyStats struct {
-	Received int64 `json:"received"`
-	// Matched were recorded against their payment; Unknown named no payment
-	// of this run (or an id no pending answer gave); Unreadable were not
-	// JSON or had no state.
-	Matched    int64 `json:"matched"`
-	Unknown    int64 `json:"unknown"`
-	Unreadable int64 `json:"unreadable"`
-	// BadSignature failed the signature check; Outside came before the
-	// load started or after the run stopped waiting, and were answered 503
-	// (a service retries them).
-	BadSignature int64 `json:"bad_signature"`
-	Outside      int64 `json:"outside"`
-}
+// NotifyStats count the notifications that reached the run, as run.json
+// records them.
+type NotifyStats = rundir.NotifyStats
 
 type awaited struct {
 	p        traffic.Payment

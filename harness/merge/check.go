@@ -8,7 +8,7 @@ import (
 
 	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -26,7 +26,7 @@ import (
 //	attempt     seq < run_planned, owned by its shard, attempt 1..max_attempts, once
 
 // checkInfo refuses a shard.json whose numbers cannot be a shard's.
-func checkInfo(path string, i run.ShardInfo) error {
+func checkInfo(path string, i rundir.ShardInfo) error {
 	switch {
 	case i.Count < 1 || i.Count > traffic.MaxShards:
 		return fmt.Errorf("merge: %s: count %d: a run has 1 to %d shards", path, i.Count, traffic.MaxShards)
@@ -57,7 +57,7 @@ func sameRun(a, b *shardDir) error {
 	case x.RunPlanned != y.RunPlanned:
 		return differ("schedules")
 	case !bytes.Equal(a.scenario, b.scenario):
-		return differ("scenario copies (" + run.ScenarioFile + ")")
+		return differ("scenario copies (" + rundir.ScenarioFile + ")")
 	case !bytes.Equal(a.seed, b.seed):
 		return differ("seeds")
 	case a.meta != nil && b.meta != nil && (a.meta.Seed != b.meta.Seed || a.meta.DurationScale != b.meta.DurationScale || a.meta.Scenario != b.meta.Scenario):
@@ -74,10 +74,10 @@ func planOf(base *shardDir) (total uint64, maxAttempts int, err error) {
 		return 0, 0, fmt.Errorf("merge: %s: %w", base.dir, err)
 	}
 	if total = r.Plan.Total(); total != base.info.RunPlanned {
-		return 0, 0, fmt.Errorf("merge: %s: run_planned %d, but the run's scenario plans %d hits", filepath.Join(base.dir, run.ShardFile), base.info.RunPlanned, total)
+		return 0, 0, fmt.Errorf("merge: %s: run_planned %d, but the run's scenario plans %d hits", filepath.Join(base.dir, rundir.ShardFile), base.info.RunPlanned, total)
 	}
 	if base.meta.Seed != r.Meta.Seed || base.seed != nil && !bytes.Equal(bytes.TrimSpace(base.seed), []byte(fmt.Sprint(r.Meta.Seed))) {
-		return 0, 0, fmt.Errorf("merge: %s: run.json and %s name different seeds", base.dir, run.SeedFile)
+		return 0, 0, fmt.Errorf("merge: %s: run.json and %s name different seeds", base.dir, rundir.SeedFile)
 	}
 	return total, r.Scenario.Requests.Client.Retries.MaxAttempts, nil
 }

@@ -15,9 +15,9 @@
 package merge
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,21 +25,21 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // shardDir is one shard's directory, read.
 type shardDir struct {
 	dir  string
-	info run.ShardInfo
-	meta *run.Meta // nil when the shard never wrote run.json
+	info rundir.ShardInfo
+	meta *rundir.Meta // nil when the shard never wrote run.json
 	// scenario and seed are its copies of the run's scenario and seed.
 	scenario, seed []byte
 }
 
 // Merge writes the merged run directory out from the shard directories
 // dirs and returns its run.json. out must not exist or be empty.
-func Merge(dirs []string, out string) (*run.Meta, error) {
+func Merge(dirs []string, out string) (*rundir.Meta, error) {
 	shards, err := readShards(dirs)
 	if err != nil {
 		return nil, err
@@ -71,12 +71,12 @@ func Merge(dirs []string, out string) (*run.Meta, error) {
 	if owner != nil && owner.meta != nil {
 		m.Status, m.Reason, m.StoppedS, m.RunID = owner.meta.Status, owner.meta.Reason, owner.meta.StoppedS, owner.meta.RunID
 	} else {
-		m.Status, m.Reason = run.StatusError, "shard 0, the owner of the fault timeline, did not finish: no timeline, no ledger"
+		m.Status, m.Reason = rundir.StatusError, "shard 0, the owner of the fault timeline, did not finish: no timeline, no ledger"
 	}
 	for k := range first.Count {
 		s := byIndex[k]
 		if s == nil {
-			info := run.ShardInfo{Shard: first.Shard, Status: run.ShardMissing, RunPlanned: first.RunPlanned,
+			info := rundir.ShardInfo{Shard: first.Shard, Status: rundir.ShardMissing, RunPlanned: first.RunPlanned,
 				Reason: "no directory of this shard was given to merge"}
 			info.Index = k
 			info.Planned = info.Shard.Planned(first.RunPlanned)
@@ -91,12 +91,12 @@ func Merge(dirs []string, out string) (*run.Meta, error) {
 		all = append(all, atts...)
 		info := s.info
 		if s.meta == nil {
-			info.Status = run.ShardKilled
+			info.Status = rundir.ShardKilled
 			info.Sent = sent
 			info.Reason = fmt.Sprintf("the shard ended without writing run.json (killed?): %d of its %d planned hits have answers in its attempts file", sent, info.Planned)
 		} else {
 			if s.meta.Sent > info.Planned {
-				return nil, fmt.Errorf("merge: %s: sent %d of the shard's %d planned hits", filepath.Join(s.dir, run.MetaFile), s.meta.Sent, info.Planned)
+				return nil, fmt.Errorf("merge: %s: sent %d of the shard's %d planned hits", filepath.Join(s.dir, rundir.MetaFile), s.meta.Sent, info.Planned)
 			}
 			info.Status, info.Reason, info.Sent = s.meta.Status, s.meta.Reason, s.meta.Sent
 			if m.Started.IsZero() || s.meta.Started.Before(m.Started) {
@@ -114,9 +114,9 @@ func Merge(dirs []string, out string) (*run.Meta, error) {
 	sort.Slice(all, func(i, j int) bool { return less(&all[i], &all[j]) })
 	if d := duplicate(all); d != nil {
 		s := byIndex[int(d.Seq%uint64(first.Count))]
-		return nil, fmt.Errorf("merge: %s: hit %d %s attempt %d is recorded twice", filepath.Join(s.dir, record.File), d.Seq, call(d), d.Attempt)
+		return nil, fmt.Errorf("merge: %s: hit %d %s attempt %d is recorded twice", filepath.Join(s.dir, rundir.AttemptsFile), d.Seq, call(d), d.Attempt)
 	}
-	w, err := record.Create(filepath.Join(out, record.File))
+	w, err := record.Create(filepath.Join(out, rundir.AttemptsFile))
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +127,7 @@ func Merge(dirs []string, out string) (*run.Meta, error) {
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	b, _ := json.MarshalIndent(&m, "", "  ")
-	return &m, os.WriteFile(filepath.Join(out, run.MetaFile), append(b, '\n'), 0o644)
+	return &m, rundir.WriteJSON(out, rundir.MetaFile, &m)
 }
 
 // readShards reads shard.json (and run.json, when there is one) of every
@@ -140,18 +139,19 @@ func readShards(dirs []string) ([]*shardDir, error) {
 	var out []*shardDir
 	seen := map[int]string{}
 	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, run.ShardFile))
+		info, err := rundir.ReadShard(d)
+		var unread *fs.PathError
+		if errors.As(err, &unread) {
+			return nil, fmt.Errorf("merge: %s is not a shard's run directory (no %s): run it with authquake run --shard K/N", d, rundir.ShardFile)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("merge: %s is not a shard's run directory (no %s): run it with authquake run --shard K/N", d, run.ShardFile)
+			return nil, fmt.Errorf("merge: %s: %w", filepath.Join(d, rundir.ShardFile), err)
 		}
-		s := &shardDir{dir: d, scenario: readFile(d, run.ScenarioFile), seed: readFile(d, run.SeedFile)}
-		if err := json.Unmarshal(b, &s.info); err != nil {
-			return nil, fmt.Errorf("merge: %s: %w", filepath.Join(d, run.ShardFile), err)
-		}
-		if err := checkInfo(filepath.Join(d, run.ShardFile), s.info); err != nil {
+		s := &shardDir{dir: d, info: info, scenario: readFile(d, rundir.ScenarioFile), seed: readFile(d, rundir.SeedFile)}
+		if err := checkInfo(filepath.Join(d, rundir.ShardFile), s.info); err != nil {
 			return nil, err
 		}
-		if m, err := run.ReadMeta(d); err == nil {
+		if m, err := rundir.ReadMeta(d); err == nil {
 			s.meta = m
 		}
 		if prev, ok := seen[s.info.Index]; ok {
@@ -186,7 +186,7 @@ func baseShard(shards []*shardDir) *shardDir {
 func readAttempts(s *shardDir, c *attempts) ([]record.Attempt, uint64, error) {
 	var out []record.Attempt
 	var sent uint64
-	path := filepath.Join(s.dir, record.File)
+	path := filepath.Join(s.dir, rundir.AttemptsFile)
 	err := record.Read(path, func(a *record.Attempt) error {
 		if err := c.check(a); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -216,9 +216,9 @@ func copyRunFiles(src, out string, owner bool) error {
 	for _, e := range entries {
 		n := e.Name()
 		switch {
-		case e.IsDir(), n == record.File, n == run.MetaFile, n == run.ShardFile:
+		case e.IsDir(), n == rundir.AttemptsFile, n == rundir.MetaFile, n == rundir.ShardFile:
 			continue
-		case !owner && n != run.ScenarioFile && n != run.SeedFile:
+		case !owner && n != rundir.ScenarioFile && n != rundir.SeedFile:
 			continue // not the owner's: its timeline and ledger are no one's
 		case strings.HasPrefix(n, "summary.") || strings.HasPrefix(n, "report.") || n == "junit.xml":
 			continue // reports of the shard alone: merge's are made anew

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -19,14 +19,14 @@ const scenarioText = "name: t/merge\ntarget: {kind: url, url: \"http://127.0.0.1
 // shard writes shard k of n as authquake run --shard would: its shard.json,
 // run.json, scenario and seed copies, and one approved attempt per hit it
 // owns. edit, when set, changes what is written first.
-func shard(t testing.TB, k, n int, edit func(*run.ShardInfo, *run.Meta, *[]record.Attempt)) string {
+func shard(t testing.TB, k, n int, edit func(*rundir.ShardInfo, *rundir.Meta, *[]record.Attempt)) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "t_merge-shard"+string(rune('0'+k)))
 	os.MkdirAll(dir, 0o755)
 	sh := traffic.Shard{Index: k, Count: n}
-	info := run.ShardInfo{Shard: sh, StartAtUnixNano: 1_800_000_000_000_000_000, KeyPrefix: "aq1", RunPlanned: 100,
-		Planned: sh.Planned(100), Status: run.StatusCompleted}
-	meta := run.Meta{Version: 1, Scenario: "t/merge", Seed: 7, DurationScale: 1, Status: run.StatusCompleted, Shard: &info}
+	info := rundir.ShardInfo{Shard: sh, StartAtUnixNano: 1_800_000_000_000_000_000, KeyPrefix: "aq1", RunPlanned: 100,
+		Planned: sh.Planned(100), Status: rundir.StatusCompleted}
+	meta := rundir.Meta{Version: 1, Scenario: "t/merge", Seed: 7, DurationScale: 1, Status: rundir.StatusCompleted, Shard: &info}
 	var atts []record.Attempt
 	for seq := uint64(0); seq < 100; seq++ {
 		if sh.Owns(seq) {
@@ -37,13 +37,13 @@ func shard(t testing.TB, k, n int, edit func(*run.ShardInfo, *run.Meta, *[]recor
 	if edit != nil {
 		edit(&info, &meta, &atts)
 	}
-	for name, v := range map[string]any{run.ShardFile: info, run.MetaFile: meta} {
+	for name, v := range map[string]any{rundir.ShardFile: info, rundir.MetaFile: meta} {
 		b, _ := json.Marshal(v)
 		os.WriteFile(filepath.Join(dir, name), b, 0o644)
 	}
-	os.WriteFile(filepath.Join(dir, run.ScenarioFile), []byte(scenarioText), 0o644)
-	os.WriteFile(filepath.Join(dir, run.SeedFile), []byte("7\n"), 0o644)
-	w, err := record.Create(filepath.Join(dir, record.File))
+	os.WriteFile(filepath.Join(dir, rundir.ScenarioFile), []byte(scenarioText), 0o644)
+	os.WriteFile(filepath.Join(dir, rundir.SeedFile), []byte("7\n"), 0o644)
+	w, err := record.Create(filepath.Join(dir, rundir.AttemptsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,8 @@ func TestMergeTakesTwoHonestShards(t *testing.T) {
 // review's: a copy of shard 0 relabelled shard 1 merged to a pass with 50
 // hits twice, and a count of 2,000,000,000 allocated 3 GB).
 func TestMergeTrustsNoShardFile(t *testing.T) {
-	relabel := func(to int) func(*run.ShardInfo, *run.Meta, *[]record.Attempt) {
-		return func(i *run.ShardInfo, _ *run.Meta, _ *[]record.Attempt) { i.Index = to }
+	relabel := func(to int) func(*rundir.ShardInfo, *rundir.Meta, *[]record.Attempt) {
+		return func(i *rundir.ShardInfo, _ *rundir.Meta, _ *[]record.Attempt) { i.Index = to }
 	}
 	tests := []struct {
 		name string
@@ -82,43 +82,43 @@ func TestMergeTrustsNoShardFile(t *testing.T) {
 		{"shard 0 relabelled shard 1", func() []string { return []string{shard(t, 0, 2, nil), shard(t, 0, 2, relabel(1))} },
 			"hit 0 belongs to shard 0, not to shard 1/2"},
 		{"a count of 2,000,000,000", func() []string {
-			return []string{shard(t, 0, 2, func(i *run.ShardInfo, _ *run.Meta, _ *[]record.Attempt) { i.Count = 2_000_000_000 })}
+			return []string{shard(t, 0, 2, func(i *rundir.ShardInfo, _ *rundir.Meta, _ *[]record.Attempt) { i.Count = 2_000_000_000 })}
 		}, "count 2000000000: a run has 1 to 1000 shards"},
 		{"an index past the count", func() []string { return []string{shard(t, 0, 2, relabel(2))} }, "index 2 of 2 shards"},
 		{"planned not its share", func() []string {
-			return []string{shard(t, 0, 2, func(i *run.ShardInfo, _ *run.Meta, _ *[]record.Attempt) { i.Planned = 1000 })}
+			return []string{shard(t, 0, 2, func(i *rundir.ShardInfo, _ *rundir.Meta, _ *[]record.Attempt) { i.Planned = 1000 })}
 		}, "planned 1000, but shard 0/2 of 100 hits has 50"},
 		{"a schedule the scenario does not plan", func() []string {
-			edit := func(i *run.ShardInfo, _ *run.Meta, _ *[]record.Attempt) { i.RunPlanned, i.Planned = 1000, 500 }
-			return []string{shard(t, 0, 2, edit), shard(t, 1, 2, func(i *run.ShardInfo, _ *run.Meta, _ *[]record.Attempt) { i.RunPlanned, i.Planned = 1000, 500 })}
+			edit := func(i *rundir.ShardInfo, _ *rundir.Meta, _ *[]record.Attempt) { i.RunPlanned, i.Planned = 1000, 500 }
+			return []string{shard(t, 0, 2, edit), shard(t, 1, 2, func(i *rundir.ShardInfo, _ *rundir.Meta, _ *[]record.Attempt) { i.RunPlanned, i.Planned = 1000, 500 })}
 		}, "run_planned 1000, but the run's scenario plans 100 hits"},
 		{"sent past planned", func() []string {
-			return []string{shard(t, 0, 2, nil), shard(t, 1, 2, func(_ *run.ShardInfo, m *run.Meta, _ *[]record.Attempt) { m.Sent = 4_000_000_000 })}
+			return []string{shard(t, 0, 2, nil), shard(t, 1, 2, func(_ *rundir.ShardInfo, m *rundir.Meta, _ *[]record.Attempt) { m.Sent = 4_000_000_000 })}
 		}, "sent 4000000000 of the shard's 50"},
 		{"an attempt recorded twice", func() []string {
-			return []string{shard(t, 0, 2, nil), shard(t, 1, 2, func(_ *run.ShardInfo, _ *run.Meta, a *[]record.Attempt) { *a = append(*a, (*a)[3]) })}
+			return []string{shard(t, 0, 2, nil), shard(t, 1, 2, func(_ *rundir.ShardInfo, _ *rundir.Meta, a *[]record.Attempt) { *a = append(*a, (*a)[3]) })}
 		}, "hit 7 authorize attempt 1 is recorded twice"},
 		{"an attempt past max_attempts", func() []string {
-			return []string{shard(t, 0, 2, func(_ *run.ShardInfo, _ *run.Meta, a *[]record.Attempt) { (*a)[0].Attempt = 3 })}
+			return []string{shard(t, 0, 2, func(_ *rundir.ShardInfo, _ *rundir.Meta, a *[]record.Attempt) { (*a)[0].Attempt = 3 })}
 		}, "attempt 3, but the scenario makes 1 to 2"},
 		{"a hit past the plan", func() []string {
-			return []string{shard(t, 0, 2, func(_ *run.ShardInfo, _ *run.Meta, a *[]record.Attempt) { (*a)[0].Seq = 200 })}
+			return []string{shard(t, 0, 2, func(_ *rundir.ShardInfo, _ *rundir.Meta, a *[]record.Attempt) { (*a)[0].Seq = 200 })}
 		}, "hit 200 is past the run's 100"},
 		{"another seed", func() []string {
 			other := shard(t, 1, 2, nil)
-			os.WriteFile(filepath.Join(other, run.SeedFile), []byte("8\n"), 0o644)
+			os.WriteFile(filepath.Join(other, rundir.SeedFile), []byte("8\n"), 0o644)
 			return []string{shard(t, 0, 2, nil), other}
 		}, "their seeds differ"},
 		{"another scenario", func() []string {
 			other := shard(t, 1, 2, nil)
-			os.WriteFile(filepath.Join(other, run.ScenarioFile), []byte(strings.Replace(scenarioText, "100/s", "101/s", 1)), 0o644)
+			os.WriteFile(filepath.Join(other, rundir.ScenarioFile), []byte(strings.Replace(scenarioText, "100/s", "101/s", 1)), 0o644)
 			return []string{shard(t, 0, 2, nil), other}
 		}, "their scenario copies (scenario.yaml) differ"},
 		{"another duration scale", func() []string {
-			return []string{shard(t, 0, 2, nil), shard(t, 1, 2, func(_ *run.ShardInfo, m *run.Meta, _ *[]record.Attempt) { m.DurationScale = 0.5 })}
+			return []string{shard(t, 0, 2, nil), shard(t, 1, 2, func(_ *rundir.ShardInfo, m *rundir.Meta, _ *[]record.Attempt) { m.DurationScale = 0.5 })}
 		}, "their run.json (scenario, seed or duration scale) differ"},
 		{"another start", func() []string {
-			return []string{shard(t, 0, 2, nil), shard(t, 1, 2, func(i *run.ShardInfo, _ *run.Meta, _ *[]record.Attempt) { i.StartAtUnixNano++ })}
+			return []string{shard(t, 0, 2, nil), shard(t, 1, 2, func(i *rundir.ShardInfo, _ *rundir.Meta, _ *[]record.Attempt) { i.StartAtUnixNano++ })}
 		}, "their start instants (--start-at) differ"},
 	}
 	for _, tt := range tests {

@@ -8,7 +8,7 @@ import (
 
 // BenchmarkRecord is the per-attempt cost of saving an attempt.
 func BenchmarkRecord(b *testing.B) {
-	w, err := Create(filepath.Join(b.TempDir(), File))
+	w, err := Create(filepath.Join(b.TempDir(), "attempts.csv.gz"))
 	if err != nil {
 		b.Fatal(err)
 	}

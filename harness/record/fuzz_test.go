@@ -16,7 +16,7 @@ import (
 // saying how far it read, or a Go error for a file it could not open.
 func FuzzRead(f *testing.F) {
 	var good bytes.Buffer
-	path := filepath.Join(f.TempDir(), File)
+	path := filepath.Join(f.TempDir(), "attempts.csv.gz")
 	w, err := Create(path)
 	if err != nil {
 		f.Fatal(err)
@@ -36,7 +36,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(gz[:len(gz)-9], true)
 	f.Add([]byte(strings.Join(Columns[:v1Columns], ",")+"\n1,1,0,0,0,201,approved,,,,k,a,1,m,0,1\n"), false)
 	f.Fuzz(func(t *testing.T, data []byte, raw bool) {
-		file := filepath.Join(t.TempDir(), File)
+		file := filepath.Join(t.TempDir(), "attempts.csv.gz")
 		if !raw {
 			var b bytes.Buffer
 			zw := gzip.NewWriter(&b)

@@ -131,6 +131,3 @@ var Columns = []string{"seq", "attempt", "scheduled_ns", "sent_ns", "latency_ns"
 // Earlier versions of the header, still read: v1 without retry_after, v2
 // without call and auth_id (every attempt an authorisation).
 var v1Columns, v2Columns = len(Columns) - 3, len(Columns) - 2
-
-// File is the attempts file's name in a run directory.
-const File = "attempts.csv.gz"

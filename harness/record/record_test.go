@@ -15,7 +15,7 @@ import (
 )
 
 func TestWriteReadRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), File)
+	path := filepath.Join(t.TempDir(), "attempts.csv.gz")
 	w, err := Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 // TestTruncatedFileKeepsWhatItHolds: a run killed mid-write leaves a file
 // whose flushed attempts are all readable.
 func TestTruncatedFileKeepsWhatItHolds(t *testing.T) {
-	path := filepath.Join(t.TempDir(), File)
+	path := filepath.Join(t.TempDir(), "attempts.csv.gz")
 	w, _ := Create(path)
 	for i := range 1000 {
 		w.Record(&Attempt{Seq: uint64(i), Attempt: 1, Outcome: Approved, Status: 201, Final: true})
@@ -94,7 +94,7 @@ func TestFailureAndIndeterminate(t *testing.T) {
 
 // TestVegetaExport: vegeta's own report reads an exported run.
 func TestVegetaExport(t *testing.T) {
-	path := filepath.Join(t.TempDir(), File)
+	path := filepath.Join(t.TempDir(), "attempts.csv.gz")
 	w, _ := Create(path)
 	for i := range 100 {
 		a := Attempt{Seq: uint64(i), Attempt: 1, Sent: time.Duration(99-i) * 10 * time.Millisecond, Latency: 5 * time.Millisecond,
@@ -143,7 +143,7 @@ func TestOlderFilesRead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), File)
+			path := filepath.Join(t.TempDir(), "attempts.csv.gz")
 			f, _ := os.Create(path)
 			gz := gzip.NewWriter(f)
 			gz.Write([]byte(tt.head + "\n" + tt.line + "\n"))

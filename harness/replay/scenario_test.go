@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authquake/authquake/harness/fault"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // copyRun copies testdata/broken (a run of bugs/ack-before-commit that lost
@@ -54,14 +53,14 @@ func TestReplayDoc(t *testing.T) {
 		{ // run at half length: the file's times are the recorded ones doubled, and the replay runs at 0.5 again
 			name: "duration scale",
 			change: func(t *testing.T, dir string) {
-				edit(t, filepath.Join(dir, run.MetaFile), func(m *map[string]any) { (*m)["duration_scale"] = 0.5 })
+				edit(t, filepath.Join(dir, rundir.MetaFile), func(m *map[string]any) { (*m)["duration_scale"] = 0.5 })
 			},
 			want: []string{"at: 10.019s", "duration: 5.985s", "runs at duration scale 0.5"},
 		},
 		{ // --bugs "" switched the scenario's bug off: so does the replay
 			name: "bugs off",
 			change: func(t *testing.T, dir string) {
-				edit(t, filepath.Join(dir, run.MetaFile), func(m *run.Meta) { m.Target.Bugs = nil })
+				edit(t, filepath.Join(dir, rundir.MetaFile), func(m *rundir.Meta) { m.Target.Bugs = nil })
 			},
 			want:   []string{"target.authsim.bugs [] as the run had them (--bugs), not [ack-before-commit]"},
 			absent: []string{"- ack-before-commit"},
@@ -69,7 +68,7 @@ func TestReplayDoc(t *testing.T) {
 		{ // a fault the run never injected is not in the replay
 			name: "skipped fault",
 			change: func(t *testing.T, dir string) {
-				edit(t, filepath.Join(dir, run.TimelineFile), func(evs *[]fault.Event) {
+				edit(t, filepath.Join(dir, rundir.TimelineFile), func(evs *[]rundir.Event) {
 					(*evs)[0].InjectS, (*evs)[0].ActiveS, (*evs)[0].RevertS, (*evs)[0].RevertedS = nil, nil, nil, nil
 					(*evs)[0].State, (*evs)[0].SkipReason = "skipped", "the run was stopping"
 				})
@@ -80,7 +79,7 @@ func TestReplayDoc(t *testing.T) {
 		{ // a pinned key prefix would send the original's keys again
 			name: "key prefix",
 			change: func(t *testing.T, dir string) {
-				f := filepath.Join(dir, run.ScenarioFile)
+				f := filepath.Join(dir, rundir.ScenarioFile)
 				b, _ := os.ReadFile(f)
 				os.WriteFile(f, []byte(strings.Replace(string(b), "client: {timeout: 1s}", "client: {timeout: 1s}\n  key_prefix: shop", 1)), 0o644)
 			},
@@ -133,7 +132,7 @@ func TestOpenBroken(t *testing.T) {
 // One shard of a split run is not a run to replay: its merged run is.
 func TestOpenShard(t *testing.T) {
 	dir := copyRun(t)
-	edit(t, filepath.Join(dir, run.MetaFile), func(m *map[string]any) {
+	edit(t, filepath.Join(dir, rundir.MetaFile), func(m *map[string]any) {
 		(*m)["shard"] = map[string]any{"index": 1, "count": 3}
 	})
 	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "shard 1/3 of a split run") {

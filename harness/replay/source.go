@@ -24,7 +24,7 @@ import (
 
 	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/audit"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // Run is a saved run read back for replay and shrink.
@@ -54,13 +54,13 @@ func Open(dir string) (*Run, error) {
 	if r.Meta.BaseUnixNano == 0 {
 		return nil, fmt.Errorf("%s: the run sent nothing (status %s: %s): there is nothing to replay", dir, r.Meta.Status, r.Meta.Reason)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, run.ScenarioFile))
+	raw, err := os.ReadFile(filepath.Join(dir, rundir.ScenarioFile))
 	if err != nil {
 		return nil, err
 	}
 	doc, err := ParseDoc(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, run.ScenarioFile), err)
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, rundir.ScenarioFile), err)
 	}
 	sum, _, err := analysis.Analyze(r, time.Second)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/authquake/authquake/harness/setup"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // TestHugeAccountsTinyRun: memory follows what ran, not the plan's accounts.
@@ -42,8 +42,8 @@ traffic: {phases: [{duration: 1s, shape: constant, rate: 10/s}]}
 	} else {
 		t.Logf("%d MB", mb)
 	}
-	if _, err := os.Stat(filepath.Join(res.Dir, setup.File)); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("%s written for accounts no step provisioned one by one (%v)", setup.File, err)
+	if _, err := os.Stat(filepath.Join(res.Dir, rundir.AccountsFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s written for accounts no step provisioned one by one (%v)", rundir.AccountsFile, err)
 	}
 	if res.Meta.Sent != 10 {
 		t.Errorf("%d payments sent, want 10", res.Meta.Sent)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/load"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/webhook"
 )
@@ -12,7 +13,7 @@ import (
 // startWebhooks serves target.webhooks before setup (whose templates, like
 // the requests', see {{.NotifyURL}}) and until the returned func, which
 // says in meta what came.
-func startWebhooks(s *scenario.Scenario, o *Options, meta *Meta) (func(), error) {
+func startWebhooks(s *scenario.Scenario, o *Options, meta *rundir.Meta) (func(), error) {
 	if s.Target.Webhooks == nil {
 		return func() {}, nil
 	}

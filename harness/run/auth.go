@@ -8,6 +8,7 @@ import (
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/load"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/target"
 )
@@ -16,7 +17,7 @@ import (
 // see {{.Token}}) and keeps it fresh until the returned func, which says
 // in meta how it went. The token call goes where the load goes: a path is
 // on the service, through the client link.
-func startAuth(ctx context.Context, s *scenario.Scenario, tgt *target.Target, o *Options, meta *Meta) (func(), error) {
+func startAuth(ctx context.Context, s *scenario.Scenario, tgt *target.Target, o *Options, meta *rundir.Meta) (func(), error) {
 	if s.Target.Auth == nil {
 		return func() {}, nil
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -127,7 +128,7 @@ traffic: {phases: [{duration: 5s, shape: constant, rate: 20/s}]}
 		t.Fatal(err)
 	}
 	counts := map[record.Outcome]int{}
-	record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error { counts[a.Outcome]++; return nil })
+	record.Read(filepath.Join(res.Dir, rundir.AttemptsFile), func(a *record.Attempt) error { counts[a.Outcome]++; return nil })
 	if counts[record.Approved]+counts[record.Declined] != 100 || counts[record.Declined] == 0 {
 		t.Errorf("outcomes %v: want 100 approved or declined, none refused", counts)
 	}
@@ -158,7 +159,7 @@ traffic: {phases: [{duration: 5s, shape: constant, rate: 20/s}]}
 	if redacted < counts[record.Declined]+1 { // each decline's reason, and the scenario's static token
 		t.Errorf("%d redactions in the run directory, want one per decline (%d) and the scenario's own", redacted, counts[record.Declined])
 	}
-	if _, _, err := scenario.Load(filepath.Join(res.Dir, ScenarioFile)); err != nil {
+	if _, _, err := scenario.Load(filepath.Join(res.Dir, rundir.ScenarioFile)); err != nil {
 		t.Errorf("the redacted scenario.yaml does not load: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/svcmetrics"
 	"github.com/authquake/authquake/harness/target"
@@ -36,7 +37,7 @@ type execution struct {
 	seed uint64
 	dir  string
 	tgt  *target.Target
-	meta *Meta
+	meta *rundir.Meta
 
 	w   *record.Writer
 	tl  *fault.Timeline
@@ -75,7 +76,7 @@ type halt struct {
 }
 
 // execute drives the load and the faults and records everything.
-func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, dir string, tgt *target.Target, meta *Meta) error {
+func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, dir string, tgt *target.Target, meta *rundir.Meta) error {
 	e := &execution{s: s, o: o, seed: seed, dir: dir, tgt: tgt, meta: meta}
 	defer e.close() // on every way out, panics included
 	if err := e.start(); err != nil {
@@ -90,7 +91,7 @@ func execute(ctx context.Context, s *scenario.Scenario, o Options, seed uint64, 
 // sent or injected yet. On error the attempts file is closed.
 func (e *execution) start() (err error) {
 	s, o := e.s, e.o
-	if e.w, err = record.Create(filepath.Join(e.dir, record.File)); err != nil {
+	if e.w, err = record.Create(filepath.Join(e.dir, rundir.AttemptsFile)); err != nil {
 		return exitcode.New(exitcode.Environment, err, "")
 	}
 	defer func() {
@@ -106,14 +107,14 @@ func (e *execution) start() (err error) {
 			if e.sl != nil {
 				e.sl.stop(reason) // a stop anywhere stops every shard
 			}
-			e.halt(StatusAborted, reason)
+			e.halt(rundir.StatusAborted, reason)
 		}}
 	sinks := []load.Sink{e.w, e.mon}
 	if o.Live != nil {
 		sinks = append(sinks, o.Live)
 	}
 	e.atk, err = load.New(load.Options{Scenario: s, Seed: e.seed, Base: e.tgt.Topo.Endpoints.Service, Sinks: sinks,
-		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: e.meta.Setup.Refs(), Shard: o.Shard.Shard, StartAt: o.Shard.StartAt, Auth: o.authorizer(), NotifyURL: o.notifyURL()})
+		Guard: egress.Guard{AllowRemote: o.AllowRemote}, Refs: o.refs, Shard: o.Shard.Shard, StartAt: o.Shard.StartAt, Auth: o.authorizer(), NotifyURL: o.notifyURL()})
 	if err != nil {
 		return exitcode.New(exitcode.Invalid, err, "")
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/load"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // finish ends a run whose load has returned: it winds down what ran beside
@@ -32,7 +33,7 @@ func (e *execution) finish(ctx context.Context, r load.Result, halted *halt) err
 	switch {
 	case r.Err != nil:
 		return exitcode.New(exitcode.Invalid, errors.New(e.meta.Reason), "fix the request template: validation renders it for sample payments only")
-	case e.meta.Status != StatusCompleted:
+	case e.meta.Status != rundir.StatusCompleted:
 		return exitcode.New(exitcode.Aborted, errors.New(e.meta.Reason), "the results so far are in "+e.dir)
 	}
 	return nil
@@ -63,10 +64,10 @@ func (e *execution) settle(r load.Result, halted *halt) {
 		m.Status, m.Reason = halted.status, halted.reason
 		m.StoppedS = halted.at.Sub(time.Unix(0, m.BaseUnixNano)).Seconds()
 	} else {
-		m.Status = StatusCompleted
+		m.Status = rundir.StatusCompleted
 	}
 	if r.Err != nil {
-		m.Status, m.Reason = StatusError, "a request could not be built: "+r.Err.Error()
+		m.Status, m.Reason = rundir.StatusError, "a request could not be built: "+r.Err.Error()
 	}
 }
 
@@ -78,9 +79,9 @@ func (e *execution) save(r load.Result) error {
 	if sh := m.Shard; sh != nil {
 		sh.Planned, sh.Sent, sh.Status, sh.Reason = m.Planned, r.Hits, m.Status, m.Reason
 		sh.Unsent = sh.Planned - min(sh.Sent, sh.Planned)
-		writeJSON(e.dir, ShardFile, sh)
+		rundir.WriteJSON(e.dir, rundir.ShardFile, sh)
 	}
-	errs := []error{e.w.Close(), writeJSON(e.dir, TimelineFile, e.tl.Events())}
+	errs := []error{e.w.Close(), rundir.WriteJSON(e.dir, rundir.TimelineFile, e.tl.Events())}
 	if e.smp != nil {
 		errs = append(errs, e.smp.close())
 	}

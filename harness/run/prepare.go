@@ -14,6 +14,7 @@ import (
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/load"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/secret"
 	"github.com/authquake/authquake/harness/target"
@@ -112,10 +113,10 @@ func newRunDir(out, name, scenarioPath string, seed uint64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ScenarioFile), secret.Redact(src), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ScenarioFile), secret.Redact(src), 0o644); err != nil {
 		return "", err
 	}
-	return dir, os.WriteFile(filepath.Join(dir, SeedFile), fmt.Appendf(nil, "%d\n", seed), 0o644)
+	return dir, os.WriteFile(filepath.Join(dir, rundir.SeedFile), fmt.Appendf(nil, "%d\n", seed), 0o644)
 }
 
 func exists(path string) bool {
@@ -126,17 +127,17 @@ func exists(path string) bool {
 // newMeta is run.json as it stands before the target starts (status error
 // until the run says otherwise); a shard's own record, shard.json, is
 // written at once.
-func newMeta(s *scenario.Scenario, o Options, dir string, warnings []string) (*Meta, error) {
-	meta := &Meta{Version: 1, Scenario: s.Name, Seed: s.Seed, KeyPrefix: s.Requests.KeyPrefix, DurationScale: o.DurationScale, Warnings: warnings, Started: time.Now().UTC(),
-		Status: StatusError, Generator: GeneratorInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Version: o.Version}}
+func newMeta(s *scenario.Scenario, o Options, dir string, warnings []string) (*rundir.Meta, error) {
+	meta := &rundir.Meta{Version: 1, Scenario: s.Name, Seed: s.Seed, KeyPrefix: s.Requests.KeyPrefix, DurationScale: o.DurationScale, Warnings: warnings, Started: time.Now().UTC(),
+		Status: rundir.StatusError, Generator: rundir.GeneratorInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Version: o.Version}}
 	sh := o.Shard.Shard
 	if !sh.Sharded() {
 		return meta, nil
 	}
-	meta.Shard = &ShardInfo{Shard: sh, Host: hostname(), StartAtUnixNano: o.Shard.StartAt.UnixNano(),
-		KeyPrefix: s.Requests.KeyPrefix, Status: StatusError, RunPlanned: traffic.NewPlan(s.Traffic.Phases).Total()}
+	meta.Shard = &rundir.ShardInfo{Shard: sh, Host: hostname(), StartAtUnixNano: o.Shard.StartAt.UnixNano(),
+		KeyPrefix: s.Requests.KeyPrefix, Status: rundir.StatusError, RunPlanned: traffic.NewPlan(s.Traffic.Phases).Total()}
 	meta.Shard.Planned = sh.Planned(meta.Shard.RunPlanned)
-	if err := writeJSON(dir, ShardFile, meta.Shard); err != nil {
+	if err := rundir.WriteJSON(dir, rundir.ShardFile, meta.Shard); err != nil {
 		return meta, exitcode.New(exitcode.Environment, err, "")
 	}
 	return meta, nil

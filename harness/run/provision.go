@@ -7,6 +7,7 @@ import (
 
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/setup"
 	"github.com/authquake/authquake/harness/target"
@@ -40,20 +41,21 @@ func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenari
 }
 
 // provision runs setup for a run, saves accounts.json (and created.json,
-// the ledger entries its steps made) and records the steps
-// and their time in run.json.
-func provision(ctx context.Context, tgt *target.Target, s *scenario.Scenario, o Options, dir string, meta *Meta) error {
+// the ledger entries its steps made) and records the steps and their time
+// in run.json. The service's own account ids it captured go into o.refs,
+// for the request templates.
+func provision(ctx context.Context, tgt *target.Target, s *scenario.Scenario, o *Options, dir string, meta *rundir.Meta) error {
 	var token func() string
 	if o.auth != nil {
 		token = o.auth.Token
 	}
 	res, err := Provision(ctx, tgt.Topo, s, o.AllowRemote, o.Progress, o.TTY, token, o.notifyURL())
 	if res != nil {
-		meta.Setup = res
-		if serr := setup.Save(dir, res.Accounts); serr != nil && err == nil {
+		meta.Setup, o.refs = &res.Setup, res.Refs()
+		if serr := rundir.WriteAccounts(dir, res.Accounts); serr != nil && err == nil {
 			err = exitcode.New(exitcode.Environment, fmt.Errorf("save accounts: %w", serr), "")
 		}
-		if serr := setup.SaveCreated(dir, res.Created); serr != nil && err == nil {
+		if serr := rundir.WriteCreated(dir, res.Created); serr != nil && err == nil {
 			err = exitcode.New(exitcode.Environment, fmt.Errorf("save the ledger entries setup made: %w", serr), "")
 		}
 	}

@@ -1,17 +1,11 @@
 // Package run carries out `authquake run`: scenario -> target up -> load and
-// fault timeline -> recorded results, in one run directory:
+// fault timeline -> recorded results, in one run directory, written through
+// harness/rundir (which names its files and holds their types):
 //
 //	results/<scenario>-<UTC time>/
-//	  scenario.yaml    the scenario as given
-//	  seed             the seed of all randomness
-//	  run.json         what ran against what, base time, how it ended
-//	  attempts.csv.gz  every attempt of every payment, written as it goes
-//	  timeline.json    every fault: planned, injected, reverted
-//	  samples.jsonl    generator and container resources, once a second
-//	  accounts.json    the accounts setup provisioned, with the ids the service gave them
-//	  created.json     the ledger entries setup made (steps with creates), if any
-//	  ledger.jsonl.gz  the service's ledger, read before teardown (harness/ledger);
-//	                   ledger.error when it could not be read, ledger.none when no source is set
+//	  scenario.yaml, seed, run.json, attempts.csv.gz, timeline.json,
+//	  samples.jsonl, service_metrics.jsonl.gz, accounts.json, created.json,
+//	  ledger.jsonl.gz (or ledger.error, ledger.none)
 //
 // Whatever way the run ends (done, stop condition, Ctrl-C, error, panic),
 // faults are reverted, containers removed and what was recorded is kept.
@@ -27,6 +21,7 @@ import (
 	"github.com/authquake/authquake/harness/auth"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/live"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/secret"
 	"github.com/authquake/authquake/harness/target"
@@ -80,6 +75,7 @@ type Options struct {
 	auth  *auth.Source // target.auth's token, once the target is up
 	// webhooks serves target.webhooks from setup on.
 	webhooks *webhook.Receiver
+	refs     []string // the service's account ids by index, once setup captured them
 }
 
 // DefaultKeepFor is how long a kept target stays when Options.KeepFor is 0.
@@ -91,7 +87,7 @@ const ProcsAuto = -1
 // Result is where a run's results are and how it ended.
 type Result struct {
 	Dir  string
-	Meta *Meta
+	Meta *rundir.Meta
 }
 
 // Run carries out a scenario. The error is for the harness only: a run that
@@ -133,11 +129,11 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	defer func() { // run.json on every way out, a panic included
 		if p := recover(); p != nil {
-			meta.Status, meta.Reason = StatusError, fmt.Sprintf("panic: %v", p)
+			meta.Status, meta.Reason = rundir.StatusError, fmt.Sprintf("panic: %v", p)
 			err = exitcode.New(exitcode.Environment, fmt.Errorf("panic: %v", p), "this is a bug in authquake")
 		}
 		meta.Ended = time.Now().UTC()
-		if werr := writeJSON(dir, MetaFile, meta); werr != nil && err == nil {
+		if werr := rundir.WriteJSON(dir, rundir.MetaFile, meta); werr != nil && err == nil {
 			err = werr
 		}
 		// The last guard: whatever a service answered or logged with a secret in it.
@@ -153,7 +149,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 // againstTarget starts the target, provisions its accounts and executes the
 // load and the faults. Whatever the way out, the target is then removed, or
 // kept for inspection (--keep).
-func againstTarget(ctx context.Context, s *scenario.Scenario, o Options, dir string, meta *Meta) error {
+func againstTarget(ctx context.Context, s *scenario.Scenario, o Options, dir string, meta *rundir.Meta) error {
 	tgt, err := target.Start(ctx, s, target.Options{AllowRemote: o.AllowRemote, Bugs: o.Bugs, Log: o.Log, KeepUntil: keepUntil(s, o)})
 	defer func() {
 		if o.Keep { // whatever the way out: a failed run is what one inspects
@@ -175,7 +171,7 @@ func againstTarget(ctx context.Context, s *scenario.Scenario, o Options, dir str
 			defer stop()
 			if stop, err = startWebhooks(s, &o, meta); err == nil {
 				defer stop()
-				err = provision(ctx, tgt, s, o, dir, meta)
+				err = provision(ctx, tgt, s, &o, dir, meta)
 			}
 		}
 	}

@@ -13,9 +13,9 @@ import (
 
 	"github.com/authquake/authquake/harness/dockertest"
 	"github.com/authquake/authquake/harness/exitcode"
-	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 func runImages(t *testing.T) images.Refs {
@@ -45,13 +45,13 @@ type testLog struct{ t *testing.T }
 
 func (l testLog) Write(p []byte) (int, error) { l.t.Logf("%s", p); return len(p), nil }
 
-func readTimeline(t *testing.T, dir string) []fault.Event {
+func readTimeline(t *testing.T, dir string) []rundir.Event {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, TimelineFile))
+	b, err := os.ReadFile(filepath.Join(dir, rundir.TimelineFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ev []fault.Event
+	var ev []rundir.Event
 	if err := json.Unmarshal(b, &ev); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestFaultFamiliesOnSchedule(t *testing.T) {
 		}
 	}
 	sent := make([]int, len(res.Meta.Phases))
-	err = record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error {
+	err = record.Read(filepath.Join(res.Dir, rundir.AttemptsFile), func(a *record.Attempt) error {
 		if a.Attempt == 1 {
 			for i, p := range res.Meta.Phases {
 				if s := a.Sent.Seconds(); s >= p.StartS && s < p.EndS {
@@ -104,7 +104,7 @@ func TestFaultFamiliesOnSchedule(t *testing.T) {
 			t.Errorf("phase %s sent %d, planned %.0f", p.Name, sent[i], p.Hits)
 		}
 	}
-	if res.Meta.Status != StatusCompleted || res.Meta.Sent != res.Meta.Planned {
+	if res.Meta.Status != rundir.StatusCompleted || res.Meta.Sent != res.Meta.Planned {
 		t.Errorf("status %s, sent %d of %d", res.Meta.Status, res.Meta.Sent, res.Meta.Planned)
 	}
 }
@@ -118,12 +118,12 @@ func TestStopCondition(t *testing.T) {
 	if exitcode.Of(err) != exitcode.Aborted {
 		t.Fatalf("err %v (exit %d), want exit 4", err, exitcode.Of(err))
 	}
-	if res.Meta.Status != StatusAborted || res.Meta.Sent >= res.Meta.Planned {
+	if res.Meta.Status != rundir.StatusAborted || res.Meta.Sent >= res.Meta.Planned {
 		t.Errorf("status %s, sent %d of %d", res.Meta.Status, res.Meta.Sent, res.Meta.Planned)
 	}
 	var last time.Duration
 	n := 0
-	if err := record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error {
+	if err := record.Read(filepath.Join(res.Dir, rundir.AttemptsFile), func(a *record.Attempt) error {
 		last = max(last, a.Sent)
 		n++
 		return nil

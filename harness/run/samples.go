@@ -12,20 +12,9 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/shirou/gopsutil/v3/cpu"
 	"github.com/shirou/gopsutil/v3/process"
-)
 
-// Sample is one line of samples.jsonl: the load generator's process and host
-// (kind generator) or one container (kind container), once a second.
-type Sample struct {
-	TS       float64 `json:"t_s"`
-	Kind     string  `json:"kind"`
-	Role     string  `json:"role,omitempty"`
-	CPUPct   float64 `json:"cpu_pct"`
-	HostCPU  float64 `json:"host_cpu_pct,omitempty"`
-	RSS      uint64  `json:"rss_bytes,omitempty"`
-	Mem      uint64  `json:"mem_bytes,omitempty"`
-	MemLimit uint64  `json:"mem_limit_bytes,omitempty"`
-}
+	"github.com/authquake/authquake/harness/rundir"
+)
 
 // sampler writes samples to a file from several goroutines.
 type sampler struct {
@@ -44,7 +33,7 @@ func newSampler(path string, began time.Time) (*sampler, error) {
 	return &sampler{f: f, enc: json.NewEncoder(f), began: began}, nil
 }
 
-func (s *sampler) write(v Sample) {
+func (s *sampler) write(v rundir.Sample) {
 	s.mu.Lock()
 	s.enc.Encode(v)
 	s.mu.Unlock()
@@ -69,7 +58,7 @@ func (s *sampler) generator(ctx context.Context) {
 				return
 			case <-t.C:
 			}
-			v := Sample{TS: time.Since(s.began).Seconds(), Kind: "generator"}
+			v := rundir.Sample{TS: time.Since(s.began).Seconds(), Kind: "generator"}
 			v.CPUPct, _ = p.Percent(0)
 			if mem, err := p.MemoryInfo(); err == nil {
 				v.RSS = mem.RSS
@@ -109,7 +98,7 @@ func (s *sampler) decodeStats(r io.Reader, role string) {
 		if err := dec.Decode(&st); err != nil {
 			return
 		}
-		v := Sample{TS: time.Since(s.began).Seconds(), Kind: "container", Role: role,
+		v := rundir.Sample{TS: time.Since(s.began).Seconds(), Kind: "container", Role: role,
 			Mem: st.MemoryStats.Usage, MemLimit: st.MemoryStats.Limit}
 		cpuDelta := float64(st.CPUStats.CPUUsage.TotalUsage) - float64(st.PreCPUStats.CPUUsage.TotalUsage)
 		sysDelta := float64(st.CPUStats.SystemUsage) - float64(st.PreCPUStats.SystemUsage)

@@ -13,14 +13,10 @@ import (
 	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
-
-// ShardFile is written when a shard starts, so that `authquake merge` can
-// tell which shard a directory holds even when the shard was killed before
-// it wrote run.json.
-const ShardFile = "shard.json"
 
 // ShardOptions makes a run one shard of a run split over several processes.
 type ShardOptions struct {
@@ -43,35 +39,6 @@ type ShardOptions struct {
 
 // DefaultListen is where shard 0 serves the coordination endpoint.
 const DefaultListen = "127.0.0.1:7190"
-
-// ShardInfo is a shard's part of run.json (and of a merged run's shards).
-type ShardInfo struct {
-	traffic.Shard
-	Host             string `json:"host"`
-	StartAtUnixNano  int64  `json:"start_at_unix_nano"`
-	Coordinator      string `json:"coordinator,omitempty"`
-	ClockOffsetNanos int64  `json:"clock_offset_ns"`
-	ClockRTTNanos    int64  `json:"clock_rtt_ns,omitempty"`
-	// ClockMeasured is false when no poll of the owner answered.
-	ClockMeasured bool `json:"clock_measured"`
-	// Planned and Sent are the shard's own hits; Unsent = Planned - Sent.
-	Planned uint64 `json:"planned"`
-	Sent    uint64 `json:"sent"`
-	Unsent  uint64 `json:"unsent"`
-	Status  string `json:"status"`
-	Reason  string `json:"reason,omitempty"`
-	// KeyPrefix is shared by every shard of a run.
-	KeyPrefix string `json:"key_prefix,omitempty"`
-	// RunPlanned is what the whole schedule offers, all shards together.
-	RunPlanned uint64 `json:"run_planned"`
-}
-
-// Shard statuses beyond a run's own: what `authquake merge` says of a shard
-// that never wrote run.json, or whose directory was not given.
-const (
-	ShardKilled  = "killed"
-	ShardMissing = "missing"
-)
 
 // checkShard refuses what a sharded run cannot do: each shard would start
 // its own copy of a target it manages, so the target must be one all
@@ -154,7 +121,7 @@ func SharedKeyPrefix(startAt time.Time, seed uint64) string {
 // shardLink is a running shard's link to the others: the owner's server,
 // or a client of it.
 type shardLink struct {
-	info   *ShardInfo
+	info   *rundir.ShardInfo
 	server *coord.Server // shard 0 serving the endpoint itself
 	client *coord.Client
 	owner  bool
@@ -163,7 +130,7 @@ type shardLink struct {
 
 // link starts the owner's endpoint or the others' client. halt stops this
 // shard's load.
-func link(o Options, info *ShardInfo, halt func(status, reason string)) (*shardLink, error) {
+func link(o Options, info *rundir.ShardInfo, halt func(status, reason string)) (*shardLink, error) {
 	l := &shardLink{info: info, log: o.Log, owner: o.Shard.Shard.Index == 0}
 	if l.owner && o.Shard.Coordinator == "" {
 		addr := o.Shard.Listen
@@ -181,7 +148,7 @@ func link(o Options, info *ShardInfo, halt func(status, reason string)) (*shardL
 			fmt.Fprintf(o.Log, "coordination token of this run (give it to shards 1..%d: export %s=%s)\n", o.Shard.Shard.Count-1, coord.TokenEnv, token)
 		}
 		srv, err := coord.Serve(addr, coord.Config{Token: token, Shards: o.Shard.Shard.Count, OnStop: func(reason string, by int) {
-			halt(StatusAborted, fmt.Sprintf("shard %d: %s", by, reason))
+			halt(rundir.StatusAborted, fmt.Sprintf("shard %d: %s", by, reason))
 		}})
 		if err != nil {
 			return nil, exitcode.New(exitcode.Environment, err, "another shard 0 may hold the port: --listen HOST:PORT")
@@ -198,7 +165,7 @@ func link(o Options, info *ShardInfo, halt func(status, reason string)) (*shardL
 // follow polls the endpoint until ctx ends (unless this shard serves it).
 func (l *shardLink) follow(ctx context.Context, halt func(status, reason string)) {
 	if l.client != nil {
-		l.client.Follow(ctx, func(reason string) { halt(StatusAborted, reason) })
+		l.client.Follow(ctx, func(reason string) { halt(rundir.StatusAborted, reason) })
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/egress"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -19,7 +20,7 @@ func TestShardZeroMakesATokenWhenGivenNone(t *testing.T) {
 	var log bytes.Buffer
 	sh := traffic.Shard{Index: 0, Count: 2}
 	o := Options{Log: &log, Shard: ShardOptions{Shard: sh, Listen: "127.0.0.1:0"}}
-	l, err := link(o, &ShardInfo{Shard: sh}, func(string, string) {})
+	l, err := link(o, &rundir.ShardInfo{Shard: sh}, func(string, string) {})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,10 +8,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/ledger"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
-	"github.com/authquake/authquake/harness/setup"
 	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/topology"
 )
@@ -39,15 +38,15 @@ func snapshotLedger(ctx context.Context, t *target.Target, s *scenario.Scenario,
 			env.Ready = e.ServiceDirect + "/readyz"
 		}
 	}
-	refs, err := setup.ReadRefs(dir)
+	refs, err := rundir.ReadAccountRefs(dir)
 	if err == nil {
 		env.Refs = refs
-		env.Created, err = setup.ReadCreated(dir)
+		env.Created, err = rundir.ReadCreated(dir)
 	}
 	if err == nil {
 		err = ledger.Snapshot(ctx, env, dir)
 	} else {
-		os.WriteFile(filepath.Join(dir, audit.ErrorFile), []byte(err.Error()+"\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, rundir.LedgerErrorFile), []byte(err.Error()+"\n"), 0o644)
 	}
 	if err != nil {
 		fmt.Fprintln(log, "ledger snapshot:", err)

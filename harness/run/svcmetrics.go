@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/egress"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/svcmetrics"
 	"github.com/authquake/authquake/harness/target"
@@ -37,7 +38,7 @@ func scrapeService(ctx context.Context, s *scenario.Scenario, tgt *target.Target
 		return nil
 	}
 	client := egress.Guard{AllowRemote: allowRemote}.Client(egress.Timeout(900 * time.Millisecond))
-	sc, err := svcmetrics.NewScraper(filepath.Join(dir, svcmetrics.File), where, []string{m.Latency, m.InFlight}, client, began)
+	sc, err := svcmetrics.NewScraper(filepath.Join(dir, rundir.ServiceMetricsFile), where, []string{m.Latency, m.InFlight}, client, began)
 	if err != nil {
 		fmt.Fprintf(log, "service metrics: %v\n", err)
 		return nil

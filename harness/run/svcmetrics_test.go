@@ -9,6 +9,7 @@ import (
 
 	"github.com/authquake/authquake/harness/live"
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/svcmetrics"
 )
@@ -46,7 +47,7 @@ func TestAuthsimMetricsScraped(t *testing.T) {
 	if sent := fams["authquake_payments_sent_total"].GetMetric()[0].GetCounter().GetValue(); sent != float64(res.Meta.Sent) || attempts != float64(res.Meta.Attempts) {
 		t.Errorf("live endpoint: %v sent, %v attempts; run.json: %d, %d", sent, attempts, res.Meta.Sent, res.Meta.Attempts)
 	}
-	scrapes, err := svcmetrics.Read(filepath.Join(res.Dir, svcmetrics.File))
+	scrapes, err := svcmetrics.Read(filepath.Join(res.Dir, rundir.ServiceMetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestAuthsimMetricsScraped(t *testing.T) {
 	}
 	first, last := scrapes[0].TS, scrapes[len(scrapes)-1].TS
 	answered := 0
-	record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error {
+	record.Read(filepath.Join(res.Dir, rundir.AttemptsFile), func(a *record.Attempt) error {
 		if a.Outcome != record.Timeout && a.Outcome != record.ConnError && a.End().Seconds() > first+0.1 && a.End().Seconds() < last-0.1 {
 			answered++
 		}

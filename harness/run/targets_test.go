@@ -14,7 +14,7 @@ import (
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/setup"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // approving is a url target that approves every payment.
@@ -49,7 +49,7 @@ faults: [{name: slow, at: 1s, duration: 1s, kind: latency, target: client, param
 		t.Errorf("run.json generator procs %d (want 1), GOMAXPROCS %d after the run (want %d)", res.Meta.Generator.Procs, runtime.GOMAXPROCS(0), procs)
 	}
 	var slow, fast, total int
-	record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error {
+	record.Read(filepath.Join(res.Dir, rundir.AttemptsFile), func(a *record.Attempt) error {
 		total++
 		in := a.Sent > 1100*time.Millisecond && a.Sent < 1900*time.Millisecond
 		switch {
@@ -108,7 +108,7 @@ faults: [{name: pg-pause, at: 500ms, duration: 500ms, kind: pause, target: postg
 	// The accounts were provisioned through the service's own API, one call
 	// each: every payment is approved, none declined as an unknown account.
 	approved := 0
-	record.Read(filepath.Join(res.Dir, record.File), func(a *record.Attempt) error {
+	record.Read(filepath.Join(res.Dir, rundir.AttemptsFile), func(a *record.Attempt) error {
 		if a.Outcome == record.Approved {
 			approved++
 		}
@@ -117,7 +117,7 @@ faults: [{name: pg-pause, at: 500ms, duration: 500ms, kind: pause, target: postg
 	if approved != 40 {
 		t.Errorf("%d of 40 payments approved", approved)
 	}
-	ids, err := setup.ReadRefs(res.Dir)
+	ids, err := rundir.ReadAccountRefs(res.Dir)
 	if err != nil || len(ids) != 12 || ids["acct-000012"] != "acct-000012" {
 		t.Errorf("accounts.json refs %v, %v", ids, err)
 	}
@@ -187,12 +187,12 @@ traffic: {phases: [{duration: 2s, shape: constant, rate: 100/s}]}
 	if res == nil {
 		t.Fatal("no result")
 	}
-	saved, rerr := ReadMeta(res.Dir)
+	saved, rerr := rundir.ReadMeta(res.Dir)
 	if rerr != nil {
 		t.Fatal(rerr)
 	}
-	for _, m := range []*Meta{res.Meta, saved} {
-		if m.Status != StatusError || !strings.Contains(m.Reason, "a request could not be built") {
+	for _, m := range []*rundir.Meta{res.Meta, saved} {
+		if m.Status != rundir.StatusError || !strings.Contains(m.Reason, "a request could not be built") {
 			t.Errorf("status %q reason %q, want error: a request could not be built", m.Status, m.Reason)
 		}
 	}

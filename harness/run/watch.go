@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/load"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // watch runs the load to its end. Beside it, from the attack's base time:
@@ -25,7 +26,7 @@ func (e *execution) watch(ctx context.Context) (load.Result, *halt) {
 	go func() {
 		select {
 		case <-ctx.Done():
-			e.halt(StatusInterrupted, "interrupted")
+			e.halt(rundir.StatusInterrupted, "interrupted")
 		case <-runCtx.Done():
 		}
 	}()
@@ -42,7 +43,7 @@ func (e *execution) tick(ctx context.Context) {
 	e.meta.BaseUnixNano = began.UnixNano()
 	e.tl.Start(ctx, began)
 	var err error
-	if e.smp, err = newSampler(filepath.Join(e.dir, SamplesFile), began); err == nil { // else no samples, nothing to close
+	if e.smp, err = newSampler(filepath.Join(e.dir, rundir.SamplesFile), began); err == nil { // else no samples, nothing to close
 		e.smp.generator(ctx)
 		for role, c := range e.tgt.Topo.Containers {
 			e.smp.container(ctx, e.tgt.Docker, role, c.GetContainerID())

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // TestCreatesRecordsLedgerEntries: a funding step's creates records each
@@ -54,18 +56,18 @@ func TestCreatesRecordsLedgerEntries(t *testing.T) {
 		t.Errorf("last %+v", c)
 	}
 	dir := t.TempDir()
-	if err := SaveCreated(dir, res.Created); err != nil {
+	if err := rundir.WriteCreated(dir, res.Created); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ReadCreated(dir)
+	back, err := rundir.ReadCreated(dir)
 	if err != nil || len(back) != 21 || back[7] != res.Created[7] {
 		t.Errorf("read back %d entries, %v", len(back), err)
 	}
-	if none, err := ReadCreated(t.TempDir()); none != nil || err != nil {
+	if none, err := rundir.ReadCreated(t.TempDir()); none != nil || err != nil {
 		t.Errorf("no file: %v %v", none, err)
 	}
-	os.WriteFile(filepath.Join(dir, CreatedFile), []byte("["), 0o644)
-	if _, err := ReadCreated(dir); err == nil {
+	os.WriteFile(filepath.Join(dir, rundir.CreatedFile), []byte("["), 0o644)
+	if _, err := rundir.ReadCreated(dir); err == nil {
 		t.Error("a damaged created.json was read")
 	}
 

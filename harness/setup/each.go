@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -21,8 +22,8 @@ import (
 // backoff; any other failure stops the step (calls in flight finish).
 //
 //	accounts ──split──> units (1 account, or batch: N) ──workers (concurrency)──> call ──fail, retryable──> backoff, call again
-func each(ctx context.Context, step scenario.SetupStep, cfg *scenario.Setup, base *view, accounts []*Account, r runner, env Env) (StepResult, error) {
-	var res StepResult
+func each(ctx context.Context, step scenario.SetupStep, cfg *scenario.Setup, base *view, accounts []*Account, r runner, env Env) (rundir.SetupStep, error) {
+	var res rundir.SetupStep
 	units := split(step, accounts)
 	out := env.Progress
 	if step.ForEach != scenario.ForEachAccount {

@@ -9,26 +9,20 @@
 package setup
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/authquake/authquake/harness/egress"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 )
-
-// File holds, per account id, its limit and what setup captured for it.
-const File = "accounts.json"
 
 // Doer sends an HTTP request: the harness's guarded client, which refuses
 // redirects and addresses off this machine unless allowed.
@@ -61,29 +55,15 @@ type Env struct {
 	NotifyURL string
 }
 
-// StepResult is how one step went.
-type StepResult struct {
-	Name string `json:"name"`
-	// Runs is how many times it ran: 1, or once per account (a batch
-	// step: the accounts of its batches).
-	Runs int `json:"runs"`
-	// Calls counts the requests or transactions made, retries included;
-	// Retries those that repeated a failed one (an idempotent step's).
-	Calls      int64   `json:"calls"`
-	Retries    int64   `json:"retries,omitempty"`
-	DurationMS float64 `json:"duration_ms"`
-}
-
-// Result is what setup did.
+// Result is what setup did: what run.json says of it, and what it
+// provisioned and made.
 type Result struct {
-	Steps      []StepResult `json:"steps"`
-	DurationMS float64      `json:"duration_ms"`
-	// Accounts in index order, with what was captured.
-	Accounts []*Account `json:"-"`
+	rundir.Setup
+	// Accounts in index order, with what was captured (accounts.json).
+	Accounts []*Account
 	// Created are the ledger entries the steps made (their creates), saved
 	// as created.json; Entries counts them in run.json.
-	Created []Created `json:"-"`
-	Entries int       `json:"ledger_entries_created,omitempty"`
+	Created []Created
 }
 
 // StepError is a failed step: the run stops before any load.
@@ -182,70 +162,4 @@ func (r *Result) Refs() []string {
 		refs[i] = a.Ref
 	}
 	return refs
-}
-
-// Save writes accounts.json into dir: per account setup provisioned one by
-// one (a step for_each: account), its limit and what setup captured for
-// it; nothing when setup provisioned none that way. It is written as it
-// goes, one account a line.
-func Save(dir string, accounts []*Account) (err error) {
-	if len(accounts) == 0 {
-		return nil
-	}
-	f, err := os.Create(filepath.Join(dir, File))
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	w := bufio.NewWriter(f)
-	w.WriteString("{\n")
-	for i, a := range accounts {
-		id, _ := json.Marshal(a.ID)
-		v, err := json.Marshal(a)
-		if err != nil {
-			return err
-		}
-		sep := ",\n"
-		if i == len(accounts)-1 {
-			sep = "\n"
-		}
-		fmt.Fprintf(w, " %s: %s%s", id, v, sep)
-	}
-	w.WriteString("}\n")
-	return w.Flush()
-}
-
-// ReadRefs reads the run directory's accounts.json as service ref ->
-// authquake id, for ledger sources to map the service's account ids back. An
-// account without a ref is its own ref; no file (the service uses authquake's
-// ids) is a nil map. Two accounts sharing a ref is an error.
-func ReadRefs(dir string) (map[string]string, error) {
-	data, err := os.ReadFile(filepath.Join(dir, File))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var byID map[string]struct {
-		Ref string `json:"ref"`
-	}
-	if err := json.Unmarshal(data, &byID); err != nil {
-		return nil, fmt.Errorf("%s: %w", File, err)
-	}
-	refs := make(map[string]string, len(byID))
-	for id, a := range byID {
-		if a.Ref == "" {
-			a.Ref = id
-		}
-		if other, dup := refs[a.Ref]; dup {
-			return nil, fmt.Errorf("%s: accounts %s and %s share the ref %q", File, min(other, id), max(other, id), a.Ref)
-		}
-		refs[a.Ref] = id
-	}
-	return refs, nil
 }

@@ -8,13 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -92,10 +91,10 @@ func TestForEachAccountCapturesRefs(t *testing.T) {
 		t.Errorf("steps %+v", res.Steps)
 	}
 	dir := t.TempDir()
-	if err := Save(dir, res.Accounts); err != nil {
+	if err := rundir.WriteAccounts(dir, res.Accounts); err != nil {
 		t.Fatal(err)
 	}
-	refs, err := ReadRefs(dir)
+	refs, err := rundir.ReadAccountRefs(dir)
 	if err != nil || refs["bal_000007"] != "acct-000007" || len(refs) != 20 {
 		t.Errorf("refs %v, %v", refs, err)
 	}
@@ -191,34 +190,6 @@ func TestOnceStepSeesAllAccounts(t *testing.T) {
 	}
 	if res.Steps[0].Runs != 1 {
 		t.Errorf("runs %d, want 1", res.Steps[0].Runs)
-	}
-}
-
-func TestReadRefsWithoutFile(t *testing.T) {
-	refs, err := ReadRefs(t.TempDir())
-	if err != nil || refs != nil {
-		t.Errorf("refs %v, err %v; want none and no error", refs, err)
-	}
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, File), []byte("{"), 0o644)
-	if _, err := ReadRefs(dir); err == nil {
-		t.Error("a damaged accounts.json must be an error")
-	}
-}
-
-// TestReadRefs: accounts.json read as ref -> id; none is nil; a shared ref is an error.
-func TestReadRefs(t *testing.T) {
-	dir := t.TempDir()
-	if refs, err := ReadRefs(dir); refs != nil || err != nil {
-		t.Errorf("no file: %v %v", refs, err)
-	}
-	os.WriteFile(filepath.Join(dir, File), []byte(`{"acct-000001": {"ref": "bal_x"}, "acct-000002": {"ref": "bal_y", "extra": 1}}`), 0o644)
-	if refs, err := ReadRefs(dir); err != nil || refs["bal_x"] != "acct-000001" || refs["bal_y"] != "acct-000002" {
-		t.Errorf("refs %v %v", refs, err)
-	}
-	os.WriteFile(filepath.Join(dir, File), []byte(`{"acct-000001": {"ref": "bal_x"}, "acct-000002": {"ref": "bal_x"}}`), 0o644)
-	if _, err := ReadRefs(dir); err == nil {
-		t.Error("shared ref accepted")
 	}
 }
 

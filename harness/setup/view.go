@@ -5,18 +5,13 @@ import (
 	"fmt"
 	"text/template"
 
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
-// Account is an account as setup steps see it: authquake's id and limit,
-// and what earlier steps captured from the service's answers.
-type Account struct {
-	Index int               `json:"-"`
-	ID    string            `json:"-"`
-	Limit int64             `json:"limit"`
-	Ref   string            `json:"ref,omitempty"`
-	Vars  map[string]string `json:"vars,omitempty"`
-}
+// Account is an account as setup steps see it ({{.Account}}): the run
+// directory's (accounts.json), with what the steps captured for it.
+type Account = rundir.Account
 
 // view is what a step's templates see.
 type view struct {

@@ -28,10 +28,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// File is the scrapes' file in a run directory.
-const File = "service_metrics.jsonl.gz"
-
-// Scrape is one line of the file: the kept families at one instant.
+// Scrape is one line of a run's service_metrics.jsonl.gz (rundir.ServiceMetricsFile):
+// the kept families at one instant.
 type Scrape struct {
 	// TS is the scrape's time since the run's base time, in seconds.
 	TS float64 `json:"t_s"`

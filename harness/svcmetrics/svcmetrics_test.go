@@ -54,7 +54,7 @@ func TestScrapeAndSummarize(t *testing.T) {
 	svc.restart()
 	srv := httptest.NewServer(svc)
 	defer srv.Close()
-	path := filepath.Join(t.TempDir(), File)
+	path := filepath.Join(t.TempDir(), "service_metrics.jsonl.gz")
 	sc, err := NewScraper(path, srv.URL+"/metrics", []string{"authsim_request_duration_seconds", "authsim_inflight_requests"}, srv.Client(), time.Now())
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 type creditParams struct {
@@ -70,11 +71,11 @@ func (f *creditFault) Revert(ctx context.Context) error {
 }
 
 // Details lists each changed account with its limit and freeze before and
-// after, as the audit reads them (fault.LimitChanges).
+// after, as the audit reads them (rundir.LimitChanges).
 func (f *creditFault) Details() any {
-	out := make([]fault.LimitChange, len(f.before))
+	out := make([]rundir.LimitChange, len(f.before))
 	for i, b := range f.before {
-		c := fault.LimitChange{ID: b.ID, LimitBefore: &b.LimitMinor, LimitAfter: b.LimitMinor, FrozenBefore: b.Frozen, FrozenAfter: b.Frozen || f.p.Freeze}
+		c := rundir.LimitChange{ID: b.ID, LimitBefore: &b.LimitMinor, LimitAfter: b.LimitMinor, FrozenBefore: b.Frozen, FrozenAfter: b.Frozen || f.p.Freeze}
 		if f.p.Factor != nil {
 			c.LimitAfter = int64(math.Floor(float64(b.LimitMinor) * *f.p.Factor))
 		} else if f.p.Limit != nil {
@@ -82,11 +83,11 @@ func (f *creditFault) Details() any {
 		}
 		out[i] = c
 	}
-	field := fault.LimitField
+	field := rundir.LimitField
 	if f.p.Freeze {
-		field = fault.FrozenField
+		field = rundir.FrozenField
 	}
-	return fault.LimitChanges{Accounts: out, Field: field}
+	return rundir.LimitChanges{Accounts: out, Field: field}
 }
 
 // pickAccounts chooses share of the accounts, the same ones for the same

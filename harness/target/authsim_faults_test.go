@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/fault"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -86,6 +87,9 @@ func TestAuthsimFaults(t *testing.T) {
 			}
 			if got := fault.EffectOf(c.kind, "", c.params, 2*time.Second); got != c.effect {
 				t.Errorf("effect %s, want %s", got, c.effect)
+			}
+			if got := (rundir.Event{Kind: c.kind, Params: c.params}).EffectOn(2 * time.Second); got != c.effect {
+				t.Errorf("effect read from an older timeline %s, want %s", got, c.effect)
 			}
 		})
 	}

@@ -14,18 +14,14 @@ import (
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/images"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/topology"
 )
 
 // Info is what run.json says of the target: its kind, what was loaded and
 // how long it took to start.
-type Info struct {
-	Kind      string   `json:"kind"`
-	Bugs      []string `json:"bugs,omitempty"`
-	StartupMS int64    `json:"startup_ms"`
-	Images    []string `json:"images,omitempty"`
-}
+type Info = rundir.TargetInfo
 
 // Target is a started target: its topology and what faults need of it.
 type Target struct {
@@ -44,7 +40,7 @@ func (t *Target) FaultEnv(s *scenario.Scenario, seed uint64, allowRemote bool) f
 	// {{.Admin}} to the generic http fault.
 	env := fault.Env{Links: t.Topo.Links, Docker: t.Docker, Containers: map[string]string{},
 		AccountPrefix: s.Accounts.Prefix, AccountCount: s.Accounts.Count, Seed: seed, AllowRemote: allowRemote,
-		Admin: t.Topo.Endpoints.Admin, AdminToken: t.Topo.AdminToken}
+		Admin: t.Topo.Endpoints.Admin, AdminToken: t.Topo.AdminToken, ClientTimeout: s.Requests.Client.Timeout.D()}
 	if t.Topo.Endpoints.Toxiproxy != "" {
 		env.Toxiproxy = toxiclient.NewClient(t.Topo.Endpoints.Toxiproxy)
 	}

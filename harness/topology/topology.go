@@ -29,6 +29,7 @@ import (
 	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // Link names: the toxiproxy proxies that network faults act on.
@@ -37,19 +38,9 @@ const (
 	LinkDB     = "db"     // service -> postgres
 )
 
-// Endpoints are the addresses the harness talks to, all on 127.0.0.1.
-type Endpoints struct {
-	// Service is the service's API through the client link (faults apply).
-	Service string `json:"service"`
-	// ServiceDirect is the service's API bypassing Toxiproxy (audit, checks).
-	ServiceDirect string `json:"service_direct"`
-	// Admin is the service's admin API (service-level faults).
-	Admin string `json:"admin,omitempty"`
-	// Toxiproxy is the Toxiproxy HTTP API.
-	Toxiproxy string `json:"toxiproxy"`
-	// PostgresDSN reaches Postgres directly (ledger snapshots), if there is one.
-	PostgresDSN string `json:"postgres_dsn,omitempty"`
-}
+// Endpoints are the addresses the harness talks to, all on 127.0.0.1, as
+// run.json records them.
+type Endpoints = rundir.Endpoints
 
 // Topology is a running system under test. Close removes all of it.
 type Topology struct {

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/record"
-	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
 	"github.com/authquake/authquake/targets/truth/server"
@@ -27,7 +26,7 @@ func TestTruthModel(t *testing.T) {
 			tm := c.timing()
 			first, second := [2]float64{tm.aF, tm.aF + tm.dF}, [2]float64{tm.aG, tm.aG + tm.dG}
 			ws := []server.Window{{Mode: c.mode, On: first[0], Off: first[1], Extra: tm.extra, Share: partialShare}}
-			tl := []fault.Event{event("first", first)}
+			tl := []rundir.Event{event("first", first)}
 			if c.mode == server.Slow {
 				tl[0].Params = map[string]any{"effect": "delays"}
 			}
@@ -41,14 +40,14 @@ func TestTruthModel(t *testing.T) {
 	}
 }
 
-func event(name string, in [2]float64) fault.Event {
-	return fault.Event{ID: name, Name: name, Kind: "http", Family: "service", PlannedStartS: in[0], PlannedEndS: in[1],
+func event(name string, in [2]float64) rundir.Event {
+	return rundir.Event{ID: name, Name: name, Kind: "http", Family: "service", PlannedStartS: in[0], PlannedEndS: in[1],
 		InjectS: &in[0], ActiveS: &in[0], RevertS: &in[1], RevertedS: &in[1], State: "reverted"}
 }
 
 // recorded writes a run directory for the scenario whose every payment is
 // answered by the oracle.
-func recorded(t *testing.T, yaml string, ws []server.Window, tm timing, tl []fault.Event) string {
+func recorded(t *testing.T, yaml string, ws []server.Window, tm timing, tl []rundir.Event) string {
 	t.Helper()
 	dir := t.TempDir()
 	s, _, err := scenario.Parse("truth.yaml", []byte(yaml))
@@ -56,7 +55,7 @@ func recorded(t *testing.T, yaml string, ws []server.Window, tm timing, tl []fau
 		t.Fatal(err)
 	}
 	plan := traffic.NewPlan(s.Traffic.Phases)
-	w, err := record.Create(filepath.Join(dir, record.File))
+	w, err := record.Create(filepath.Join(dir, rundir.AttemptsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,15 +77,15 @@ func recorded(t *testing.T, yaml string, ws []server.Window, tm timing, tl []fau
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	meta := run.Meta{Version: 1, Scenario: s.Name, Seed: 1, DurationScale: 1, Status: run.StatusCompleted,
-		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total(), Generator: run.GeneratorInfo{CPUs: 2}}
-	for name, v := range map[string]any{run.MetaFile: meta, run.TimelineFile: tl} {
+	meta := rundir.Meta{Version: 1, Scenario: s.Name, Seed: 1, DurationScale: 1, Status: rundir.StatusCompleted,
+		Phases: plan.Spans(), Planned: plan.Total(), Sent: plan.Total(), Generator: rundir.GeneratorInfo{CPUs: 2}}
+	for name, v := range map[string]any{rundir.MetaFile: meta, rundir.TimelineFile: tl} {
 		b, _ := json.Marshal(v)
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, run.ScenarioFile), []byte(yaml), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ScenarioFile), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -1,4 +1,4 @@
-package fault
+package rundir
 
 // Field values of LimitChanges.
 const (

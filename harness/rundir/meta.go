@@ -1,28 +1,13 @@
-package run
+package rundir
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/authquake/authquake/harness/auth"
-	"github.com/authquake/authquake/harness/load"
-	"github.com/authquake/authquake/harness/setup"
-	"github.com/authquake/authquake/harness/target"
-	"github.com/authquake/authquake/harness/topology"
 	"github.com/authquake/authquake/harness/traffic"
-)
-
-// The files of a run directory.
-const (
-	MetaFile     = "run.json"
-	TimelineFile = "timeline.json"
-	SamplesFile  = "samples.jsonl"
-	ScenarioFile = "scenario.yaml"
-	SeedFile     = "seed"
 )
 
 // Run statuses.
@@ -58,18 +43,18 @@ type Meta struct {
 	// AnswersTruncated counts the answers longer than
 	// requests.client.max_answer_bytes, classified by their status and the
 	// part that was read.
-	AnswersTruncated uint64             `json:"answers_truncated,omitempty"`
-	Generator        GeneratorInfo      `json:"generator"`
-	Endpoints        topology.Endpoints `json:"endpoints"`
+	AnswersTruncated uint64        `json:"answers_truncated,omitempty"`
+	Generator        GeneratorInfo `json:"generator"`
+	Endpoints        Endpoints     `json:"endpoints"`
 	// Auth is how target.auth's token went: tokens obtained, refreshes
 	// failed, attempts not sent for want of one.
-	Auth *auth.Stats `json:"auth,omitempty"`
+	Auth *AuthStats `json:"auth,omitempty"`
 	// Webhooks counts the notifications target.webhooks received.
-	Webhooks *load.NotifyStats `json:"webhooks,omitempty"`
+	Webhooks *NotifyStats `json:"webhooks,omitempty"`
 	// KeptUntil is when the target --keep left running may be reaped.
 	KeptUntil *time.Time `json:"kept_until,omitempty"`
 	// Setup is what provisioning did and how long it took, apart from the load.
-	Setup *setup.Result `json:"setup,omitempty"`
+	Setup *Setup `json:"setup,omitempty"`
 	// StoppedS is when a stop condition or an interrupt stopped the load,
 	// in seconds since the base time; 0 when it ran to the end.
 	StoppedS float64 `json:"stopped_s,omitempty"`
@@ -83,8 +68,28 @@ type Meta struct {
 	Shards []ShardInfo `json:"shards,omitempty"`
 }
 
-// TargetInfo says what was loaded (its module says: harness/target).
-type TargetInfo = target.Info
+// TargetInfo is what run.json says of the target: its kind, what was loaded
+// and how long it took to start (its module says: harness/target).
+type TargetInfo struct {
+	Kind      string   `json:"kind"`
+	Bugs      []string `json:"bugs,omitempty"`
+	StartupMS int64    `json:"startup_ms"`
+	Images    []string `json:"images,omitempty"`
+}
+
+// Endpoints are the addresses the harness talked to (harness/topology).
+type Endpoints struct {
+	// Service is the service's API through the client link (faults apply).
+	Service string `json:"service"`
+	// ServiceDirect is the service's API bypassing Toxiproxy (audit, checks).
+	ServiceDirect string `json:"service_direct"`
+	// Admin is the service's admin API (service-level faults).
+	Admin string `json:"admin,omitempty"`
+	// Toxiproxy is the Toxiproxy HTTP API.
+	Toxiproxy string `json:"toxiproxy"`
+	// PostgresDSN reaches Postgres directly (ledger snapshots), if there is one.
+	PostgresDSN string `json:"postgres_dsn,omitempty"`
+}
 
 // GeneratorInfo describes the machine the load came from.
 type GeneratorInfo struct {
@@ -95,12 +100,53 @@ type GeneratorInfo struct {
 	Version   string `json:"authquake_version"`
 }
 
-func writeJSON(dir, name string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, name), append(b, '\n'), 0o644)
+// AuthStats are what run.json says of target.auth's token (harness/auth):
+// how many were obtained, how many refreshes failed, and the attempts not
+// sent for want of one.
+type AuthStats struct {
+	Tokens          int    `json:"tokens"`
+	FailedRefreshes int    `json:"failed_refreshes"`
+	LastError       string `json:"last_error,omitempty"`
+	// WithoutToken counts the attempts not sent: the token had expired
+	// and no refresh had succeeded.
+	WithoutToken int64 `json:"attempts_without_token"`
+}
+
+// NotifyStats count the notifications that reached the run (target.webhooks).
+type NotifyStats struct {
+	Received int64 `json:"received"`
+	// Matched were recorded against their payment; Unknown named no payment
+	// of this run (or an id no pending answer gave); Unreadable were not
+	// JSON or had no state.
+	Matched    int64 `json:"matched"`
+	Unknown    int64 `json:"unknown"`
+	Unreadable int64 `json:"unreadable"`
+	// BadSignature failed the signature check; Outside came before the
+	// load started or after the run stopped waiting, and were answered 503
+	// (a service retries them).
+	BadSignature int64 `json:"bad_signature"`
+	Outside      int64 `json:"outside"`
+}
+
+// Setup is what provisioning did (harness/setup), apart from the load.
+type Setup struct {
+	Steps      []SetupStep `json:"steps"`
+	DurationMS float64     `json:"duration_ms"`
+	// Entries counts the ledger entries the steps made (created.json).
+	Entries int `json:"ledger_entries_created,omitempty"`
+}
+
+// SetupStep is how one setup step went.
+type SetupStep struct {
+	Name string `json:"name"`
+	// Runs is how many times it ran: 1, or once per account (a batch
+	// step: the accounts of its batches).
+	Runs int `json:"runs"`
+	// Calls counts the requests or transactions made, retries included;
+	// Retries those that repeated a failed one (an idempotent step's).
+	Calls      int64   `json:"calls"`
+	Retries    int64   `json:"retries,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
 }
 
 // ReadMeta reads run.json of a run directory. A file that is there but
@@ -108,7 +154,7 @@ func writeJSON(dir, name string, v any) error {
 // range) is a *DamagedMetaError: the record is damaged, the directory is
 // still a run's.
 func ReadMeta(dir string) (*Meta, error) {
-	path := filepath.Join(dir, MetaFile)
+	path := Path(dir, MetaFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -142,3 +188,13 @@ func (e *DamagedMetaError) Error() string {
 }
 
 func (e *DamagedMetaError) Unwrap() error { return e.Err }
+
+// WriteJSON writes v as indented JSON into the file name of dir: run.json,
+// shard.json, timeline.json.
+func WriteJSON(dir, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(Path(dir, name), append(b, '\n'), 0o644)
+}
