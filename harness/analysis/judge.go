@@ -85,8 +85,10 @@ func (a *attributor) judge(k int, o onset, harmful func(int) bool) Recovery {
 			} else {
 				r.Recovered, r.TimeToRecoverS = true, &ttr
 			}
-		} else if !math.IsInf(next, 1) {
+		} else if !math.IsInf(next, 1) && next-f.end < f.horizon-f.end {
 			hidden = a.hiddenBy(next)
+		} else if !math.IsInf(next, 1) {
+			r.Note = fmt.Sprintf("not healthy again in the %s between its revert and %s", secsAfter(next-f.end), listed(a.hiddenBy(next)))
 		}
 		if ans, _ := a.stretch(a.answers, a.at(f.end), a.at(next)); ans >= 0 && r.Recovered {
 			t := round(math.Max(0, a.answers[ans].T-f.end), 3)
@@ -121,15 +123,19 @@ func (a *attributor) judge(k int, o onset, harmful func(int) bool) Recovery {
 }
 
 // limits bounds fault k's recovery: the harmful faults in force at its
-// revert hide it at once; otherwise a recovery must be seen before next,
-// when the next harmful fault began (+Inf if none did).
+// revert (reverted more than half a bucket after it) hide it at once;
+// otherwise a recovery must be seen before next, when the next harmful
+// fault began (+Inf if none did). A next fault that began only after k's
+// horizon (its length again, at least 10 s) did not cut a recovery short:
+// the service was watched that long and was not healthy, so k did not
+// recover.
 func (a *attributor) limits(k int, harmful func(int) bool) (next float64, hidden []string) {
 	f := a.faults[k]
 	next = math.Inf(1)
 	for j, g := range a.faults {
 		switch {
 		case j == k || !harmful(j):
-		case g.start <= f.end && (g.end > f.end || g.end <= g.start && g.start == f.end):
+		case g.start <= f.end && (g.end > f.end+a.bs/2 || g.end <= g.start && g.start == f.end):
 			hidden = addNames(hidden, g.name)
 		case g.start > f.end:
 			next = math.Min(next, g.start)

@@ -238,6 +238,17 @@ func TestAttribution(t *testing.T) {
 			[]faultEvent{ev("db-slow", "latency", "db", 10, 18, mild), ev("db-down", "timeout", "db", 20, 26, nil)},
 			[]want{{state: StateRecoveryHidden, tti: f(0), hidden: []string{"db-down"}, note: "began 2 s after the revert"},
 				{state: StateImpactRecovered, tti: f(0), ttr: f(0)}}},
+		// The next fault began 15 s after the revert, past the first's
+		// horizon: it did not cut a recovery short, the service was watched
+		// that long and was not healthy: did not recover, not hidden.
+		{"still failing when the next fault began", healthyFor(50).failingIn(10, 40, 1),
+			[]faultEvent{ev("crash", "kill", "service", 10, 12, nil), ev("db-cut", "timeout", "db", 27, 30, nil)},
+			[]want{{state: StateDidNotRecover, tti: f(0), note: "not healthy again in the 15 s between its revert and fault db-cut"},
+				{state: StateAlreadyUnhealthy, ttr: f(10)}}},
+		// Two faults reverted together: neither hides the other's recovery.
+		{"reverted together", healthyFor(40).failingIn(10, 20, 1),
+			[]faultEvent{ev("a", "timeout", "db", 10, 20, nil), ev("b", "kill", "service", 12, 20.1, nil)},
+			[]want{{state: StateImpactRecovered, tti: f(0), ttr: f(0)}, {state: StateAlreadyUnhealthy, ttr: f(0)}}},
 		// Healthy again only once the load fell from 100 to 1 per second.
 		{"recovery at lower load", func() perSecond {
 			p := healthyFor(60).failingIn(10, 20, 1)
