@@ -18,7 +18,10 @@ type onset struct {
 
 // onset finds where fault k began to hurt: the first unhealthy answer
 // bucket from its start (within its horizon) that it explains. When the
-// payments answered before it were slow, only failures are new.
+// payments answered before it were slow, only failures are new. Damage it
+// explains by its after-effects alone (no payment of it caught) is not its
+// once a healthy stretch has come after its revert: the service had
+// recovered from it.
 func (a *attributor) onset(k int) onset {
 	f := a.faults[k]
 	o := onset{bad: -1}
@@ -35,6 +38,9 @@ func (a *attributor) onset(k int) onset {
 			continue
 		}
 		ow := a.owners(i)
+		if slices.Contains(ow, k) && at(a.an.credits[k], i).n == 0 && a.healedBefore(f.end, a.answers[i].T) {
+			break
+		}
 		if slices.Contains(ow, k) {
 			o.bad, o.shared = i, a.names(ow, k)
 			return o
@@ -203,4 +209,12 @@ func (a *attributor) firstDamage(k, i int) float64 {
 		}
 	}
 	return a.answers[i].T
+}
+
+// healedBefore says whether a healthy stretch of need judged answer buckets
+// lies wholly in [from, to).
+func (a *attributor) healedBefore(from, to float64) bool {
+	i := min(max(int(math.Ceil(from/a.bs-1e-9)), 0), len(a.answers))
+	rec, after := a.stretch(a.answers, i, a.at(to))
+	return rec >= 0 && after <= a.at(to)
 }

@@ -245,6 +245,16 @@ func TestAttribution(t *testing.T) {
 			[]faultEvent{ev("crash", "kill", "service", 10, 12, nil), ev("db-cut", "timeout", "db", 27, 30, nil)},
 			[]want{{state: StateDidNotRecover, tti: f(0), note: "not healthy again in the 15 s between its revert and fault db-cut"},
 				{state: StateAlreadyUnhealthy, ttr: f(10)}}},
+		// Damage 6 s after the revert, after 6 healthy seconds, that no
+		// payment caught in flight: not the fault's after-effect (it had
+		// recovered), so no impact.
+		{"damage after the recovery", healthyFor(40).failingIn(26, 28, 1),
+			[]faultEvent{ev("strict", "risk_strictness", "service", 10, 20, nil)},
+			[]want{{state: StateNoImpact, ttr: f(0)}}},
+		// The same damage right after the revert is its after-effect.
+		{"damage right after the revert", healthyFor(40).failingIn(20, 22, 1),
+			[]faultEvent{ev("restart", "restart", "service", 10, 20, nil)},
+			[]want{{state: StateImpactRecovered, tti: f(10.005), ttr: f(2)}}},
 		// Two faults reverted together: neither hides the other's recovery.
 		{"reverted together", healthyFor(40).failingIn(10, 20, 1),
 			[]faultEvent{ev("a", "timeout", "db", 10, 20, nil), ev("b", "kill", "service", 12, 20.1, nil)},
