@@ -16,6 +16,7 @@ import (
 	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/target"
+	"github.com/authquake/authquake/harness/target/registry"
 )
 
 // Run searches every CPU limit and returns the result with a new directory
@@ -27,7 +28,7 @@ func Run(ctx context.Context, o Options) (*rundir.Capacity, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if m, _ := target.Lookup(s.Target.Kind); !isCPULimiter(m) {
+	if m, _ := registry.Lookup(s.Target.Kind); !isCPULimiter(m) {
 		return nil, "", exitcode.Invalidf("capacity limits the CPUs of the service's container: use a target kind that can ("+strings.Join(cpuLimiters(), ", ")+")",
 			"capacity: target kind %s cannot limit its service's CPUs", s.Target.Kind)
 	}
@@ -86,7 +87,7 @@ func defaults(o *Options, s *scenario.Scenario) {
 }
 
 func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o Options, maxFail, maxP99 float64) (rundir.CapacityLimit, error) {
-	tgt, err := target.Start(ctx, &s, target.Options{CPUs: cpus, Log: o.Log})
+	tgt, err := registry.Start(ctx, &s, target.Options{CPUs: cpus, Log: o.Log})
 	defer tgt.Close(o.Log)
 	if err != nil {
 		return rundir.CapacityLimit{}, fmt.Errorf("at %g CPUs: %w", cpus, err)
@@ -129,7 +130,7 @@ func isCPULimiter(m target.Module) bool {
 // cpuLimiters lists the target kinds whose modules can limit CPUs.
 func cpuLimiters() []string {
 	var kinds []string
-	for _, m := range target.List() {
+	for _, m := range registry.List() {
 		if isCPULimiter(m) {
 			kinds = append(kinds, m.Kind())
 		}

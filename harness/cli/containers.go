@@ -3,9 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"maps"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -15,6 +16,9 @@ import (
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/target"
+	"github.com/authquake/authquake/harness/target/registry"
 	"github.com/authquake/authquake/harness/topology"
 )
 
@@ -116,24 +120,36 @@ func printReaped(w io.Writer, r docker.Reaped, dry bool, now time.Time) {
 }
 
 var upCommand = command{
-	name: "up", usage: "",
-	summary: "Start the bundled topology (Postgres, Toxiproxy, authsim), print its endpoints as JSON, and hold it until interrupted " +
-		"(exit 0) or until --for has passed. Everything is removed on the way out.",
+	name: "up", usage: "[SCENARIO.yaml]",
+	summary: "Start a target through its module as run does, print its endpoints as JSON, and hold it until interrupted " +
+		"(exit 0) or until --for has passed: the scenario's target, or the bundled topology (Postgres, Toxiproxy, authsim) without one. " +
+		"Everything is removed on the way out.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		bugs := fs.StringSlice("bugs", nil, "authsim known bugs to switch on (comma-separated)")
 		env := fs.StringToString("env", nil, "extra authsim environment, KEY=VALUE (repeatable)")
 		hold := fs.Duration("for", 0, "stop after this long (0: until interrupted)")
 		return func(ctx context.Context, io IO, args []string) error {
-			t, err := startAuthsim(ctx, io, *bugs, *env)
-			defer closeTopology(t, io)
+			s, err := upScenario(args, *env)
 			if err != nil {
 				return err
+			}
+			o := target.Options{Log: io.Err}
+			if fs.Changed("bugs") {
+				o.Bugs = bugs
+			}
+			t, err := registry.Start(ctx, s, o)
+			defer t.Close(io.Err)
+			if err != nil {
+				return run.Interrupted(ctx, err)
+			}
+			if t.Topo == nil {
+				return exitcode.New(exitcode.Environment, errors.New("up: the target started nothing"), "")
 			}
 			out, _ := json.Marshal(struct {
 				RunID string `json:"run_id"`
 				topology.Endpoints
 				StartupMS int64 `json:"startup_ms"`
-			}{t.RunID, t.Endpoints, t.Startup.Milliseconds()})
+			}{t.Topo.RunID, t.Topo.Endpoints, t.StartupMS})
 			fmt.Fprintln(io.Out, string(out))
 			var timeout <-chan time.Time
 			if *hold > 0 {
@@ -148,45 +164,32 @@ var upCommand = command{
 	},
 }
 
-// startAuthsim reaps what dead runs left, makes sure the images exist, and
-// starts the bundled topology. The topology is returned even on error so that
-// the caller can close it.
-func startAuthsim(ctx context.Context, io IO, bugs []string, env map[string]string) (*topology.Topology, error) {
-	cli, err := docker.Connect(ctx)
-	if err != nil {
-		return nil, err
+// upScenario is what up starts: the scenario's target, checked as run
+// checks it, or the bundled authsim; env adds to authsim's environment.
+func upScenario(args []string, env map[string]string) (*scenario.Scenario, error) {
+	var s *scenario.Scenario
+	switch len(args) {
+	case 0:
+		s = &scenario.Scenario{Target: scenario.Target{Kind: scenario.TargetAuthsim, Authsim: &scenario.AuthsimTarget{}}}
+	case 1:
+		var err error
+		if s, err = run.Load(args[0]); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, exitcode.Invalidf("authquake up [SCENARIO.yaml] [--bugs B,...] [--env K=V]", "up: want at most one scenario file")
 	}
-	defer cli.Close()
-	if r, err := docker.Reap(ctx, cli, docker.Selector{}); err != nil {
-		fmt.Fprintln(io.Err, "authquake: cleanup of dead runs:", err)
-	} else if n := len(r.Containers) + len(r.Networks); n > 0 {
-		fmt.Fprintf(io.Err, "authquake: removed %d leftovers of dead runs\n", n)
+	if len(env) > 0 {
+		if s.Target.Authsim == nil {
+			return nil, exitcode.Invalidf("--env sets authsim's environment; give the service's own in the scenario's target block",
+				"up: --env applies to target kind authsim, not %q", s.Target.Kind)
+		}
+		merged := maps.Clone(s.Target.Authsim.Env)
+		if merged == nil {
+			merged = map[string]string{}
+		}
+		maps.Copy(merged, env)
+		s.Target.Authsim.Env = merged
 	}
-	b, err := images.NewBuilder(cli, io.Err)
-	if err != nil {
-		return nil, exitcode.New(exitcode.Environment, err, "")
-	}
-	refs, err := b.All(ctx)
-	if err != nil {
-		return nil, run.Interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
-	}
-	t, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: bugs, Env: env, Log: io.Err})
-	if err != nil {
-		return t, run.Interrupted(ctx, exitcode.New(exitcode.Environment, fmt.Errorf("start topology: %w", err),
-			"see the container logs with docker logs; authquake cleanup removes leftovers"))
-	}
-	return t, nil
-}
-
-// closeTopology removes the topology with a fresh, bounded context: the run's
-// context may already be cancelled by the interrupt that ends it.
-func closeTopology(t *topology.Topology, io IO) {
-	if t == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := t.Close(ctx); err != nil {
-		fmt.Fprintln(io.Err, "authquake: teardown:", strings.ReplaceAll(err.Error(), "\n", "; "))
-	}
+	return s, nil
 }

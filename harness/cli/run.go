@@ -21,6 +21,7 @@ import (
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/target"
+	"github.com/authquake/authquake/harness/target/registry"
 )
 
 var runCommand = command{
@@ -154,7 +155,7 @@ var listCommand = command{
 			fmt.Fprintln(io.Out, "\nLoad shapes (traffic.phases[].shape): constant (rate), ramp (from, to), step (from, to, steps),")
 			fmt.Fprintln(io.Out, "  spike (baseline, peak, rise, hold), sine (mean, amplitude, period)")
 			fmt.Fprintln(io.Out, "\nTarget kinds (target.kind), one module each:")
-			for _, m := range target.List() {
+			for _, m := range registry.List() {
 				fmt.Fprintf(io.Out, "  %-16s %s\n", m.Kind(), m.Summary())
 				if own := moduleAdds(m); own != "" {
 					fmt.Fprintf(io.Out, "  %-16s %s\n", "", own)

@@ -11,7 +11,7 @@ import (
 // Check validates every fault of a scenario without touching anything: its
 // kind, whether the scenario's target kind has it, its parameters, and its
 // target against the links and container roles the target has (its module
-// says which: harness/target.Links). Problems are placed in the scenario file.
+// says which: harness/target/registry.Links). Problems are placed in the scenario file.
 func Check(s *scenario.Scenario, src *scenario.Source, links, roles []string) scenario.Problems {
 	var probs scenario.Problems
 	names := map[string]int{}

@@ -141,8 +141,8 @@ func TestSnapshotKinds(t *testing.T) {
 		{"none", scenario.Ledger{Kind: "none"}, rundir.LedgerNoneFile, "no ledger source configured"},
 		// sql with no database to query.
 		{"sql without dsn", scenario.Ledger{Kind: "sql", Payments: payments}, rundir.LedgerErrorFile, "no dsn"},
-		// authsim on a target without its admin API.
-		{"authsim elsewhere", scenario.Ledger{Kind: "authsim"}, rundir.LedgerErrorFile, "no authsim admin API"},
+		// A kind no source serves (a module's, with its module not registered).
+		{"unknown kind", scenario.Ledger{Kind: "mainframe"}, rundir.LedgerErrorFile, `unknown ledger kind "mainframe"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

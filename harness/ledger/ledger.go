@@ -3,10 +3,12 @@
 // directory, so the audit stays a pure function of saved data whatever the
 // service. Each source is an adapter behind one small interface:
 //
-//	authsim  authsim's /admin/ledger (already the neutral format)
 //	sql      two queries against the service's database, with a column mapping
 //	http     a paginated JSON reconciliation endpoint, with item paths
 //	none     nothing is read: the audit lists every invariant as unchecked
+//
+// and those a target module adds for its own kind of target (Register; e.g.
+// authsim's /admin/ledger, harness/target/authsim).
 //
 // A source that cannot be read leaves ledger.error with the reason, and the
 // audit is inconclusive (exit 1), never a pass.
@@ -65,11 +67,21 @@ type Env struct {
 // ErrNone is New's answer for kind none: no ledger is read.
 var ErrNone = errors.New("no ledger source configured")
 
-// registry is every source kind, by name.
+// registry is every source kind, by name: the generic ones here, and those
+// target modules add (Register).
 var registry = map[string]func(Env) (Source, error){
-	scenario.LedgerAuthsim: newAuthsim,
-	scenario.LedgerSQL:     newSQL,
-	scenario.LedgerHTTP:    newHTTP,
+	scenario.LedgerSQL:  newSQL,
+	scenario.LedgerHTTP: newHTTP,
+}
+
+// Register adds the ledger source of a target module (harness/target's
+// registry calls it for each LedgerKeeper, e.g. authsim's /admin/ledger); a
+// duplicate kind is a programming error.
+func Register(kind string, source func(Env) (Source, error)) {
+	if _, dup := registry[kind]; dup || kind == scenario.LedgerNone {
+		panic(fmt.Sprintf("ledger kind %q registered twice", kind))
+	}
+	registry[kind] = source
 }
 
 // Kinds lists the source kinds (for authquake list).

@@ -17,7 +17,7 @@ import (
 	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/secret"
-	"github.com/authquake/authquake/harness/target"
+	"github.com/authquake/authquake/harness/target/registry"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -30,11 +30,11 @@ func Load(path string) (*scenario.Scenario, error) {
 }
 
 func loadScenario(path string) (*scenario.Scenario, *scenario.Source, error) {
-	s, src, err := target.Load(path)
+	s, src, err := registry.Load(path)
 	if err != nil {
 		return nil, nil, exitcode.New(exitcode.Invalid, err, "")
 	}
-	links, roles := target.Links(s.Target)
+	links, roles := registry.Links(s.Target)
 	probs := append(fault.Check(s, src, links, roles), load.CheckTemplates(s, src)...)
 	if len(probs) > 0 {
 		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })

@@ -11,6 +11,7 @@ import (
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/setup"
 	"github.com/authquake/authquake/harness/target"
+	"github.com/authquake/authquake/harness/target/registry"
 	"github.com/authquake/authquake/harness/topology"
 )
 
@@ -24,7 +25,7 @@ import (
 func Provision(ctx context.Context, topo *topology.Topology, s *scenario.Scenario, allowRemote bool, progress io.Writer, tty bool, token func() string, notifyURL string) (*setup.Result, error) {
 	sc := *s
 	if sc.Setup == nil {
-		sc.Setup = target.DefaultSetup(&sc)
+		sc.Setup = registry.DefaultSetup(&sc)
 	}
 	svc := topo.Endpoints.ServiceDirect
 	if svc == "" {

@@ -25,6 +25,7 @@ import (
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/secret"
 	"github.com/authquake/authquake/harness/target"
+	"github.com/authquake/authquake/harness/target/registry"
 	"github.com/authquake/authquake/harness/traffic"
 	"github.com/authquake/authquake/harness/webhook"
 )
@@ -150,7 +151,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 // load and the faults. Whatever the way out, the target is then removed, or
 // kept for inspection (--keep).
 func againstTarget(ctx context.Context, s *scenario.Scenario, o Options, dir string, meta *rundir.Meta) error {
-	tgt, err := target.Start(ctx, s, target.Options{AllowRemote: o.AllowRemote, Bugs: o.Bugs, Log: o.Log, KeepUntil: keepUntil(s, o)})
+	tgt, err := registry.Start(ctx, s, target.Options{AllowRemote: o.AllowRemote, Bugs: o.Bugs, Log: o.Log, KeepUntil: keepUntil(s, o)})
 	defer func() {
 		if o.Keep { // whatever the way out: a failed run is what one inspects
 			tgt.Keep(o.Log)

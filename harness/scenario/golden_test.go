@@ -11,7 +11,7 @@ import (
 
 	"github.com/authquake/authquake/harness/golden"
 	"github.com/authquake/authquake/harness/scenario"
-	"github.com/authquake/authquake/harness/target"
+	"github.com/authquake/authquake/harness/target/registry"
 )
 
 // The golden tests decode as a run does: with the target module's defaults
@@ -47,7 +47,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			s, _, err := target.Load(f)
+			s, _, err := registry.Load(f)
 			var out []byte
 			if err != nil {
 				out = []byte(err.Error() + "\n")
@@ -65,7 +65,7 @@ func TestGolden(t *testing.T) {
 // TestEveryProblemHasAPlace: each problem of errors.yaml names a line and a
 // column inside the file, and every kind of mistake in it is reported.
 func TestEveryProblemHasAPlace(t *testing.T) {
-	_, _, err := target.Load("testdata/errors.yaml")
+	_, _, err := registry.Load("testdata/errors.yaml")
 	probs, ok := err.(scenario.Problems)
 	if !ok {
 		t.Fatalf("error is %T, want Problems", err)

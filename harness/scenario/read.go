@@ -16,7 +16,7 @@ import (
 )
 
 // Load reads, checks and defaults the scenario file at path, with the checks
-// every target kind shares (harness/target.Load adds its module's).
+// every target kind shares (harness/target/registry.Load adds its module's).
 func Load(path string) (*Scenario, *Source, error) { return LoadWith(path, Hooks{}) }
 
 // LoadWith is Load with a target module's hooks.

@@ -1,25 +1,33 @@
-// Package target brings up the system under test. Each kind of target is a
-// module, as testcontainers-go has one module per dependency: authsim.go
-// (the bundled reference service), containers.go (your images), url.go (an
-// endpoint already running), registered in one explicit list (registry.go).
-// run and capacity ask the module; they never switch on the kind.
+// Package target is what every target module shares: the Module interface
+// with its optional abilities, the started Target, and the helpers of a
+// module that runs containers. Each kind of target is a module in its own
+// folder, as testcontainers-go has one module per dependency:
 //
-// A module's part in a run, and what it is asked at each step:
+//	authsim/     the bundled reference service on Postgres (targets/authsim)
+//	containers/  your images, with authquake's Postgres and dependencies
+//	url/         an http:// endpoint already running
+//	registry/    the one explicit list of modules, and the calls that ask
+//	             the scenario's module (Load, Start, Links, Shareable, ...)
 //
-//	decode         Defaults: its ledger source      LedgerKeeper
-//	  │            Check: its scenario block        Checker
+// run, capacity and the CLI ask the module through the registry; they never
+// switch on the kind. A module's part in a run, and what it is asked at each
+// step:
+//
+//	decode         its defaults (its block, its ledger)  Defaulter
+//	  │            its checks (Validate)                 Module
 //	  v
-//	start          Images, then containers          ImageUser, Module.Start
+//	shard?         can shards share one target of it     Module.Shareable
+//	  v
+//	start          images, then containers               ImageUser, Module.Start
 //	  │  (error: the half-built Target comes back, so that Close removes it)
 //	  v
-//	provision      its steps when the scenario      Provisioner
+//	provision      its steps when the scenario           Provisioner
 //	  │            gives none (authsim: the seed)
 //	  v
-//	load + faults  the fault kinds it adds and      FaultAdder
-//	  │            what they act on (Links, FaultEnv)
+//	load + faults  the fault kinds it adds               FaultAdder
+//	  │            and the links they act on             Module.Links
 //	  v
-//	ledger read    the scenario's source (default   harness/ledger
-//	  │            from Defaults), before teardown
+//	ledger read    its own ledger source, by default     LedgerKeeper
 //	  v
 //	teardown       Target.Close, or Target.Keep (--keep)
 //
@@ -34,6 +42,7 @@ import (
 
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/images"
+	"github.com/authquake/authquake/harness/ledger"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
@@ -46,15 +55,22 @@ type Module interface {
 	// Links and roles are the links and containers the target has, that
 	// network and container faults may name.
 	Links(t scenario.Target) (links, roles []string)
+	// Validate checks the module's part of a scenario (its block, its bug
+	// names, its containers), placing each problem in the scenario file.
+	Validate(s *scenario.Scenario, src *scenario.Source) scenario.Problems
+	// Shareable says whether the shards of a split run may share one target
+	// of this kind: true for one that is already running (url); false for
+	// one each shard would start a copy of.
+	Shareable() bool
 	// Start brings the target up. It returns the Target even on error,
 	// half-built, so that the caller can Close what started.
 	Start(ctx context.Context, s *scenario.Scenario, o Options) (*Target, error)
 }
 
-// Checker is a module that checks its own block of a scenario (its bug
-// names, its containers), placing each problem in the scenario file.
-type Checker interface {
-	Check(s *scenario.Scenario, src *scenario.Source) scenario.Problems
+// Defaulter is a module with defaults of its own for a scenario of its kind
+// (authsim: an empty authsim block, its ledger source), set before checks.
+type Defaulter interface {
+	Defaults(s *scenario.Scenario)
 }
 
 // ImageUser is a module that runs some of authquake's images.
@@ -68,19 +84,23 @@ type Provisioner interface {
 	Setup(s *scenario.Scenario) *scenario.Setup
 }
 
-// LedgerKeeper is a module whose target exposes a ledger source of its own,
-// read when the scenario names none (see harness/ledger).
+// LedgerKeeper is a module whose target keeps a ledger authquake can read
+// with a source of its own: the registry adds the source to harness/ledger's
+// under the module's name for it, and the module's Defaults names it when
+// the scenario names none.
 type LedgerKeeper interface {
+	// Ledger is the source's kind, the scenario's ledger.kind.
 	Ledger() string
+	// LedgerSource reads the target's ledger.
+	LedgerSource(env ledger.Env) (ledger.Source, error)
 }
 
-// FaultAdder is a module with fault kinds that only its kind of target has.
-// The registry adds them to harness/fault's, marked with the module's kind,
-// so that fault.Check refuses them on another target kind.
+// FaultAdder is a module with fault kinds that only its kind of target has
+// (they act on Target's admin API, fault.Env's Admin). The registry adds
+// them to harness/fault's, marked with the module's kind, so that
+// fault.Check refuses them on another target kind.
 type FaultAdder interface {
 	Faults() []fault.Kind
-	// FaultEnv adds what the module's kinds act on (an admin API) to env.
-	FaultEnv(t *Target, env *fault.Env)
 }
 
 // CPULimiter is a module whose Start honours Options.CPUs: authquake

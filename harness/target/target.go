@@ -30,11 +30,11 @@ type Target struct {
 	Topo *topology.Topology
 	// Docker reaches its containers; nil for a target without any.
 	Docker *client.Client
-	module Module
 }
 
 // FaultEnv is what the fault timeline acts on: the target's links,
-// containers and network, and what its module's own fault kinds need.
+// containers and network, and its admin API, which the fault kinds its
+// module adds drive.
 func (t *Target) FaultEnv(s *scenario.Scenario, seed uint64, allowRemote bool) fault.Env {
 	// Every target's admin endpoint (a containers target's admin_port) is
 	// {{.Admin}} to the generic http fault.
@@ -49,9 +49,6 @@ func (t *Target) FaultEnv(s *scenario.Scenario, seed uint64, allowRemote bool) f
 	}
 	for role, c := range t.Topo.Containers {
 		env.Containers[role] = c.GetContainerID()
-	}
-	if fa, ok := t.module.(FaultAdder); ok {
-		fa.FaultEnv(t, &env)
 	}
 	return env
 }
@@ -96,9 +93,9 @@ func (t *Target) Keep(log io.Writer) {
 		t.Topo.KeepUntil.Format(time.RFC3339), t.Topo.RunID)
 }
 
-// dockerHost connects t to Docker, removes what dead runs left, and builds
+// DockerHost connects t to Docker, removes what dead runs left, and builds
 // the images need names: the first steps of a module that runs containers.
-func dockerHost(ctx context.Context, t *Target, need images.Need, log io.Writer) (images.Refs, error) {
+func DockerHost(ctx context.Context, t *Target, need images.Need, log io.Writer) (images.Refs, error) {
 	cli, err := docker.Connect(ctx)
 	if err != nil {
 		return images.Refs{}, err
@@ -118,9 +115,9 @@ func dockerHost(ctx context.Context, t *Target, need images.Need, log io.Writer)
 	return refs, nil
 }
 
-// startHint points at the failed container's log: shown above, and saved
+// StartHint points at the failed container's log: shown above, and saved
 // in the run directory by the caller, since the container is removed.
-func startHint(err error) string {
+func StartHint(err error) string {
 	var se *topology.StartError
 	switch {
 	case !errors.As(err, &se):

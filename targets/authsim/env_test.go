@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/authquake/authquake/harness/dockertest"
+	module "github.com/authquake/authquake/harness/target/authsim" // this package is authsim too
 	"github.com/authquake/authquake/harness/topology"
 )
 
@@ -34,7 +35,7 @@ func start(t *testing.T, bugs ...string) *env {
 	refs := dockertest.Images(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	topo, err := topology.StartAuthsim(ctx, topology.AuthsimOptions{Images: refs, Bugs: bugs})
+	topo, err := module.Run(ctx, refs, module.WithBugs(bugs...))
 	t.Cleanup(func() {
 		if err := topo.Close(context.Background()); err != nil {
 			t.Errorf("close topology: %v", err)

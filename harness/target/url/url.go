@@ -1,4 +1,6 @@
-package target
+// Package url is the module of target kind url: an http:// endpoint already
+// running, fronted by an in-process Toxiproxy.
+package url
 
 import (
 	"context"
@@ -6,23 +8,27 @@ import (
 
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/topology"
 )
 
-// urlModule loads a plain http:// endpoint that is already running,
-// fronted by an in-process Toxiproxy: one link (client), no containers.
-type urlModule struct{}
+// Module loads a plain http:// endpoint that is already running, fronted by
+// an in-process Toxiproxy: one link (client), no containers.
+type Module struct{}
 
-func (urlModule) Kind() string { return scenario.TargetURL }
+// Kind is target.kind url.
+func (Module) Kind() string { return scenario.TargetURL }
 
-func (urlModule) Summary() string {
+// Summary says what it is, for authquake list.
+func (Module) Summary() string {
 	return "an http:// endpoint already running, fronted by an in-process Toxiproxy (target.url)"
 }
 
-func (urlModule) Links(scenario.Target) (links, roles []string) { return []string{"client"}, nil }
+// Links are the client link alone.
+func (Module) Links(scenario.Target) (links, roles []string) { return []string{"client"}, nil }
 
-// Check checks target.url: a plain http:// URL with a host.
-func (urlModule) Check(s *scenario.Scenario, src *scenario.Source) scenario.Problems {
+// Validate checks target.url: a plain http:// URL with a host.
+func (Module) Validate(s *scenario.Scenario, src *scenario.Source) scenario.Problems {
 	u, err := url.Parse(s.Target.URL)
 	switch {
 	case err == nil && u.Scheme == "https":
@@ -36,11 +42,15 @@ func (urlModule) Check(s *scenario.Scenario, src *scenario.Source) scenario.Prob
 	return nil
 }
 
+// Shareable is true: the service is already running, and the shards of a
+// split run all point at it.
+func (Module) Shareable() bool { return true }
+
 // Start fronts the endpoint with Toxiproxy; an endpoint off this machine
 // without o.AllowRemote is invalid input (exit 2).
-func (urlModule) Start(ctx context.Context, s *scenario.Scenario, o Options) (*Target, error) {
+func (Module) Start(ctx context.Context, s *scenario.Scenario, o target.Options) (*target.Target, error) {
 	topo, err := topology.StartURL(ctx, s.Target.URL, o.AllowRemote)
-	t := &Target{Topo: topo}
+	t := &target.Target{Topo: topo}
 	if err != nil {
 		return t, exitcode.New(exitcode.Invalid, err, "")
 	}

@@ -1,4 +1,4 @@
-package target
+package registry
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/scenario"
-	"github.com/authquake/authquake/targets/authsim/ledger"
+	"github.com/authquake/authquake/harness/target"
+	"github.com/authquake/authquake/harness/target/url"
 )
 
 // TestRegistry: the registry serves exactly the kinds the scenario schema
@@ -30,7 +31,7 @@ func TestRegistry(t *testing.T) {
 		if m.Summary() == "" {
 			t.Errorf("module %s has no summary", m.Kind())
 		}
-		if fa, ok := m.(FaultAdder); ok {
+		if fa, ok := m.(target.FaultAdder); ok {
 			for _, k := range fa.Faults() {
 				if got, ok := fault.Lookup(k.Name); !ok || got.Module != m.Kind() {
 					t.Errorf("fault kind %s: registered %v as module %q, want %q", k.Name, ok, got.Module, m.Kind())
@@ -43,14 +44,7 @@ func TestRegistry(t *testing.T) {
 			t.Error("a duplicate target kind did not panic")
 		}
 	}()
-	register(urlModule{})
-}
-
-// TestAuthsimBugNames: the module's list is authsim's own.
-func TestAuthsimBugNames(t *testing.T) {
-	if !slices.Equal(authsimBugs, ledger.BugNames()) {
-		t.Errorf("module's bugs %v, authsim's %v", authsimBugs, ledger.BugNames())
-	}
+	register(url.Module{})
 }
 
 // TestImages: a target builds only the images it runs.
@@ -82,7 +76,7 @@ func TestImages(t *testing.T) {
 // TestStartUnknownKind: a kind no module serves is invalid input, and the
 // caller still gets a Target to Close.
 func TestStartUnknownKind(t *testing.T) {
-	tgt, err := Start(context.Background(), &scenario.Scenario{Target: scenario.Target{Kind: "mainframe"}}, Options{})
+	tgt, err := Start(context.Background(), &scenario.Scenario{Target: scenario.Target{Kind: "mainframe"}}, target.Options{})
 	if tgt == nil || exitcode.Of(err) != exitcode.Invalid || !strings.Contains(err.Error(), `"mainframe"`) {
 		t.Fatalf("Start: %v, %v", tgt, err)
 	}

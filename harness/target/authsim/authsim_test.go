@@ -1,4 +1,4 @@
-package topology
+package authsim
 
 import (
 	"context"
@@ -12,18 +12,19 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authquake/authquake/harness/dockertest"
+	"github.com/authquake/authquake/harness/topology"
 )
 
-// TestStartAuthsimReachesEveryEndpointAndCleansUp starts the bundled topology,
+// TestRunReachesEveryEndpointAndCleansUp starts the bundled topology,
 // reaches Postgres, Toxiproxy and authsim through 127.0.0.1, proves the
 // service's database link runs through Toxiproxy, and checks that Close
 // leaves no container or network of the run behind.
-func TestStartAuthsimReachesEveryEndpointAndCleansUp(t *testing.T) {
+func TestRunReachesEveryEndpointAndCleansUp(t *testing.T) {
 	cli := dockertest.Client(t)
 	refs := dockertest.Images(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	topo, err := StartAuthsim(ctx, AuthsimOptions{Images: refs})
+	topo, err := Run(ctx, refs)
 	defer topo.Close(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func TestStartAuthsimReachesEveryEndpointAndCleansUp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("toxiproxy: %v", err)
 	}
-	for _, link := range []string{LinkClient, LinkDB} {
+	for _, link := range []string{topology.LinkClient, topology.LinkDB} {
 		if _, ok := proxies[link]; !ok {
 			t.Errorf("toxiproxy has no %q proxy", link)
 		}
@@ -61,13 +62,13 @@ func TestStartAuthsimReachesEveryEndpointAndCleansUp(t *testing.T) {
 		}
 	}
 	// Cutting the db link makes authsim not ready: its database goes through Toxiproxy.
-	if err := proxies[LinkDB].Disable(); err != nil {
+	if err := proxies[topology.LinkDB].Disable(); err != nil {
 		t.Fatal(err)
 	}
 	if code, _ := get(t, e.ServiceDirect+"/readyz"); code != http.StatusServiceUnavailable {
 		t.Errorf("with the db link down, /readyz = %d, want 503", code)
 	}
-	if err := proxies[LinkDB].Enable(); err != nil {
+	if err := proxies[topology.LinkDB].Enable(); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(topo.Containers); n != 3 {

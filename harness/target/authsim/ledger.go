@@ -1,4 +1,4 @@
-package ledger
+package authsim
 
 import (
 	"context"
@@ -9,23 +9,24 @@ import (
 
 	"github.com/authquake/authquake/harness/audit"
 	"github.com/authquake/authquake/harness/egress"
+	"github.com/authquake/authquake/harness/ledger"
 )
 
-// authsim reads authsim's /admin/ledger, once the service answers again and
-// background work has settled.
-type authsim struct {
+// ledgerSource reads authsim's /admin/ledger (already the audit's neutral
+// format), once the service answers again and background work has settled.
+type ledgerSource struct {
 	admin, token, ready string
 	wait, settle        time.Duration
 }
 
-func newAuthsim(env Env) (Source, error) {
+func newLedger(env ledger.Env) (ledger.Source, error) {
 	if env.Admin == "" {
 		return nil, errors.New("ledger kind authsim: the target has no authsim admin API")
 	}
-	return &authsim{admin: env.Admin, token: env.AdminToken, ready: env.Ready, wait: 90 * time.Second, settle: time.Second}, nil
+	return &ledgerSource{admin: env.Admin, token: env.AdminToken, ready: env.Ready, wait: 90 * time.Second, settle: time.Second}, nil
 }
 
-func (a *authsim) Read(ctx context.Context) (*audit.Snapshot, error) {
+func (a *ledgerSource) Read(ctx context.Context) (*audit.Snapshot, error) {
 	wait := a.wait
 	if ctx.Err() != nil {
 		wait = 10 * time.Second // interrupted: try, briefly
@@ -60,7 +61,7 @@ func (a *authsim) Read(ctx context.Context) (*audit.Snapshot, error) {
 	return audit.DecodeSnapshot(resp.Body, "/admin/ledger")
 }
 
-// local calls authsim's admin API and readiness endpoint. Its containers
+// local calls authsim's admin API and readiness endpoint for the ledger. Its containers
 // publish on this machine only, so its guard allows loopback only (whatever
 // --allow-remote says) and it follows no redirect. Requests are bounded by
 // their contexts.

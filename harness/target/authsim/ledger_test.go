@@ -1,20 +1,22 @@
-package ledger
+package authsim
 
 import (
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/authquake/authquake/harness/audit"
+	"github.com/authquake/authquake/harness/ledger"
 	"github.com/authquake/authquake/harness/scenario"
 )
 
-// TestAuthsimSource waits for authsim to be ready again, then reads its
+// TestLedgerSource waits for authsim to be ready again, then reads its
 // /admin/ledger with the admin token; "approved" reads as held.
-func TestAuthsimSource(t *testing.T) {
+func TestLedgerSource(t *testing.T) {
 	var readyz atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -32,11 +34,11 @@ func TestAuthsimSource(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	src, err := New(Env{Config: scenario.Ledger{Kind: "authsim"}, Admin: srv.URL, AdminToken: "tok", Ready: srv.URL + "/readyz"})
+	src, err := newLedger(ledger.Env{Config: scenario.Ledger{Kind: "authsim"}, Admin: srv.URL, AdminToken: "tok", Ready: srv.URL + "/readyz"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	src.(*authsim).settle = 0
+	src.(*ledgerSource).settle = 0
 	l, err := src.Read(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -45,9 +47,17 @@ func TestAuthsimSource(t *testing.T) {
 		t.Errorf("readyz %d, ledger %+v", readyz.Load(), l)
 	}
 	// A wrong token is an error with the status, not an empty ledger.
-	bad, _ := New(Env{Config: scenario.Ledger{Kind: "authsim"}, Admin: srv.URL, AdminToken: "nope"})
-	bad.(*authsim).settle = 0
+	bad, _ := newLedger(ledger.Env{Config: scenario.Ledger{Kind: "authsim"}, Admin: srv.URL, AdminToken: "nope"})
+	bad.(*ledgerSource).settle = 0
 	if _, err := bad.Read(context.Background()); err == nil {
 		t.Error("a 401 was read as a ledger")
+	}
+}
+
+// TestLedgerSourceNeedsAdmin: on a target without authsim's admin API the
+// source cannot be built, and says why (ledger.error).
+func TestLedgerSourceNeedsAdmin(t *testing.T) {
+	if _, err := newLedger(ledger.Env{Config: scenario.Ledger{Kind: "authsim"}}); err == nil || !strings.Contains(err.Error(), "no authsim admin API") {
+		t.Errorf("%v, want an error saying there is no admin API", err)
 	}
 }

@@ -1,4 +1,4 @@
-package target
+package authsim
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/fault"
-	"github.com/authquake/authquake/harness/scenario"
 )
 
 // adminTimeout bounds each call an authsim fault makes.
@@ -86,73 +85,3 @@ func serviceKind[P any](name, summary string, effect fault.EffectRule, params []
 			return build(p, admin{env.Admin, env.AdminToken}, s, env), nil
 		}}
 }
-
-type maintenanceParams struct {
-	// RetryAfter is what the Retry-After header of the 503s says.
-	RetryAfter scenario.Duration `yaml:"retry_after"`
-}
-
-type maintenanceFault struct {
-	a admin
-	p maintenanceParams
-}
-
-func (f *maintenanceFault) Inject(ctx context.Context) error {
-	return f.a.do(ctx, "PUT", "/admin/maintenance", map[string]any{"on": true, "retry_after_s": int(f.p.RetryAfter.D().Seconds())}, nil)
-}
-
-func (f *maintenanceFault) Revert(ctx context.Context) error {
-	return f.a.do(ctx, "PUT", "/admin/maintenance", map[string]any{"on": false}, nil)
-}
-
-type riskParams struct {
-	// Level is 0 (off) to 3 (paranoid); authsim runs at 1.
-	Level *int `yaml:"level"`
-}
-
-type riskFault struct {
-	a   admin
-	p   riskParams
-	was *int
-}
-
-func (f *riskFault) Inject(ctx context.Context) error {
-	var st struct {
-		Strictness int `json:"strictness"`
-	}
-	if err := f.a.do(ctx, "GET", "/admin/state", nil, &st); err != nil {
-		return err
-	}
-	f.was = &st.Strictness
-	return f.a.do(ctx, "PUT", "/admin/risk", map[string]any{"strictness": *f.p.Level}, nil)
-}
-
-func (f *riskFault) Revert(ctx context.Context) error {
-	if f.was == nil {
-		return nil
-	}
-	return f.a.do(ctx, "PUT", "/admin/risk", map[string]any{"strictness": *f.was}, nil)
-}
-
-var (
-	maintenanceKind = serviceKind("maintenance", "switches the service into maintenance mode: explicit 503s with Retry-After", fault.Always(fault.Fails),
-		[]string{"retry_after: what Retry-After says (30s)"},
-		func(p *maintenanceParams) []fault.ParamError {
-			if p.RetryAfter == 0 {
-				p.RetryAfter = scenario.Duration(30 * time.Second)
-			}
-			return nil
-		},
-		func(p *maintenanceParams, a admin, _ fault.Spec, _ fault.Env) fault.Fault {
-			return &maintenanceFault{a, *p}
-		})
-	riskKind = serviceKind("risk_strictness", "raises (or lowers) the service's risk rules: normal payments get declined", fault.Always(fault.Declines),
-		[]string{"level: 0 off, 1 normal, 2 strict, 3 paranoid"},
-		func(p *riskParams) []fault.ParamError {
-			if p.Level == nil || *p.Level < 0 || *p.Level > 3 {
-				return []fault.ParamError{{Param: "level", Msg: "is required: 0 (off) to 3 (paranoid)"}}
-			}
-			return nil
-		},
-		func(p *riskParams, a admin, _ fault.Spec, _ fault.Env) fault.Fault { return &riskFault{a: a, p: *p} })
-)

@@ -1,4 +1,4 @@
-package target
+package authsim
 
 import (
 	"context"
@@ -15,7 +15,20 @@ import (
 	"github.com/authquake/authquake/harness/fault"
 	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/targets/authsim/ledger"
 )
+
+// kind is the module's fault kind of that name.
+func kind(t *testing.T, name string) fault.Kind {
+	t.Helper()
+	for _, k := range (Module{}).Faults() {
+		if k.Name == name {
+			return k
+		}
+	}
+	t.Fatalf("authsim adds no fault kind %q", name)
+	return fault.Kind{}
+}
 
 // fakeAdmin is authsim's admin API as far as its faults use it: it records
 // each call as "METHOD PATH BODY" and answers the bulk change with the
@@ -70,7 +83,7 @@ func TestAuthsimFaults(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv, calls := fakeAdmin(t)
-			k, _ := fault.Lookup(c.kind)
+			k := kind(t, c.kind)
 			env := fault.Env{Admin: srv.URL, AdminToken: "tok", AccountPrefix: "acct-", AccountCount: 4, Seed: 7}
 			f, err := k.Build(fault.Spec{ID: "f0", Kind: c.kind, Params: c.params}, env)
 			if err != nil {
@@ -85,7 +98,7 @@ func TestAuthsimFaults(t *testing.T) {
 			if !slices.Equal(*calls, c.want) {
 				t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(*calls, "\n"), strings.Join(c.want, "\n"))
 			}
-			if got := fault.EffectOf(c.kind, "", c.params, 2*time.Second); got != c.effect {
+			if got := k.Effect(fault.Spec{Kind: c.kind, Params: c.params}, 2*time.Second); got != c.effect {
 				t.Errorf("effect %s, want %s", got, c.effect)
 			}
 			if got := (rundir.Event{Kind: c.kind, Params: c.params}).EffectOn(2 * time.Second); got != c.effect {
@@ -98,7 +111,7 @@ func TestAuthsimFaults(t *testing.T) {
 // TestAuthsimFaultNeedsAdmin: built without an admin API (another kind of
 // target), an authsim fault says what to use instead.
 func TestAuthsimFaultNeedsAdmin(t *testing.T) {
-	k, _ := fault.Lookup("maintenance")
+	k := kind(t, "maintenance")
 	if _, err := k.Build(fault.Spec{Kind: "maintenance"}, fault.Env{}); err == nil || !strings.Contains(err.Error(), "use kind http") {
 		t.Errorf("Build without admin: %v", err)
 	}
@@ -124,5 +137,12 @@ func TestPickAccounts(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if len(picked) != 100 || after.TotalAlloc-before.TotalAlloc > 1<<20 {
 		t.Errorf("100 of %d accounts: %d picked, %d bytes allocated", env.AccountCount, len(picked), after.TotalAlloc-before.TotalAlloc)
+	}
+}
+
+// TestBugNames: the module's list is authsim's own.
+func TestBugNames(t *testing.T) {
+	if !slices.Equal(Bugs, ledger.BugNames()) {
+		t.Errorf("module's bugs %v, authsim's %v", Bugs, ledger.BugNames())
 	}
 }

@@ -1,4 +1,7 @@
-package target
+// Package containers is the module of target kind containers: your own
+// service image, optionally with authquake's Postgres and further
+// dependencies, each link through Toxiproxy.
+package containers
 
 import (
 	"context"
@@ -8,24 +11,27 @@ import (
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/topology"
 )
 
-// containersModule runs your own service image, optionally with authquake's
-// Postgres and further dependencies, each link through Toxiproxy. It has no
-// switches or ledger of its own: faults of your service are the generic
-// http fault, its ledger a sql or http source the scenario names.
-type containersModule struct{}
+// Module runs your own service image, optionally with authquake's Postgres
+// and further dependencies, each link through Toxiproxy. It has no switches
+// or ledger of its own: faults of your service are the generic http fault,
+// its ledger a sql or http source the scenario names.
+type Module struct{}
 
-func (containersModule) Kind() string { return scenario.TargetContainers }
+// Kind is target.kind containers.
+func (Module) Kind() string { return scenario.TargetContainers }
 
-func (containersModule) Summary() string {
+// Summary says what it is, for authquake list.
+func (Module) Summary() string {
 	return "your images, with authquake's Postgres and further dependencies if asked (target.containers)"
 }
 
 // Links are the client link, db with Postgres, and one per dependency,
 // named after it; the containers are the service and the same.
-func (containersModule) Links(t scenario.Target) (links, roles []string) {
+func (Module) Links(t scenario.Target) (links, roles []string) {
 	links, roles = []string{"client"}, []string{"service"}
 	if t.Containers != nil {
 		if t.Containers.Postgres != nil {
@@ -38,9 +44,9 @@ func (containersModule) Links(t scenario.Target) (links, roles []string) {
 	return links, roles
 }
 
-// Check checks the containers block: each container's image, port,
+// Validate checks the containers block: each container's image, port,
 // readiness, and each dependency's name.
-func (containersModule) Check(s *scenario.Scenario, src *scenario.Source) scenario.Problems {
+func (Module) Validate(s *scenario.Scenario, src *scenario.Source) scenario.Problems {
 	c := s.Target.Containers
 	if c == nil {
 		return scenario.Problems{src.Errorf("$.target", "add containers: {service: {image: ..., port: ...}}", "kind containers needs a containers block")}
@@ -75,13 +81,17 @@ func (containersModule) Check(s *scenario.Scenario, src *scenario.Source) scenar
 
 // Images are Toxiproxy for the links, and Postgres when the scenario asks
 // for it; the service's are the user's own, already local.
-func (containersModule) Images(t scenario.Target) images.Need {
+func (Module) Images(t scenario.Target) images.Need {
 	return images.Need{Toxiproxy: true, Postgres: t.Containers != nil && t.Containers.Postgres != nil}
 }
 
-func (m containersModule) Start(ctx context.Context, s *scenario.Scenario, o Options) (*Target, error) {
-	t := &Target{}
-	refs, err := dockerHost(ctx, t, m.Images(s.Target), o.Log)
+// Shareable is false: each shard would start its own copy of the containers.
+func (Module) Shareable() bool { return false }
+
+// Start builds the images it needs and starts the containers.
+func (m Module) Start(ctx context.Context, s *scenario.Scenario, o target.Options) (*target.Target, error) {
+	t := &target.Target{}
+	refs, err := target.DockerHost(ctx, t, m.Images(s.Target), o.Log)
 	if err != nil {
 		return t, err
 	}
@@ -93,7 +103,7 @@ func (m containersModule) Start(ctx context.Context, s *scenario.Scenario, o Opt
 	topo, err := topology.Start(ctx, spec)
 	t.Topo = topo
 	if err != nil {
-		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start containers: %w", err), startHint(err))
+		return t, exitcode.New(exitcode.Environment, fmt.Errorf("start containers: %w", err), target.StartHint(err))
 	}
 	t.StartupMS = topo.Startup.Milliseconds()
 	return t, nil
