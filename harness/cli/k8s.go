@@ -15,8 +15,8 @@ import (
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/k8s"
 	"github.com/authquake/authquake/harness/run"
-	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/swarm"
+	"github.com/authquake/authquake/harness/target/registry"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -50,7 +50,7 @@ var k8sCommand = command{
 			if err != nil {
 				return err
 			}
-			if s.Target.Kind != scenario.TargetURL {
+			if !registry.Shareable(s.Target.Kind) {
 				return exitcode.Invalidf("point the scenario at the service's in-cluster address: target: {kind: url, url: http://payments.prod:8080}",
 					"k8s: target kind %q starts a copy per shard; shards need one target they share", s.Target.Kind)
 			}

@@ -18,8 +18,8 @@ import (
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/run"
-	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/swarm"
+	"github.com/authquake/authquake/harness/target/registry"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -58,7 +58,7 @@ var swarmCommand = command{
 			if err != nil {
 				return err
 			}
-			if s.Target.Kind != scenario.TargetURL {
+			if !registry.Shareable(s.Target.Kind) {
 				return exitcode.Invalidf("start the service once and point the scenario at it: target: {kind: url, url: ...}",
 					"swarm: target kind %q starts a copy per shard; shards need one target they share", s.Target.Kind)
 			}

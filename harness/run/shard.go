@@ -15,6 +15,7 @@ import (
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/target/registry"
 	"github.com/authquake/authquake/harness/traffic"
 )
 
@@ -42,12 +43,12 @@ const DefaultListen = "127.0.0.1:7190"
 
 // checkShard refuses what a sharded run cannot do: each shard would start
 // its own copy of a target it manages, so the target must be one all
-// shards share (kind url).
+// shards share: its module says whether it is (Module.Shareable; url).
 func checkShard(s *scenario.Scenario, o ShardOptions) error {
 	if !o.Shard.Sharded() {
 		return nil
 	}
-	if s.Target.Kind != scenario.TargetURL {
+	if !registry.Shareable(s.Target.Kind) {
 		return exitcode.Invalidf("start the service once (authquake up, or your own) and point every shard at it with target: {kind: url, url: ...}",
 			"--shard: target kind %q starts a copy per shard; sharded load needs one target all shards share", s.Target.Kind)
 	}
