@@ -21,7 +21,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return ""
 	}, "opt": func(f *float64) string { return opt(f, " s") },
-	"refused": refused,
+	"refused": refused, "settleRows": settleRows,
 	"codes": func(cs []analysis.CodeCount) *codeTable {
 		if len(cs) == 0 {
 			return nil

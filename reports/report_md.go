@@ -8,11 +8,12 @@ import (
 	"github.com/authquake/authquake/harness/analysis"
 )
 
-// Markdown renders report.md: the verdict and why, the payments, the SLOs,
+// Markdown renders report.md: the verdict and why, the payments, the final
+// states told later, the SLOs,
 // the phases, the faults, the errors and declines, the flows, the money
 // audit, the service's own view and the generator, a section each.
 func Markdown(w io.Writer, s *analysis.Summary) error {
-	for _, section := range []func(io.Writer, *analysis.Summary){mdHead, mdPayments, mdSLO, mdPhases, mdFaults, mdErrors, flowsMarkdown, mdAudit, mdTail} {
+	for _, section := range []func(io.Writer, *analysis.Summary){mdHead, mdPayments, settleMarkdown, mdSLO, mdPhases, mdFaults, mdErrors, flowsMarkdown, mdAudit, mdTail} {
 		section(w, s)
 	}
 	return nil

@@ -68,6 +68,9 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	}
 	fmt.Fprintf(w, "  failure ratio %s   latency p50 %.1f ms  p99 %.1f ms  max %.1f ms (from scheduled send)\n",
 		pct(s.FailureRatio), s.Latency.P50, s.Latency.P99, s.Latency.Max)
+	for _, line := range settleLines(s) {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
 	for _, f := range s.Faults {
 		impact, rec := recoveryText(f)
 		fmt.Fprintf(w, "  fault %-16s %-15s impact %-10s recover %-16s failed during %s\n", f.Name, f.Kind, impact, rec, pct(f.During.FailureRatio))
