@@ -96,6 +96,7 @@ func read(r *Run, bucket time.Duration, windows []*window, sus []suspect, limit 
 	first := schedules{}
 	path := filepath.Join(r.Dir, rundir.AttemptsFile)
 	var pay payment
+	async := r.Scenario.Target.Async()
 	err := record.Read(path, func(a *record.Attempt) error {
 		if a.Settles() { // a final state told later: settle measures, not a payment
 			p.settle.add(a)
@@ -103,6 +104,8 @@ func read(r *Run, bucket time.Duration, windows []*window, sus []suspect, limit 
 		}
 		if a.Final && a.Outcome == record.Pending && !a.FollowUp() {
 			p.settle.answer(a)
+		} else if async && a.Final && !a.FollowUp() && (a.Outcome == record.Approved || a.Outcome == record.Declined) {
+			p.settle.answerFinal(a)
 		}
 		if a.FollowUp() { // scheduled after its payment: not on the plan's clock
 			p.flows.add(a)

@@ -27,8 +27,8 @@ type Settle struct {
 	LatencyMS Latency `json:"settle_ms"`
 	// Notifications and Polls count the calls that told states;
 	// Duplicates the final states told again alike (harmless when
-	// idempotent), Contradictions those told again otherwise (approved,
-	// then declined).
+	// idempotent), a final answer confirmed by a notification too;
+	// Contradictions those told again otherwise (approved, then declined).
 	Notifications  int `json:"notifications"`
 	Polls          int `json:"polls"`
 	Duplicates     int `json:"duplicates"`
@@ -58,6 +58,53 @@ type settleAcc struct {
 	final                    map[uint64]told
 	notifies, polls          int
 	duplicates, contradicted int
+	// answers holds, by sequence number, the outcome of payments whose
+	// answer was final at once (1 approved, 2 declined, 0 other): a
+	// notification of one confirms or contradicts that answer. A byte a
+	// payment, kept only when the target tells final states later.
+	answers []uint8
+}
+
+// maxAnswerSeq bounds answers: a sequence number past it (a damaged file)
+// is not kept.
+const maxAnswerSeq = 1 << 28
+
+// answerFinal takes a payment whose final answer was approved or declined.
+func (s *settleAcc) answerFinal(a *record.Attempt) {
+	if a.Seq >= maxAnswerSeq {
+		return
+	}
+	if int(a.Seq) >= len(s.answers) {
+		s.answers = append(s.answers, make([]uint8, int(a.Seq)+1-len(s.answers))...)
+	}
+	s.answers[a.Seq] = answerCode(a.Outcome)
+}
+
+func answerCode(o record.Outcome) uint8 {
+	switch o {
+	case record.Approved:
+		return 1
+	case record.Declined:
+		return 2
+	}
+	return 0
+}
+
+// confirmations counts, among the payments answered final at once, the
+// first final state told later that says the same (a duplicate) or
+// otherwise (a contradiction); told again after it, add counted already.
+func (s *settleAcc) confirmations() (same, other int) {
+	for seq, f := range s.final {
+		if _, ok := s.pending[seq]; ok || seq >= uint64(len(s.answers)) || s.answers[seq] == 0 {
+			continue
+		}
+		if s.answers[seq] == answerCode(f.outcome) {
+			same++
+		} else {
+			other++
+		}
+	}
+	return same, other
 }
 
 type pendingAnswer struct{ scheduled, answered time.Duration }
@@ -133,7 +180,8 @@ func (s *settleAcc) stats(r *Run, events []faultEvent) *Settle {
 		return nil
 	}
 	limit := r.Scenario.Target.SettleTime()
-	out := &Settle{LimitS: limit.Seconds(), Notifications: s.notifies, Polls: s.polls, Duplicates: s.duplicates, Contradictions: s.contradicted}
+	same, other := s.confirmations()
+	out := &Settle{LimitS: limit.Seconds(), Notifications: s.notifies, Polls: s.polls, Duplicates: s.duplicates + same, Contradictions: s.contradicted + other}
 	if w := r.Meta.Webhooks; w != nil {
 		out.Unknown = w.Unknown
 	}

@@ -183,6 +183,8 @@ func (s *sender) RoundTrip(carrier *http.Request) (*http.Response, error) {
 		}
 		if last && s.settle != nil && a.Outcome == record.Pending {
 			s.settle.answered(&p, &a)
+		} else if last && a.AuthID != "" && s.settle.byIDFinal(a.Outcome) {
+			s.settle.answeredFinal(p.Seq, a.AuthID)
 		}
 		if last {
 			return &http.Response{StatusCode: a.Status, Body: http.NoBody, Header: http.Header{},
@@ -236,7 +238,7 @@ func (s *sender) send(p *traffic.Payment, a *record.Attempt, began time.Time) er
 		if s.flows != nil && a.Outcome == record.Approved {
 			a.AuthID = s.flows.authID(resp.Body())
 		}
-		if a.Outcome == record.Pending { // kept: two ids for one key are caught in queued mode too
+		if a.Outcome == record.Pending || a.AuthID == "" && s.settle.byIDFinal(a.Outcome) { // kept: two ids for one key are caught in queued mode too
 			a.AuthID = s.ids.read(resp.Body())
 		}
 		fasthttp.ReleaseResponse(resp)

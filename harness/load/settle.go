@@ -94,6 +94,27 @@ func (st *Settlement) answered(p *traffic.Payment, a *record.Attempt) {
 	}
 }
 
+// byIDFinal says whether an answer with this final outcome keeps its id:
+// notifications are matched by id, and a service may notify of a payment
+// it approved or declined at once (confirming its answer).
+func (st *Settlement) byIDFinal(o record.Outcome) bool {
+	return st != nil && st.byID && (o == record.Approved || o == record.Declined)
+}
+
+// answeredFinal takes the id of a payment whose final answer was final, so
+// that a notification naming it is matched (and counted by the analysis as
+// confirming or contradicting its answer), not unknown.
+func (st *Settlement) answeredFinal(seq uint64, id string) {
+	st.mu.Lock()
+	st.ids[id] = seq
+	early := st.early[id]
+	delete(st.early, id)
+	st.mu.Unlock()
+	for _, body := range early {
+		st.Notify(body, time.Now())
+	}
+}
+
 // Notify records a notification that arrived at at; it reports whether
 // the notification named a payment of this run.
 func (st *Settlement) Notify(body []byte, at time.Time) bool {
@@ -117,6 +138,9 @@ func (st *Settlement) Notify(body []byte, at time.Time) bool {
 	}
 	st.stats.Matched++
 	p, authID := st.sd.stream.Payment(seq), ""
+	if st.byID {
+		authID = name
+	}
 	if w := st.waiting[seq]; w != nil {
 		p, authID = w.p, w.authID
 		if o != record.Pending {

@@ -95,3 +95,75 @@ func twice(ids map[string]string) int {
 	}
 	return n
 }
+
+// atOnce approves every other payment at once (201 with its id) and
+// queues the others (202), as a service that answers what it can decide
+// synchronously and notifies of everything.
+type atOnce struct {
+	mu  sync.Mutex
+	ids []string // in the order answered
+	at  map[string]bool
+}
+
+func (q *atOnce) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q.mu.Lock()
+	n := len(q.ids)
+	id := fmt.Sprintf("pay_%d", n)
+	q.ids = append(q.ids, id)
+	q.at[id] = n%2 == 0
+	q.mu.Unlock()
+	if n%2 == 0 {
+		w.WriteHeader(201)
+		fmt.Fprintf(w, `{"id":%q,"status":"DONE"}`, id)
+		return
+	}
+	w.WriteHeader(202)
+	fmt.Fprintf(w, `{"id":%q,"status":"QUEUED"}`, id)
+}
+
+// TestNotificationOfAPaymentApprovedAtOnceIsMatched: with match: id, a
+// notification naming a payment whose answer was already final (approved
+// at once, its id in the answer) is matched to it and recorded, even one
+// that came before the answer; only an id no answer gave is unknown.
+func TestNotificationOfAPaymentApprovedAtOnceIsMatched(t *testing.T) {
+	q := &atOnce{at: map[string]bool{}}
+	srv := httptest.NewServer(q)
+	defer srv.Close()
+	s := scenarioOf(t, `name: t
+traffic: {phases: [{duration: 200ms, shape: constant, rate: 50/s}]}
+target:
+  response: {auth_id: id, rules: [{status: 202, outcome: pending}, {status: 201, outcome: approved}]}
+  webhooks: {key: data.id, match: id, status: data.state, rules: [{equals: DONE, outcome: approved}]}
+`)
+	sink := &memSink{}
+	atk, err := New(Options{Scenario: s, Seed: 1, Base: srv.URL, Sinks: []Sink{sink}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := atk.Settlement()
+	st.Notify([]byte(`{"data":{"id":"pay_0","state":"DONE"}}`), time.Now()) // before pay_0's answer (approved at once)
+	atk.Run()
+	q.mu.Lock()
+	ids := q.ids
+	q.mu.Unlock()
+	for _, id := range ids[1:] {
+		st.Notify([]byte(`{"data":{"id":"`+id+`","state":"DONE"}}`), time.Now())
+	}
+	st.Notify([]byte(`{"data":{"id":"pay_999","state":"DONE"}}`), time.Now())
+	stats := st.Stats()
+	if stats.Matched != int64(len(ids)) || stats.Unknown != 1 {
+		t.Errorf("matched %d of %d notifications, %d unknown; want all matched and 1 unknown (pay_999)", stats.Matched, len(ids), stats.Unknown)
+	}
+	notified, withID := map[uint64]bool{}, 0
+	for _, a := range sink.as {
+		if a.Call == record.Notify {
+			notified[a.Seq] = a.AuthID != ""
+		} else if a.Outcome == record.Approved && a.AuthID != "" {
+			withID++
+		}
+	}
+	if len(notified) != len(ids) || withID != (len(ids)+1)/2 {
+		t.Errorf("%d payments notified, %d approvals with their id; want %d and %d", len(notified), withID, len(ids), (len(ids)+1)/2)
+	}
+	st.Wait(t.Context())
+}
