@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/authquake/authquake/harness/rundir"
@@ -29,73 +27,131 @@ func WriteCapacity(dir string, r *rundir.Capacity) error {
 		os.WriteFile(filepath.Join(dir, "capacity.html"), []byte(page.String()), 0o644))
 }
 
-// CapacityMarkdown renders the capacity table.
+// CapacityMarkdown renders the capacity report: per CPU limit the
+// sustainable rate and the limit that bound it, the results that are not
+// findings and why, the cores a target rate needs (or why none are
+// estimated), then each limit's steps with what they used.
 func CapacityMarkdown(w io.Writer, r *rundir.Capacity) {
 	mdf(w, "# Capacity: %s\n\nSustainable means failure ratio at most %g and p99 at most %.0f ms over steps of %.0f s (seed %d).\n\n",
 		r.Scenario, r.MaxFailure, r.MaxP99MS, r.StepS, r.Seed)
-	fmt.Fprintf(w, "| CPUs | sustainable rate | per core | knee | p99 at knee | headroom vs target |\n|---|---|---|---|---|---|\n")
+	switch {
+	case r.Cpuset != nil:
+		mdf(w, "Host: %d cores, --cpuset: %s.\n\n", r.Cores, r.Cpuset.Note)
+	case r.Cores > 0:
+		mdf(w, "Host: %d cores, nothing pinned: the generator, the database and the service share them.\n\n", r.Cores)
+	}
+	fmt.Fprintf(w, "| CPUs | sustainable rate | per core | binding limit | knee | p99 at knee | headroom vs target |\n|---|---|---|---|---|---|---|\n")
 	for _, l := range r.Limits {
 		sus := fmt.Sprintf("%.0f/s", l.Sustainable)
 		if l.Ceiling {
 			sus += " (at least: the search or the generator ran out first)"
 		}
+		if l.Flag != "" {
+			sus += " (flagged: not a finding)"
+		}
 		head := "-"
 		if l.HeadroomRatio != nil {
 			head = fmt.Sprintf("%+.0f%%", 100**l.HeadroomRatio)
 		}
-		mdf(w, "| %g | %s | %.0f/s | %.0f/s | %.1f ms | %s |\n", l.CPUs, sus, l.PerCore, l.Knee, l.KneeP99MS, head)
+		knee, kneeP99 := "none", "-"
+		if l.Knee > 0 {
+			knee, kneeP99 = fmt.Sprintf("%.0f/s", l.Knee), fmt.Sprintf("%.1f ms", l.KneeP99MS)
+		}
+		mdf(w, "| %g | %s | %.0f/s | %s | %s | %s | %s |\n", l.CPUs, sus, l.PerCore, orUnknown(l.Binding), knee, kneeP99, head)
+	}
+	fmt.Fprintln(w)
+	for _, l := range r.Limits {
+		mdf(w, "- %g CPUs: %s, %s", l.CPUs, orUnknown(l.Binding), l.BindingWhy)
+		if l.KneeNote != "" {
+			mdf(w, "; %s", l.KneeNote)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.Flags) > 0 {
+		fmt.Fprintf(w, "\n**Not findings.**\n\n")
+		for _, f := range r.Flags {
+			mdf(w, "- %s\n", f)
+		}
 	}
 	if r.TargetRate > 0 {
-		if r.CoresNeeded > 0 {
+		switch {
+		case r.CoresNeeded > 0:
 			mdf(w, "\nFor a peak of %.0f/s the service needs %.1f cores (%s); with 30%% headroom, %.1f cores.\n",
 				r.TargetRate, r.CoresNeeded, r.PerCoreBasis, r.CoresWith30)
-		} else {
+		case r.NoPlan != "":
+			mdf(w, "\nNot extrapolated: %s.\n", r.NoPlan)
+		default:
 			fmt.Fprintf(w, "\nNo limit gave a rate per core the service itself limited: the cores needed for %.0f/s are unknown.\n", r.TargetRate)
 		}
 	}
+	for _, l := range r.Limits {
+		capacitySteps(w, l)
+	}
 }
 
-var capacityPage = template.Must(template.New("capacity").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>authquake capacity: {{.R.Scenario}}</title>
-<style>body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#fafafa;color:#212121}main{max-width:1000px;margin:0 auto;padding:16px}
-svg.chart{width:100%;height:auto;background:#fff;border:1px solid #e0e0e0;border-radius:6px;margin:8px 0}
-svg .title{font-weight:600;font-size:13px}svg .axis,svg .legend{font-size:11px;fill:#616161}svg .grid{stroke:#eee}svg .line{fill:none;stroke-width:1.6}
-table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid #e0e0e0;padding:4px 8px;font-size:13px;text-align:left}th{background:#f5f5f5}</style></head>
-<body><main><h1>Capacity: {{.R.Scenario}}</h1>
-<p>Sustainable: failure ratio at most {{.R.MaxFailure}}, p99 at most {{.R.MaxP99MS}} ms, steps of {{.R.StepS}} s.</p>
-{{.Chart}}
-<table><tr><th>CPUs</th><th>sustainable</th><th>per core</th><th>knee</th><th>p99 at knee</th></tr>
-{{range .R.Limits}}<tr><td>{{.CPUs}}</td><td>{{.Sustainable}}/s{{if .Ceiling}} (at least){{end}}</td><td>{{.PerCore}}/s</td><td>{{.Knee}}/s</td><td>{{.KneeP99MS}} ms</td></tr>{{end}}</table>
-{{if .R.CoresNeeded}}<p>For a peak of {{.R.TargetRate}}/s: {{.R.CoresNeeded}} cores ({{.R.PerCoreBasis}}); with 30% headroom, {{.R.CoresWith30}} cores.</p>{{end}}
-</main></body></html>`))
+// stepColumns head capacitySteps' and the HTML page's step tables.
+var stepColumns = []string{"rate", "throughput", "p99", "failed", "send lag p99", "host busy per core", "generator CPU", "service CPU", "throttled", "database CPU", "binding"}
 
-func capacityHTML(w io.Writer, r *rundir.Capacity) {
-	// p99 by offered rate, one line per CPU limit, on a common rate axis.
-	palette := []string{"#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00"}
-	c := chart{id: "capacity", title: "p99 latency by offered rate, per CPU limit", unit: "ms"}
-	rates := map[float64]bool{}
-	for _, l := range r.Limits {
-		for _, st := range l.Steps {
-			rates[st.Rate] = true
+// capacitySteps is one limit's steps in search order with what they used.
+func capacitySteps(w io.Writer, l rundir.CapacityLimit) {
+	mdf(w, "\n## Steps at %g CPUs\n\n", l.CPUs)
+	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(stepColumns, " | "), strings.Repeat("---|", len(stepColumns)))
+	for _, st := range l.Steps {
+		cells := stepCells(st)
+		for i := range cells {
+			cells[i] = mdText(cells[i])
 		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
-	for x := range rates {
-		c.xs = append(c.xs, x)
-	}
-	sort.Float64s(c.xs)
-	for i, l := range r.Limits {
-		ys := make([]float64, len(c.xs))
-		for j, x := range c.xs {
-			for _, st := range l.Steps {
-				if st.Rate == x {
-					ys[j] = st.P99MS
-				}
+}
+
+// stepCells are one step's figures as text, "unknown" where not measured.
+func stepCells(st rundir.CapacityStep) []string {
+	host, gen, svc, thr, db := "unknown", "unknown", "unknown", "unknown", "unknown"
+	if u := st.Use; u != nil {
+		if len(u.HostBusyPct) > 0 {
+			parts := make([]string, len(u.HostBusyPct))
+			for i, b := range u.HostBusyPct {
+				parts[i] = fmt.Sprintf("%.0f%%", b)
 			}
+			host = strings.Join(parts, " ")
 		}
-		c.lines = append(c.lines, line{fmt.Sprintf("%g CPUs", l.CPUs), palette[i%len(palette)], ys})
+		if u.GeneratorCPU != nil {
+			gen = fmt.Sprintf("%.2f of %g", *u.GeneratorCPU, u.GeneratorBudget)
+		}
+		svc, thr, db = containerCPU(u.Service), throttled(u.Service), containerCPU(u.Database)
 	}
-	capacityPage.Execute(w, struct {
-		R     *rundir.Capacity
-		Chart template.HTML
-	}{r, c.svg()})
+	tput := "-"
+	if st.WindowS > 0 {
+		tput = fmt.Sprintf("%.0f/s", st.Throughput)
+	}
+	return []string{fmt.Sprintf("%.0f/s", st.Rate), tput, fmt.Sprintf("%.1f ms", st.P99MS), fmt.Sprintf("%.2f%%", 100*st.FailureRatio),
+		fmt.Sprintf("%.0f ms", st.SendLagP99MS), host, gen, svc, thr, db, orUnknown(st.Binding)}
+}
+
+func containerCPU(c *rundir.ContainerUse) string {
+	switch {
+	case c == nil || c.CPU == nil:
+		return "unknown"
+	case c.Limit > 0:
+		return fmt.Sprintf("%.2f of %g", *c.CPU, c.Limit)
+	}
+	return fmt.Sprintf("%.2f", *c.CPU)
+}
+
+func throttled(c *rundir.ContainerUse) string {
+	switch {
+	case c == nil || c.Throttle == nil:
+		return "unknown"
+	case c.Throttle.Periods == 0:
+		return "0 periods"
+	}
+	return fmt.Sprintf("%d of %d periods", c.Throttle.Throttled, c.Throttle.Periods)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

@@ -216,8 +216,10 @@ func renderAll(t *testing.T, text func(string) string) map[string][]byte {
 	// The capacity report.
 	headroom := -0.25
 	c := &rundir.Capacity{Scenario: text("capacity"), PerCoreBasis: text("basis"), TargetRate: 1500, CoresNeeded: 1.5, MaxP99MS: 500,
-		Limits: []rundir.CapacityLimit{{CPUs: 0.5, Sustainable: 400, HeadroomRatio: &headroom, Steps: []rundir.CapacityStep{{Rate: 100, P99MS: 5}, {Rate: 400, P99MS: 50}}},
-			{CPUs: 1, Sustainable: 800, Ceiling: true, Steps: []rundir.CapacityStep{{Rate: 100, P99MS: 4}, {Rate: 800, P99MS: 40}}}}}
+		Cores: 2, Cpuset: &rundir.CapacityCpuset{Service: "1", Note: text("cpuset")}, Flags: []string{text("flag")}, NoPlan: text("noplan"),
+		Limits: []rundir.CapacityLimit{{CPUs: 0.5, Sustainable: 400, HeadroomRatio: &headroom, Binding: text("binding"), BindingWhy: text("why"), KneeNote: text("knee"),
+			Steps: []rundir.CapacityStep{{Rate: 100, P99MS: 5, Binding: text("step-binding")}, {Rate: 400, P99MS: 50}}},
+			{CPUs: 1, Sustainable: 800, Ceiling: true, Flag: text("limit-flag"), Steps: []rundir.CapacityStep{{Rate: 100, P99MS: 4}, {Rate: 800, P99MS: 40}}}}}
 	capDir := t.TempDir()
 	if err := WriteCapacity(capDir, c); err != nil {
 		t.Fatal(err)
