@@ -2,8 +2,10 @@
 // highest offered rate that still meets a scenario's SLO: a step search
 // (doubling) then a bisection, each step a short steady open-model load
 // against the same running topology. It reports the sustainable rate per
-// limit, the knee (where latency starts to climb), and, for a promotion's
-// expected peak, how many cores it needs and the headroom of each limit.
+// limit with what each step used (host cores, the generator, the service's
+// and database's containers, meter.go), optionally on cores set apart
+// (cpuset.go); verdict judges the binding limits, the knee, and what a
+// promotion's expected peak needs.
 package capacity
 
 import (
@@ -16,6 +18,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/authquake/authquake/harness/capacity/verdict"
 	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/rundir"
@@ -31,24 +34,28 @@ type Options struct {
 	StartRate  float64
 	MaxRate    float64
 	Bisections int
-	Out        string
-	Seed       uint64
-	Log        io.Writer
+	// Cpuset, when set, pins the service, the others and the generator
+	// apart (PlanCpuset).
+	Cpuset *rundir.CapacityCpuset
+	Out    string
+	Seed   uint64
+	Log    io.Writer
 }
 
 // stepSink aggregates one step's attempts, skipping the warm-up.
 type stepSink struct {
-	mu       sync.Mutex
-	warm     time.Duration
-	hist     *hdrhistogram.Histogram
-	lag      *hdrhistogram.Histogram
-	payments int
-	failures int
-	sent     int
+	mu        sync.Mutex
+	warm, end time.Duration
+	hist      *hdrhistogram.Histogram
+	lag       *hdrhistogram.Histogram
+	payments  int
+	failures  int
+	sent      int
+	answered  int // without failure, within [warm, end]
 }
 
-func newStepSink(warm time.Duration) *stepSink {
-	return &stepSink{warm: warm, hist: hdrhistogram.New(1, 600_000_000, 3), lag: hdrhistogram.New(1, 600_000_000, 3)}
+func newStepSink(warm, end time.Duration) *stepSink {
+	return &stepSink{warm: warm, end: end, hist: hdrhistogram.New(1, 600_000_000, 3), lag: hdrhistogram.New(1, 600_000_000, 3)}
 }
 
 func (s *stepSink) Record(a *record.Attempt) {
@@ -61,6 +68,9 @@ func (s *stepSink) Record(a *record.Attempt) {
 		s.sent++
 		s.lag.RecordValue(max((a.Sent - a.Scheduled).Microseconds(), 1))
 	}
+	if a.Final && !a.Outcome.Failure() && a.End() >= s.warm && a.End() <= s.end {
+		s.answered++
+	}
 	if !a.Final || a.Scheduled < s.warm {
 		return
 	}
@@ -71,27 +81,32 @@ func (s *stepSink) Record(a *record.Attempt) {
 	s.hist.RecordValue(min(max((a.End()-a.Scheduled).Microseconds(), 1), 600_000_000))
 }
 
-// step runs one steady load at rate against base and judges it.
-func step(s scenario.Scenario, base string, rate float64, dur time.Duration, key string, maxFail, maxP99 float64) (rundir.CapacityStep, error) {
+// step runs one steady load at rate against base, measures what the
+// window used with m, and judges it: the SLO, and the limit that bound it.
+func step(ctx context.Context, s scenario.Scenario, base string, m *meter, rate float64, dur time.Duration, key string, maxFail, maxP99 float64) (rundir.CapacityStep, error) {
 	s.Traffic.Phases = []scenario.Phase{{Name: "step", Duration: scenario.Duration(dur), Shape: scenario.ShapeConstant, Rate: scenario.Rate(rate)}}
 	s.Faults, s.StopWhen = nil, nil
 	s.Requests.KeyPrefix = key
-	sink := newStepSink(dur / 5)
+	warm := dur / 5
+	sink := newStepSink(warm, dur)
 	atk, err := load.New(load.Options{Scenario: &s, Seed: s.Seed, Base: base, Sinks: []load.Sink{sink}})
 	if err != nil {
 		return rundir.CapacityStep{}, err
 	}
+	use := m.during(ctx, warm, dur)
 	atk.Run()
-	st := rundir.CapacityStep{Rate: rate, Sent: sink.sent, Payments: sink.payments}
+	window := (dur - warm).Seconds()
+	st := rundir.CapacityStep{Rate: rate, Sent: sink.sent, Payments: sink.payments, WindowS: window,
+		Throughput: math.Round(float64(sink.answered)/window*10) / 10, Use: <-use}
 	if sink.payments > 0 {
 		st.FailureRatio = float64(sink.failures) / float64(sink.payments)
 		st.P50MS = float64(sink.hist.ValueAtQuantile(50)) / 1000
 		st.P99MS = float64(sink.hist.ValueAtQuantile(99)) / 1000
 		st.SendLagP99MS = float64(sink.lag.ValueAtQuantile(99)) / 1000
 	}
-	want := rate * (dur - dur/5).Seconds()
+	want := rate * window
 	switch {
-	case st.SendLagP99MS > 100 || float64(st.Sent) < 0.97*want:
+	case st.SendLagP99MS > verdict.LagMS || float64(st.Sent) < verdict.SentShare*want:
 		st.GeneratorLimited, st.Why = true, fmt.Sprintf("generator fell behind: sent %d of %.0f, lag p99 %.0f ms", st.Sent, want, st.SendLagP99MS)
 	case st.FailureRatio > maxFail:
 		st.Why = fmt.Sprintf("failure ratio %.3f > %.3f", st.FailureRatio, maxFail)
@@ -100,20 +115,21 @@ func step(s scenario.Scenario, base string, rate float64, dur time.Duration, key
 	default:
 		st.Pass = true
 	}
+	st.Binding, st.BindingWhy = verdict.Classify(st)
 	return st, nil
 }
 
 // search finds the sustainable rate against one running target.
-func search(ctx context.Context, s scenario.Scenario, base string, o Options, id int, maxFail, maxP99 float64, log io.Writer) rundir.CapacityLimit {
+func search(ctx context.Context, s scenario.Scenario, base string, m *meter, o Options, id int, maxFail, maxP99 float64, log io.Writer) rundir.CapacityLimit {
 	var l rundir.CapacityLimit
 	n := 0
 	try := func(rate float64) rundir.CapacityStep {
 		n++
-		st, err := step(s, base, rate, o.Step, fmt.Sprintf("cap%d-%d", id, n), maxFail, maxP99)
+		st, err := step(ctx, s, base, m, rate, o.Step, fmt.Sprintf("cap%d-%d", id, n), maxFail, maxP99)
 		if err != nil {
 			st.Why = err.Error()
 		}
-		fmt.Fprintf(log, "  %6.0f/s  sent %6d  failed %6.2f%%  p99 %7.1f ms  %s %s\n", rate, st.Sent, 100*st.FailureRatio, st.P99MS, passText(st), st.Why)
+		fmt.Fprintf(log, "  %6.0f/s  sent %6d  failed %6.2f%%  p99 %7.1f ms  %s %s\n          %s: %s\n", rate, st.Sent, 100*st.FailureRatio, st.P99MS, passText(st), st.Why, st.Binding, st.BindingWhy)
 		l.Steps = append(l.Steps, st)
 		time.Sleep(2 * time.Second) // let the queue drain between steps
 		return st
@@ -147,18 +163,7 @@ func search(ctx context.Context, s scenario.Scenario, base string, o Options, id
 			hi = mid
 		}
 	}
-	l.Sustainable = lo
-	// The knee: the highest passing rate whose p99 is still within twice
-	// the p99 at the lowest rate.
-	floor := 1.0
-	if len(l.Steps) > 0 && l.Steps[0].Pass {
-		floor = math.Max(l.Steps[0].P99MS, 1)
-	}
-	for _, st := range l.Steps {
-		if st.Pass && st.P99MS <= 2*floor && st.Rate > l.Knee {
-			l.Knee, l.KneeP99MS = st.Rate, st.P99MS
-		}
-	}
+	l.Sustainable = lo // its knee and binding: verdict.Judge
 	return l
 }
 

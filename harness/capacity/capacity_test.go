@@ -54,8 +54,16 @@ func TestMoreCPUsSustainMore(t *testing.T) {
 	if !(large.Sustainable > small.Sustainable) || small.Sustainable <= 0 {
 		t.Errorf("sustainable %.0f/s at %g CPUs, %.0f/s at %g CPUs: want more at more CPUs", small.Sustainable, small.CPUs, large.Sustainable, large.CPUs)
 	}
-	if res.CoresNeeded <= 0 || small.HeadroomRatio == nil {
-		t.Errorf("no plan for the target rate: %+v", res)
+	// cores are extrapolated from a service-limited figure, or the report says why not
+	if (res.CoresNeeded <= 0) == (res.NoPlan == "") || small.HeadroomRatio == nil {
+		t.Errorf("no plan for the target rate, nor why: %+v", res)
+	}
+	for _, l := range res.Limits {
+		for _, st := range l.Steps {
+			if st.Binding == "" || st.Binding == "unknown" || st.Use == nil || st.Use.Service == nil || st.Use.Service.CPU == nil {
+				t.Errorf("%g CPUs at %.0f/s: binding %q (%s), use %+v: want the step's figures measured", l.CPUs, st.Rate, st.Binding, st.BindingWhy, st.Use)
+			}
+		}
 	}
 }
 

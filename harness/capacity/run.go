@@ -8,9 +8,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
+	"github.com/authquake/authquake/harness/capacity/verdict"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/rundir"
@@ -43,11 +45,21 @@ func Run(ctx context.Context, o Options) (*rundir.Capacity, string, error) {
 	if s.SLO.P99 != nil {
 		maxP99 = float64(s.SLO.P99.D()) / float64(time.Millisecond)
 	}
-	res := &rundir.Capacity{Schema: "authquake.capacity/v1", Scenario: s.Name, Seed: s.Seed, StepS: o.Step.Seconds(), MaxFailure: maxFail, MaxP99MS: maxP99, TargetRate: o.TargetRate}
+	res := &rundir.Capacity{Schema: "authquake.capacity/v2", Scenario: s.Name, Seed: s.Seed, StepS: o.Step.Seconds(), MaxFailure: maxFail, MaxP99MS: maxP99,
+		TargetRate: o.TargetRate, Cores: runtime.NumCPU(), Cpuset: o.Cpuset}
 	dir := filepath.Join(o.Out, "capacity-"+strings.ReplaceAll(s.Name, "/", "_")+"-"+time.Now().UTC().Format("20060102T150405Z"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", exitcode.New(exitcode.Environment, err, "")
 	}
+	if o.Cpuset != nil {
+		restore, err := pinGenerator(o.Cpuset.Generator)
+		if err != nil {
+			return nil, "", err
+		}
+		defer restore()
+		fmt.Fprintf(o.Log, "cpuset: %s\n", o.Cpuset.Note)
+	}
+	defer verdict.Judge(res) // on every return: what was measured is judged
 	for i, cpus := range o.CPUs {
 		fmt.Fprintf(o.Log, "capacity at %g CPUs (SLO: failure ratio <= %g, p99 <= %.0f ms, steps of %s)\n", cpus, maxFail, maxP99, o.Step)
 		l, err := oneLimit(ctx, *s, cpus, i, o, maxFail, maxP99)
@@ -59,7 +71,6 @@ func Run(ctx context.Context, o Options) (*rundir.Capacity, string, error) {
 			return res, dir, context.Cause(ctx)
 		}
 	}
-	plan(res)
 	return res, dir, nil
 }
 
@@ -87,7 +98,11 @@ func defaults(o *Options, s *scenario.Scenario) {
 }
 
 func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o Options, maxFail, maxP99 float64) (rundir.CapacityLimit, error) {
-	tgt, err := registry.Start(ctx, &s, target.Options{CPUs: cpus, Log: o.Log})
+	to := target.Options{CPUs: cpus, Log: o.Log}
+	if o.Cpuset != nil {
+		to.CpusetService, to.CpusetOthers = o.Cpuset.Service, o.Cpuset.Others
+	}
+	tgt, err := registry.Start(ctx, &s, to)
 	defer tgt.Close(o.Log)
 	if err != nil {
 		return rundir.CapacityLimit{}, fmt.Errorf("at %g CPUs: %w", cpus, err)
@@ -95,31 +110,19 @@ func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o O
 	if _, err := run.Provision(ctx, tgt.Topo, &s, false, nil, false, nil, ""); err != nil {
 		return rundir.CapacityLimit{}, err
 	}
-	l := search(ctx, s, tgt.Topo.Endpoints.Service, o, i, maxFail, maxP99, o.Log)
+	m := newMeter(ctx, tgt.Docker, containerID(tgt, "service"), containerID(tgt, "postgres"))
+	l := search(ctx, s, tgt.Topo.Endpoints.Service, m, o, i, maxFail, maxP99, o.Log)
 	l.CPUs = cpus
 	l.PerCore = math.Round(l.Sustainable / cpus)
 	return l, nil
 }
 
-// plan works out what the target rate needs: cores at the best measured
-// rate per core, and each limit's headroom against it.
-func plan(r *rundir.Capacity) {
-	if r.TargetRate <= 0 {
-		return
+// containerID is the id of the target's container in role, "" for none.
+func containerID(t *target.Target, role string) string {
+	if t.Topo == nil || t.Topo.Containers[role] == nil {
+		return ""
 	}
-	best := 0.0
-	for i := range r.Limits {
-		l := &r.Limits[i]
-		h := math.Round((l.Sustainable/r.TargetRate-1)*1000) / 1000
-		l.HeadroomRatio = &h
-		if l.PerCore > best && !l.Ceiling {
-			best, r.PerCoreBasis = l.PerCore, fmt.Sprintf("%g CPUs: %.0f/s per core", l.CPUs, l.PerCore)
-		}
-	}
-	if best > 0 {
-		r.CoresNeeded = math.Ceil(r.TargetRate/best*10) / 10
-		r.CoresWith30 = math.Ceil(1.3*r.TargetRate/best*10) / 10
-	}
+	return t.Topo.Containers[role].GetContainerID()
 }
 
 func isCPULimiter(m target.Module) bool {

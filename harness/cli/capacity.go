@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +21,8 @@ import (
 var capacityCommand = command{
 	name: "capacity", usage: "SCENARIO.yaml",
 	summary: "Find the highest rate within the scenario's SLO at several CPU limits of authsim's container: a step search, " +
-		"then a bisection. Writes capacity.json, capacity.md and capacity.html: sustainable rate per limit, the knee, and the cores a target rate needs.",
+		"then a bisection. Each step records the host's cores, the generator and the containers, and names the limit that bound it. " +
+		"Writes capacity.json, capacity.md and capacity.html: sustainable rate and binding limit per limit, the knee, and the cores a target rate needs.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		cpus := fs.String("cpus", "0.5,1,2", "CPU limits of the service container, comma-separated")
 		target := fs.String("target-rate", "", "the promotion's expected peak, e.g. 2000/s")
@@ -28,6 +31,7 @@ var capacityCommand = command{
 		maxRate := fs.Float64("max-rate", 20000, "highest rate to try per second")
 		out := fs.String("out", "results", "parent directory of the capacity directory")
 		seed := fs.Uint64("seed", 0, "seed (0: the scenario's)")
+		cpuset := fs.String("cpuset", "off", "pin the service apart from the generator: auto, or the service's cores (e.g. 1 or 2-3); the generator and database take the others; off")
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake capacity scenarios/capacity/step-load.yaml --cpus 0.5,1", "capacity: want one scenario file")
@@ -44,6 +48,10 @@ var capacityCommand = command{
 					return exitcode.Invalidf("e.g. --cpus 0.5,1,2", "capacity: --cpus: %q is not a number of cores", c)
 				}
 				o.CPUs = append(o.CPUs, v)
+			}
+			var err error
+			if o.Cpuset, err = capacity.PlanCpuset(*cpuset, runtime.NumCPU(), slices.Max(o.CPUs)); err != nil {
+				return err
 			}
 			if *target != "" {
 				r, err := scenario.ParseRate(*target)

@@ -140,6 +140,14 @@ func TestValidateRefusesPastTheLimits(t *testing.T) {
 			t.Errorf("%v: exit %d (%v), want 2", args, exitcode.Of(err), err)
 		}
 	}
+	// --cpuset is checked before anything starts, naming the flag and the fix
+	// (the rules themselves: capacity.TestPlanCpuset)
+	for _, c := range [][2]string{{"banana", "--cpuset"}, {"4096", "does not exist"}, {"4096", "e.g. --cpuset"}} {
+		_, err := cmd("capacity", "--cpus", "0.5", "--cpuset", c[0], "x.yaml")
+		if exitcode.Of(err) != exitcode.Invalid || !strings.Contains(err.Error(), c[1]) {
+			t.Errorf("--cpuset %s: exit %d (%v), want 2 naming %q", c[0], exitcode.Of(err), err, c[1])
+		}
+	}
 }
 
 // TestReadOnlyCommandsStopOnSignal: validate, trend and compare end at

@@ -117,6 +117,10 @@ type Options struct {
 	Bugs *[]string
 	// CPUs, when more than 0, limits the service container (CPULimiter modules).
 	CPUs float64
+	// CpusetService and CpusetOthers, when set, pin the service container
+	// and the others (database, proxy, dependencies) to cores, in Docker's
+	// cpuset syntax (CPULimiter modules; authquake capacity --cpuset).
+	CpusetService, CpusetOthers string
 	// KeepUntil, when set, marks the target's containers and network as
 	// kept until then (--keep): no reap of dead runs removes them before.
 	KeepUntil time.Time

@@ -65,6 +65,10 @@ type Spec struct {
 	// CPUs and Memory (bytes) limit the service container; 0 is no limit.
 	CPUs   float64
 	Memory int64
+	// Cpusets pin the service container ([0]) and every other one ([1]:
+	// Postgres, Toxiproxy, dependencies) to cores, in Docker's cpuset
+	// syntax; "" leaves them unpinned.
+	Cpusets [2]string
 	// AdminToken is the service's admin API token, passed on to faults.
 	AdminToken string
 	// KeepUntil, when set, marks every resource as kept until then
@@ -102,6 +106,7 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 			publishLoopback(postgresPort),
 			// SIGINT is Postgres's fast shutdown; SIGTERM would wait for clients.
 			testcontainers.WithConfigModifier(func(c *container.Config) { c.StopSignal = "SIGINT" }),
+			cpuset(s.Cpusets[1]),
 			testcontainers.WithWaitStrategyAndDeadline(readyDeadline,
 				wait.ForLog("database system is ready to accept connections"), wait.ForListeningPort(postgresPort)))
 		if err != nil {
@@ -128,7 +133,7 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 		t.Links = append(t.Links, d.Name)
 	}
 	err := t.run(ctx, "toxiproxy", s.Toxiproxy,
-		testcontainers.WithCmd("-host=0.0.0.0", "-port=8474"),
+		testcontainers.WithCmd("-host=0.0.0.0", "-port=8474"), cpuset(s.Cpusets[1]),
 		publishLoopback(toxiAPIPort, fmt.Sprintf("%d/tcp", clientProxy)),
 		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, httpReady{port: toxiAPIPort, path: "/version"}))
 	if err != nil {
@@ -145,11 +150,11 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 	}
 	t.logf("toxiproxy ready")
 	for _, d := range s.Dependencies {
-		if err := t.runService(ctx, d, &view, 0, 0, false); err != nil {
+		if err := t.runService(ctx, d, &view, 0, 0, s.Cpusets[1], false); err != nil {
 			return t, err
 		}
 	}
-	if err := t.runService(ctx, s.Service, &view, s.CPUs, s.Memory, true); err != nil {
+	if err := t.runService(ctx, s.Service, &view, s.CPUs, s.Memory, s.Cpusets[0], true); err != nil {
 		return t, err
 	}
 	e := &t.Endpoints
@@ -172,7 +177,7 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 
 // runService starts the service or a dependency container, its env
 // rendered against view, and waits until it is ready.
-func (t *Topology) runService(ctx context.Context, c Container, view *envView, cpus float64, memory int64, service bool) error {
+func (t *Topology) runService(ctx context.Context, c Container, view *envView, cpus float64, memory int64, cores string, service bool) error {
 	env := map[string]string{}
 	for k, v := range c.Env {
 		var buf bytes.Buffer
@@ -190,7 +195,7 @@ func (t *Topology) runService(ctx context.Context, c Container, view *envView, c
 	if c.AdminPort != 0 {
 		ports = append(ports, fmt.Sprintf("%d/tcp", c.AdminPort))
 	}
-	opts := []testcontainers.ContainerCustomizer{testcontainers.WithEnv(env), publishLoopback(ports...), limits(cpus, memory),
+	opts := []testcontainers.ContainerCustomizer{testcontainers.WithEnv(env), publishLoopback(ports...), limits(cpus, memory), cpuset(cores),
 		testcontainers.WithWaitStrategyAndDeadline(readyDeadline, readiness(c, service))}
 	if len(c.Cmd) > 0 {
 		opts = append(opts, testcontainers.WithCmd(c.Cmd...))

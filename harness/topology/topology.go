@@ -189,6 +189,15 @@ func freePort() (string, error) {
 
 // limits applies CPU (as a CFS quota, so that a cpu fault can change it
 // later) and memory limits to a container; 0 means none.
+// cpuset pins a container to cores (Docker's cpuset syntax); "" leaves it be.
+func cpuset(cores string) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+		if cores != "" {
+			hc.CpusetCpus = cores
+		}
+	})
+}
+
 func limits(cpus float64, memory int64) testcontainers.CustomizeRequestOption {
 	return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 		if cpus > 0 {

@@ -132,7 +132,7 @@ func (m Module) Start(ctx context.Context, s *scenario.Scenario, o target.Option
 		return t, err
 	}
 	t.Bugs, t.Images = a.Bugs, []string{refs.Postgres, refs.Toxiproxy, refs.Authsim}
-	topo, err := Run(ctx, refs, WithBugs(a.Bugs...), WithEnv(a.Env), WithCPUs(a.CPUs), WithMemory(int64(a.Memory)),
+	topo, err := Run(ctx, refs, WithBugs(a.Bugs...), WithEnv(a.Env), WithCPUs(a.CPUs), WithCpusets(o.CpusetService, o.CpusetOthers), WithMemory(int64(a.Memory)),
 		WithKeepUntil(o.KeepUntil), WithLog(o.Log))
 	t.Topo = topo
 	if err != nil {

@@ -18,6 +18,7 @@ type options struct {
 	env        map[string]string
 	adminToken string
 	cpus       float64
+	cpusets    [2]string // service, others
 	memory     int64
 	keepUntil  time.Time
 	log        io.Writer
@@ -37,6 +38,13 @@ func WithAdminToken(token string) Option { return func(o *options) { o.adminToke
 
 // WithCPUs limits the service container's CPUs; 0 is no limit.
 func WithCPUs(cpus float64) Option { return func(o *options) { o.cpus = cpus } }
+
+// WithCpusets pins the service container to the cores of service and
+// Postgres and Toxiproxy to those of others (Docker's cpuset syntax, e.g.
+// "1" or "2-3"); "" leaves them unpinned.
+func WithCpusets(service, others string) Option {
+	return func(o *options) { o.cpusets = [2]string{service, others} }
+}
 
 // WithMemory limits the service container's memory, in bytes; 0 is no limit.
 func WithMemory(bytes int64) Option { return func(o *options) { o.memory = bytes } }
@@ -78,6 +86,7 @@ func Run(ctx context.Context, refs images.Refs, opts ...Option) (*topology.Topol
 		Postgres:   &topology.Postgres{Image: refs.Postgres, Database: "authsim", User: "authsim", Password: "authsim"},
 		Service:    topology.Container{Name: "service", Image: refs.Authsim, Port: 8080, AdminPort: 8081, Env: env, Ready: "/readyz"},
 		CPUs:       o.cpus,
+		Cpusets:    o.cpusets,
 		Memory:     o.memory,
 		AdminToken: o.adminToken,
 		KeepUntil:  o.keepUntil,
