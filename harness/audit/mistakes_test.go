@@ -201,3 +201,26 @@ func TestPreexistingKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestSetupEntriesOfAnUnknownAccountAreNoNote: funding that setup made from
+// an account of the service's own (Blnk's @world) names an account the
+// provisioning did not create; left out as setup's, it is no "unknown
+// account" note. An entry of the run naming one still is.
+func TestSetupEntriesOfAnUnknownAccountAreNoNote(t *testing.T) {
+	fund := rec("fund-a", "bln_world", 900, "captured", 0, -20)
+	fund.Excluded, fund.UnknownAccount = "created by setup step fund", true
+	l := ledger([]Account{{ID: "a", LimitMinor: 1000}}, fund, rec("k1", "a", 100, "approved", 100, 1))
+	res, err := Check(attemptsFile(t, approvedK("k1")[:1]), l, nil, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(res.Note, "did not create") {
+		t.Errorf("note %q counts setup's entries", res.Note)
+	}
+	stray := rec("k1", "bln_x", 100, "approved", 100, 1)
+	stray.UnknownAccount = true
+	l = ledger([]Account{{ID: "a", LimitMinor: 1000}}, fund, stray)
+	if res, _ = Check(attemptsFile(t, approvedK("k1")[:1]), l, nil, base); !strings.Contains(res.Note, "1 ledger entries name an account the provisioning did not create") {
+		t.Errorf("note %q, want the run's entry of an unknown account", res.Note)
+	}
+}
