@@ -239,3 +239,21 @@ func TestCoverageSaysWhatWasChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestUnresolvedAloneIsNotBroken: a payment still pending in the ledger
+// (I8) alone makes the verdict audit_inconclusive; the audit's line says
+// so too, not "1 invariants BROKEN" under an INCONCLUSIVE banner.
+func TestUnresolvedAloneIsNotBroken(t *testing.T) {
+	s := &analysis.Summary{Scenario: "x", Verdict: "audit_inconclusive", Audit: &audit.Result{Checked: true, Inconclusive: true, Keys: 600,
+		Violations: []audit.Violation{{Invariant: "I8", Name: audit.Name("I8"), Count: 1}}}}
+	var text strings.Builder
+	Terminal(&text, s, "")
+	if got := text.String(); strings.Contains(got, "BROKEN") || strings.Contains(got, "VIOLATION") ||
+		!strings.Contains(got, "money audit: INCONCLUSIVE: 1 payments still pending in the ledger (I8)") || !strings.Contains(got, "UNRESOLVED I8 x1") {
+		t.Errorf("terminal summary:\n%s", got)
+	}
+	s.Audit.Violations = append(s.Audit.Violations, audit.Violation{Invariant: "I1", Name: audit.Name("I1"), Count: 2})
+	if got := auditLine(s); got != "money audit: 2 invariants BROKEN over 600 keys" {
+		t.Errorf("with I1 too: %q", got)
+	}
+}

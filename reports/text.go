@@ -104,7 +104,11 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	}
 	if s.Audit != nil {
 		for _, v := range s.Audit.Violations {
-			fmt.Fprintf(w, "  VIOLATION %s x%d: %s\n", v.Invariant, v.Count, v.Name)
+			mark := "VIOLATION"
+			if v.Invariant == "I8" {
+				mark = "UNRESOLVED"
+			}
+			fmt.Fprintf(w, "  %s %s x%d: %s\n", mark, v.Invariant, v.Count, v.Name)
 			for _, e := range v.Examples[:min(3, len(v.Examples))] {
 				fmt.Fprintf(w, "    key %s account %s amount %d: told %s; ledger %s\n", e.Key, e.Account, e.Amount, e.Told, e.Ledger)
 			}
@@ -136,6 +140,9 @@ func auditLine(s *analysis.Summary) string {
 		return "money audit: INCONCLUSIVE: " + a.Note
 	case !a.Checked:
 		return fmt.Sprintf("money audit: NOT CHECKED (%s): all %d invariants unchecked", strings.TrimPrefix(a.Note, "not checked: "), len(a.Coverage.Unchecked))
+	case len(a.Violations) == 1 && a.Violations[0].Invariant == "I8": // the verdict's rule: unresolved, not broken
+		return fmt.Sprintf("money audit: INCONCLUSIVE: %d payments still pending in the ledger (I8), no invariant broken over %d keys",
+			a.Violations[0].Count, a.Keys)
 	case len(a.Violations) > 0:
 		return fmt.Sprintf("money audit: %d invariants BROKEN over %d keys", len(a.Violations), a.Keys)
 	case a.Inconclusive:
