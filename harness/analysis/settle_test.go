@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +68,24 @@ func TestNotificationOfAFinalAnswerConfirmsIt(t *testing.T) {
 	}
 	if st.Duplicates != 10 || st.Contradictions != 5 {
 		t.Errorf("duplicates %d, contradictions %d; want 10 (final answers confirmed) and 5 (a decline told approved)", st.Duplicates, st.Contradictions)
+	}
+}
+
+// TestUnsettledSaysHowStatesWereTold: payments that never reached a final
+// state are "notifications lost" only when notifications were to tell them;
+// a run that polled says no poll found one.
+func TestUnsettledSaysHowStatesWereTold(t *testing.T) {
+	for _, c := range []struct {
+		st   Settle
+		want string
+	}{
+		{Settle{Pending: 9, Unsettled: 1, LimitS: 5, Notifications: 8}, "notifications lost or late"},
+		{Settle{Pending: 9, Unsettled: 1, LimitS: 5, Polls: 40}, "no poll of the status endpoint found one"},
+		{Settle{Pending: 9, Unsettled: 1, LimitS: 5, Polls: 40, Notifications: 8}, "neither a notification nor a poll told one"},
+	} {
+		got := unconfirmed(&Summary{Settle: &c.st})
+		if !strings.HasPrefix(got, "1 of 9 payments answered pending never reached a final state within 5s") || !strings.Contains(got, c.want) {
+			t.Errorf("%+v: %q, want %q", c.st, got, c.want)
+		}
 	}
 }

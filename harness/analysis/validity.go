@@ -206,8 +206,15 @@ func unconfirmed(s *Summary) string {
 		if st.Unsettled == 0 {
 			return ""
 		}
-		return fmt.Sprintf("%d of %d payments answered pending never reached a final state within %gs (target.settle): "+
-			"notifications lost or late", st.Unsettled, st.Pending, st.LimitS)
+		why := "notifications lost or late"
+		switch {
+		case st.Polls > 0 && st.Notifications == 0:
+			why = "no poll of the status endpoint found one (lost or late, or target.status reads the wrong place)"
+		case st.Polls > 0:
+			why = "neither a notification nor a poll told one"
+		}
+		return fmt.Sprintf("%d of %d payments answered pending never reached a final state within %gs (target.settle): %s",
+			st.Unsettled, st.Pending, st.LimitS, why)
 	}
 	n := s.Requests.Pending
 	a := s.Audit
