@@ -184,3 +184,21 @@ func TestReadOnlyCommandsStopOnSignal(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateWarnsOfWebhooksAContainerCannotReach: a receiver on loopback
+// for a containers target's service is valid (exit 0) but warned of, with
+// file:line and what to do.
+func TestValidateWarnsOfWebhooksAContainerCannotReach(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hooks.yaml")
+	yaml := "name: hooks\ntarget:\n  kind: containers\n  containers: {service: {image: 'svc:local', port: 8080}}\n" +
+		"  webhooks: {key: ref, status: st, rules: [{equals: OK, outcome: approved}]}\n" +
+		"traffic: {phases: [{duration: 1s, shape: constant, rate: 1/s}]}\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd("validate", path)
+	if err != nil || !strings.Contains(out, "warning: "+path+":5:3: target.webhooks.listen: the receiver listens on 127.0.0.1:0") ||
+		!strings.Contains(out, "1 files ok") {
+		t.Errorf("validate: %v\n%s", err, out)
+	}
+}

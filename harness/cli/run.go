@@ -114,12 +114,15 @@ var validateCommand = command{
 			}
 			var all scenario.Problems
 			for _, f := range args {
-				_, err := run.Load(f)
+				warnings, err := run.Warnings(f)
 				var probs scenario.Problems
 				if errors.As(err, &probs) {
 					all = append(all, probs...)
 				} else if err != nil {
 					return err
+				}
+				for _, w := range warnings { // valid all the same: exit 0
+					fmt.Fprintf(io.Err, "warning: %s\n", w)
 				}
 			}
 			if len(all) > 0 {

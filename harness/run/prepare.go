@@ -29,6 +29,16 @@ func Load(path string) (*scenario.Scenario, error) {
 	return s, err
 }
 
+// Warnings loads and checks the scenario at path, as Load does, and
+// returns what in it will likely not work as meant (scenario.Warnings).
+func Warnings(path string) (scenario.Problems, error) {
+	s, src, err := loadScenario(path)
+	if err != nil {
+		return nil, err
+	}
+	return s.Warnings(src), nil
+}
+
 func loadScenario(path string) (*scenario.Scenario, *scenario.Source, error) {
 	s, src, err := registry.Load(path)
 	if err != nil {
@@ -56,6 +66,9 @@ func prepare(o Options) (s *scenario.Scenario, unscaled scenario.Accounts, warni
 		return nil, unscaled, nil, exitcode.New(exitcode.Invalid, probs, "")
 	}
 	s.RegisterSecrets()
+	for _, w := range s.Warnings(src) {
+		warnings = append(warnings, w.String())
+	}
 	scale := o.DurationScale
 	unscaled, planned := s.Accounts, traffic.NewPlan(s.Traffic.Phases).Total()
 	s.Scale(scale)
