@@ -90,7 +90,7 @@ func CapacityMarkdown(w io.Writer, r *rundir.Capacity) {
 }
 
 // stepColumns head capacitySteps' and the HTML page's step tables.
-var stepColumns = []string{"rate", "throughput", "p99", "failed", "send lag p99", "host busy per core", "generator CPU", "service CPU", "throttled", "database CPU", "binding"}
+var stepColumns = []string{"rate", "throughput", "p99", "failed", "send lag p99", "host busy per core", "generator CPU", "service CPU", "throttled", "database CPU", "proxy CPU", "binding"}
 
 // capacitySteps is one limit's steps in search order with what they used.
 func capacitySteps(w io.Writer, l rundir.CapacityLimit) {
@@ -107,7 +107,7 @@ func capacitySteps(w io.Writer, l rundir.CapacityLimit) {
 
 // stepCells are one step's figures as text, "unknown" where not measured.
 func stepCells(st rundir.CapacityStep) []string {
-	host, gen, svc, thr, db := "unknown", "unknown", "unknown", "unknown", "unknown"
+	host, gen, svc, thr, db, proxy := "unknown", "unknown", "unknown", "unknown", "unknown", "unknown"
 	if u := st.Use; u != nil {
 		if len(u.HostBusyPct) > 0 {
 			parts := make([]string, len(u.HostBusyPct))
@@ -119,14 +119,14 @@ func stepCells(st rundir.CapacityStep) []string {
 		if u.GeneratorCPU != nil {
 			gen = fmt.Sprintf("%.2f of %g", *u.GeneratorCPU, u.GeneratorBudget)
 		}
-		svc, thr, db = containerCPU(u.Service), throttled(u.Service), containerCPU(u.Database)
+		svc, thr, db, proxy = containerCPU(u.Service), throttled(u.Service), containerCPU(u.Database), containerCPU(u.Proxy)
 	}
 	tput := "-"
 	if st.WindowS > 0 {
 		tput = fmt.Sprintf("%.0f/s", st.Throughput)
 	}
 	return []string{fmt.Sprintf("%.0f/s", st.Rate), tput, fmt.Sprintf("%.1f ms", st.P99MS), fmt.Sprintf("%.2f%%", 100*st.FailureRatio),
-		fmt.Sprintf("%.0f ms", st.SendLagP99MS), host, gen, svc, thr, db, orUnknown(st.Binding)}
+		fmt.Sprintf("%.0f ms", st.SendLagP99MS), host, gen, svc, thr, db, proxy, orUnknown(st.Binding)}
 }
 
 func containerCPU(c *rundir.ContainerUse) string {

@@ -33,9 +33,9 @@ func TestCapacityMarkdown(t *testing.T) {
 		"Not extrapolated: no cores estimated for 1500/s",
 		"Host: 2 cores, nothing pinned",
 		// measured: throttling was not, and says so
-		"| 400/s | 399/s | 30.0 ms | 0.00% | 0 ms | 71% 64% | 0.40 of 2 | 0.40 of 1 | unknown | unknown | not-limited |",
+		"| 400/s | 399/s | 30.0 ms | 0.00% | 0 ms | 71% 64% | 0.40 of 2 | 0.40 of 1 | unknown | unknown | unknown | not-limited |",
 		// an older step without figures
-		"| 350/s | - | 0.0 ms | 0.00% | 0 ms | unknown | unknown | unknown | unknown | unknown | unknown |",
+		"| 350/s | - | 0.0 ms | 0.00% | 0 ms | unknown | unknown | unknown | unknown | unknown | unknown | unknown |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("capacity.md lacks %q:\n%s", want, md)

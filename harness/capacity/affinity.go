@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/authquake/authquake/harness/capacity/verdict"
 	"github.com/authquake/authquake/harness/exitcode"
 )
 
@@ -16,7 +17,7 @@ import (
 // number; threads started later inherit the mask. restore puts back the
 // mask and GOMAXPROCS it found.
 func pinGenerator(list string) (restore func(), err error) {
-	cores, err := parseCPUList(list, runtime.NumCPU())
+	cores, err := verdict.ParseCPUList(list, runtime.NumCPU())
 	if err != nil {
 		return nil, err
 	}

@@ -115,7 +115,7 @@ func step(ctx context.Context, s scenario.Scenario, base string, m *meter, rate 
 	default:
 		st.Pass = true
 	}
-	st.Binding, st.BindingWhy = verdict.Classify(st)
+	st.Binding, st.BindingWhy = verdict.Classify(st, m.split)
 	return st, nil
 }
 

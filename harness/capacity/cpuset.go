@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authquake/authquake/harness/capacity/verdict"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/rundir"
 )
@@ -44,7 +45,7 @@ func PlanCpuset(spec string, cores int, maxCPUs float64) (*rundir.CapacityCpuset
 		}
 	default:
 		var err error
-		if svc, err = parseCPUList(spec, cores); err != nil {
+		if svc, err = verdict.ParseCPUList(spec, cores); err != nil {
 			return nil, exitcode.Invalidf(fmt.Sprintf("e.g. --cpuset %d (cores 0 to %d), or --cpuset auto", cores-1, cores-1), "capacity: --cpuset %q: %v", spec, err)
 		}
 		if len(svc) >= cores {
@@ -71,33 +72,6 @@ func PlanCpuset(spec string, cores int, maxCPUs float64) (*rundir.CapacityCpuset
 		p.Note += fmt.Sprintf(": with %d cores that is the only split that keeps the generator off the service's cores; the generator shares its core(s) with the database, so a step whose core %s ran full is generator- or host-limited, not the service's figure", cores, p.Generator)
 	}
 	return p, nil
-}
-
-// parseCPUList reads Docker's cpuset syntax (0-2,4) for a machine of
-// cores cores: sorted, without duplicates.
-func parseCPUList(s string, cores int) ([]int, error) {
-	var out []int
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		a, err := strconv.Atoi(lo)
-		b := a
-		if err == nil && isRange {
-			b, err = strconv.Atoi(hi)
-		}
-		if err != nil || a < 0 || b < a {
-			return nil, fmt.Errorf("%q is not a core or a range of cores", part)
-		}
-		if b >= cores {
-			return nil, fmt.Errorf("core %d does not exist: this machine has %d (0 to %d)", b, cores, cores-1)
-		}
-		for c := a; c <= b; c++ {
-			if !slices.Contains(out, c) {
-				out = append(out, c)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out, nil
 }
 
 // formatCPUList writes cores in Docker's cpuset syntax, ranges collapsed.

@@ -18,13 +18,14 @@ import (
 
 // meter measures what a step's window used: the host's cores, this
 // process (the generator), and the service's and database's containers
-// (Docker stats for their CPU, their cgroup's cpu.stat for throttling).
-// Figures it cannot take are left out with the reason, never zero.
+// and the proxy's (Docker stats for their CPU, their cgroup's cpu.stat
+// for throttling). Figures it cannot take are left out with the reason,
+// never zero. split is how the cores were pinned (nil: not).
 type meter struct {
-	docker  *client.Client
-	proc    *process.Process
-	service *watched
-	db      *watched
+	docker             *client.Client
+	proc               *process.Process
+	service, db, proxy *watched
+	split              *rundir.CapacityCpuset
 }
 
 // watched is one container: its id, CPU limit and cpu.stat path ("" when
@@ -36,10 +37,10 @@ type watched struct {
 
 // newMeter watches the containers by id ("" for none); the Docker client
 // may be nil (no container figures).
-func newMeter(ctx context.Context, docker *client.Client, serviceID, dbID string) *meter {
-	m := &meter{docker: docker}
+func newMeter(ctx context.Context, docker *client.Client, split *rundir.CapacityCpuset, serviceID, dbID, proxyID string) *meter {
+	m := &meter{docker: docker, split: split}
 	m.proc, _ = process.NewProcess(int32(os.Getpid()))
-	m.service, m.db = m.watch(ctx, serviceID), m.watch(ctx, dbID)
+	m.service, m.db, m.proxy = m.watch(ctx, serviceID), m.watch(ctx, dbID), m.watch(ctx, proxyID)
 	return m
 }
 
@@ -84,12 +85,12 @@ func (m *meter) during(ctx context.Context, warm, end time.Duration) <-chan *run
 
 // snapshot is the counters at one instant.
 type snapshot struct {
-	at          time.Time
-	host        []cpu.TimesStat
-	hostErr     error
-	proc        float64 // user+system seconds
-	procErr     error
-	service, db ctrSnap
+	at                 time.Time
+	host               []cpu.TimesStat
+	hostErr            error
+	proc               float64 // user+system seconds
+	procErr            error
+	service, db, proxy ctrSnap
 }
 
 // ctrSnap is one container's counters: CPU time from Docker stats, CFS
@@ -113,7 +114,7 @@ func (m *meter) snap(ctx context.Context) snapshot {
 	} else {
 		s.proc = t.User + t.System
 	}
-	s.service, s.db = m.ctr(ctx, m.service), m.ctr(ctx, m.db)
+	s.service, s.db, s.proxy = m.ctr(ctx, m.service), m.ctr(ctx, m.db), m.ctr(ctx, m.proxy)
 	return s
 }
 
@@ -159,6 +160,7 @@ func (m *meter) use(a, b snapshot) *rundir.StepUse {
 	}
 	u.Service = containerUse(m.service, a.service, b.service, wall, "service", &u.Errors)
 	u.Database = containerUse(m.db, a.db, b.db, wall, "database", &u.Errors)
+	u.Proxy = containerUse(m.proxy, a.proxy, b.proxy, wall, "proxy", &u.Errors)
 	return u
 }
 

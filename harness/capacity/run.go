@@ -110,7 +110,7 @@ func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o O
 	if _, err := run.Provision(ctx, tgt.Topo, &s, false, nil, false, nil, ""); err != nil {
 		return rundir.CapacityLimit{}, err
 	}
-	m := newMeter(ctx, tgt.Docker, containerID(tgt, "service"), containerID(tgt, "postgres"))
+	m := newMeter(ctx, tgt.Docker, o.Cpuset, containerID(tgt, "service"), containerID(tgt, "postgres"), containerID(tgt, "toxiproxy"))
 	l := search(ctx, s, tgt.Topo.Endpoints.Service, m, o, i, maxFail, maxP99, o.Log)
 	l.CPUs = cpus
 	l.PerCore = math.Round(l.Sustainable / cpus)

@@ -42,7 +42,9 @@ type StepUse struct {
 	GeneratorBudget float64       `json:"generator_cpu_budget,omitempty"`
 	Service         *ContainerUse `json:"service,omitempty"`
 	Database        *ContainerUse `json:"database,omitempty"`
-	Errors          []string      `json:"errors,omitempty"`
+	// Proxy is Toxiproxy's container: every payment passes through it.
+	Proxy  *ContainerUse `json:"proxy,omitempty"`
+	Errors []string      `json:"errors,omitempty"`
 }
 
 // ContainerUse is one container's CPU over a step's window.

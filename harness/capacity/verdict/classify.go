@@ -60,31 +60,34 @@ const (
 )
 
 // Classify names the limit that bound one step, and the figures that say
-// so. Rules, in order:
+// so; split is how the search pinned the cores (nil: nothing pinned). The
+// host is full (hostFull) when its cores are HostBusy busy on average or,
+// pinned, when one side's are: the generator's, the database's, or the
+// service's with the service below its limit (other work on them). Rules,
+// in order:
 //
 //	service at its limit (CPU >= AtLimit of it, or throttled >= ThrottledShare of periods)
-//	    and host mean busy < HostBusy                    -> service-limited
-//	host mean busy >= HostBusy                           -> host-limited
+//	    and the host not full                        -> service-limited
+//	the host full                                    -> host-limited
 //	send lag p99 > LagMS, sent < SentShare of scheduled,
-//	    or generator CPU >= GeneratorBusy of its cores   -> generator-limited
+//	    or generator CPU >= GeneratorBusy of its cores -> generator-limited
 //	sustained (passed the SLO, throughput >= Sustained of offered) -> not-limited
-//	otherwise                                            -> unexplained
-func Classify(st rundir.CapacityStep) (binding, why string) {
+//	otherwise                                        -> unexplained
+func Classify(st rundir.CapacityStep, split *rundir.CapacityCpuset) (binding, why string) {
 	u := st.Use
 	if u == nil || len(u.HostBusyPct) == 0 {
 		return Unknown, "no host CPU figures for this step"
 	}
-	host := mean(u.HostBusyPct)
-	hostText := fmt.Sprintf("host busy %.0f%% (%s)", host, perCore(u.HostBusyPct))
+	hostText := fmt.Sprintf("host busy %.0f%% (%s)", mean(u.HostBusyPct), perCore(u.HostBusyPct))
 	svcAt, svcText := serviceAtLimit(u.Service)
+	full, fullText := hostFull(u.HostBusyPct, split, svcAt)
 	switch {
-	case svcAt && host < HostBusy:
+	case svcAt && !full:
 		return ServiceLimited, svcText + ", " + hostText
-	case host >= HostBusy:
-		if svcAt {
-			return HostLimited, hostText + "; " + svcText + " as well: which ran out first cannot be told"
-		}
-		return HostLimited, hostText
+	case full && svcAt:
+		return HostLimited, fullText + "; " + svcText + " as well: which ran out first cannot be told"
+	case full:
+		return HostLimited, fullText + "; " + svcText
 	}
 	if short, text := generatorShort(st); short {
 		return GeneratorLimited, text + ", " + hostText
@@ -148,20 +151,4 @@ func sustained(st rundir.CapacityStep) bool {
 		return false
 	}
 	return st.WindowS == 0 || st.Throughput >= Sustained*st.Rate
-}
-
-func mean(xs []float64) float64 {
-	s := 0.0
-	for _, x := range xs {
-		s += x
-	}
-	return s / float64(max(len(xs), 1))
-}
-
-func perCore(xs []float64) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = fmt.Sprintf("core %d %.0f%%", i, x)
-	}
-	return strings.Join(parts, ", ")
 }

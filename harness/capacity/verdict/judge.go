@@ -16,9 +16,9 @@ func Judge(c *rundir.Capacity) {
 	for i := range c.Limits {
 		l := &c.Limits[i]
 		for j := range l.Steps {
-			l.Steps[j].Binding, l.Steps[j].BindingWhy = Classify(l.Steps[j])
+			l.Steps[j].Binding, l.Steps[j].BindingWhy = Classify(l.Steps[j], c.Cpuset)
 		}
-		l.Binding, l.BindingWhy = Bound(*l)
+		l.Binding, l.BindingWhy = Bound(*l, c.Cpuset)
 		l.Knee, l.KneeP99MS, l.KneeNote = Knee(l.Steps)
 	}
 	c.Flags = Monotone(c.Limits)
@@ -28,7 +28,7 @@ func Judge(c *rundir.Capacity) {
 // Bound is a limit's binding: that of the step that bounded its search,
 // the lowest-rate step above the sustainable rate that did not pass. When
 // every step passed, nothing bound it within the search.
-func Bound(l rundir.CapacityLimit) (binding, why string) {
+func Bound(l rundir.CapacityLimit, split *rundir.CapacityCpuset) (binding, why string) {
 	var bound *rundir.CapacityStep
 	top := 0.0
 	for i, st := range l.Steps {
@@ -42,7 +42,7 @@ func Bound(l rundir.CapacityLimit) (binding, why string) {
 	}
 	b, w := bound.Binding, bound.BindingWhy
 	if b == "" {
-		b, w = Classify(*bound)
+		b, w = Classify(*bound, split)
 	}
 	return b, fmt.Sprintf("at %.0f/s: %s", bound.Rate, w)
 }

@@ -71,7 +71,7 @@ func TestPlanRefusesHostAndGenerator(t *testing.T) {
 func TestBoundWhenEveryStepPassed(t *testing.T) {
 	l := rundir.CapacityLimit{CPUs: 1, Sustainable: 800, Ceiling: true, Steps: []rundir.CapacityStep{
 		step(400, true, use([]float64{20, 20}, 0.1, 2, 0.1, 1, 0)), step(800, true, use([]float64{30, 30}, 0.1, 2, 0.2, 1, 0))}}
-	if b, why := Bound(l); b != NotLimited || !strings.Contains(why, "up to 800/s") {
+	if b, why := Bound(l, nil); b != NotLimited || !strings.Contains(why, "up to 800/s") {
 		t.Errorf("bound %s (%s)", b, why)
 	}
 }
