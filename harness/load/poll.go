@@ -97,6 +97,10 @@ func (p *poller) poll(w *awaited, n int, due time.Duration) {
 	if p.sd.authorize(req, &a, nil, start) {
 		if resp := p.sd.exchange(req, &a, start); resp != nil {
 			if a.Status >= 200 && a.Status < 300 {
+				// What the answer says at target.status.status, and only that:
+				// the payment's response rules (a 200 is an approval) do not
+				// read a status answer. Without a state it is still pending.
+				a.Outcome, a.Code, a.Reason = record.Pending, "", ""
 				if _, o, state, reason, ok := p.state.read(resp.Body()); ok {
 					a.Outcome, a.Code, a.Reason = o, state, reason
 				}
