@@ -256,6 +256,9 @@ func toldText(t *told) string {
 			parts = append(parts, f.text)
 		}
 	}
+	if len(t.ids) > 1 { // I3's "two ids for one key": name them
+		parts = append(parts, "ids "+strings.Join(slices.Sorted(maps.Keys(t.ids)), " and "))
+	}
 	if len(parts) == 0 {
 		return "nothing definite"
 	}

@@ -1,10 +1,12 @@
 package audit
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/authquake/authquake/harness/record"
+	"github.com/authquake/authquake/harness/rundir"
 )
 
 // approvedK are n approvals on account a, keys k1..kn.
@@ -222,5 +224,31 @@ func TestSetupEntriesOfAnUnknownAccountAreNoNote(t *testing.T) {
 	l = ledger([]Account{{ID: "a", LimitMinor: 1000}}, fund, stray)
 	if res, _ = Check(attemptsFile(t, approvedK("k1")[:1]), l, nil, base); !strings.Contains(res.Note, "1 ledger entries name an account the provisioning did not create") {
 		t.Errorf("note %q, want the run's entry of an unknown account", res.Note)
+	}
+}
+
+// TestTwoIDsForOneKeyNamesThem: a double tap answered pending with a
+// second id (Blnk queues a reused reference under a new id and then drops
+// it) is I3, and the example names both ids, the evidence a reader needs.
+func TestTwoIDsForOneKeyNamesThem(t *testing.T) {
+	path := filepath.Join(t.TempDir(), rundir.AttemptsFile)
+	w, err := record.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"txn_a", "txn_b"} {
+		w.Record(&record.Attempt{Seq: uint64(i), Attempt: 1, Key: "k1", Account: "a", Amount: 100, Status: 201,
+			Outcome: record.Pending, Final: true, AuthID: id, Duplicate: i == 1})
+	}
+	w.Record(&record.Attempt{Seq: 0, Attempt: 1, Key: "k1", Account: "a", Amount: 100, Status: 200, Outcome: record.Approved, Final: true, Call: record.Status})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check(path, full([]Account{{ID: "a", LimitMinor: 1000}}, rec("k1", "a", 100, Captured, 0, 1)), nil, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Violations) != 1 || res.Violations[0].Invariant != "I3" || !strings.Contains(res.Violations[0].Examples[0].Told, "ids txn_a and txn_b") {
+		t.Errorf("violations %+v, want I3 naming both ids", res.Violations)
 	}
 }
