@@ -29,7 +29,13 @@ ENTRYPOINT ["/app"]
 // authquake/NAME:HASH holding only that binary. Go builds are reproducible, so
 // the binary's hash is the hash of every input; the go build itself is served
 // from Go's build cache when nothing changed.
+//
+// Outside the source tree (Src empty) nothing is built: the image is the
+// one `authquake images` tagged authquake/NAME:local, if there is one.
 func (b *Builder) GoImage(ctx context.Context, name, pkg string) (string, error) {
+	if b.Src == "" {
+		return b.builtBefore(ctx, name)
+	}
 	bin := filepath.Join(b.Cache, "bin", name)
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return "", err
@@ -104,4 +110,23 @@ func streamError(r io.Reader) error {
 			return fmt.Errorf("%s", strings.TrimSpace(m.Error))
 		}
 	}
+}
+
+// builtBefore is authquake/NAME:local, tagged by an earlier `authquake
+// images`, for a run outside the source tree.
+func (b *Builder) builtBefore(ctx context.Context, name string) (string, error) {
+	ref := "authquake/" + name + ":local"
+	ok, err := b.exists(ctx, ref)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		why := b.NoSource
+		if why == nil {
+			why = fmt.Errorf("no authquake source tree given")
+		}
+		return "", fmt.Errorf("%w; and there is no %s: run `authquake images` once from the checkout (it tags the images :local), or set AUTHQUAKE_SRC", why, ref)
+	}
+	b.logf("%-10s %s (built earlier by authquake images: not in the source tree)", name, ref)
+	return ref, nil
 }

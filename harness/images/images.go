@@ -38,15 +38,17 @@ type Builder struct {
 	Cache string
 	// Log receives one line per image: built, or found up to date.
 	Log io.Writer
+	// NoSource says why Src is empty: authquake runs outside its source
+	// tree, so Go images are not built but taken as `authquake images`
+	// tagged them (authquake/NAME:local).
+	NoSource error
 }
 
 // NewBuilder returns a Builder for the source tree found from the working
 // directory (or $AUTHQUAKE_SRC) with its cache in the user's cache directory.
 func NewBuilder(cli *client.Client, log io.Writer) (*Builder, error) {
-	src, err := FindSource()
-	if err != nil {
-		return nil, err
-	}
+	src, noSource := FindSource() // without it, the images authquake images built
+
 	cache := os.Getenv("AUTHQUAKE_CACHE")
 	if cache == "" {
 		base, err := os.UserCacheDir()
@@ -58,7 +60,7 @@ func NewBuilder(cli *client.Client, log io.Writer) (*Builder, error) {
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return nil, fmt.Errorf("image cache: %w", err)
 	}
-	return &Builder{Docker: cli, Src: src, Cache: cache, Log: log}, nil
+	return &Builder{Docker: cli, Src: src, Cache: cache, Log: log, NoSource: noSource}, nil
 }
 
 // Need says which of authquake's images a target uses.
