@@ -51,8 +51,8 @@ func mdPayments(w io.Writer, s *analysis.Summary) {
 	p("| %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %d | %d |\n\n", q.Planned, q.Sent, q.Approved, q.Declined,
 		q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError, pct(s.FailureRatio), q.Attempts, q.Retries)
 	if q.Pending+q.Duplicate > 0 {
-		p("Also %d pending (taken for later: only the ledger confirms them) and %d duplicate (the service already had the key), neither a failure.\n\n",
-			q.Pending, q.Duplicate)
+		p("Also %d pending (taken for later: %s) and %d duplicate (the service already had the key), neither a failure.\n\n",
+			q.Pending, map[bool]string{false: "only the ledger confirms them", true: "their final states were told later, below"}[s.Settle != nil], q.Duplicate)
 	}
 	p("Latency from the scheduled send (what the user waited, retries included): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms.  \n",
 		s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max)

@@ -11,7 +11,7 @@ import (
 // settled is a summary whose payments were answered pending and told their
 // final state later: 3 of 120 never were, 2 of them under the db fault.
 func settled() *analysis.Summary {
-	return &analysis.Summary{Scenario: "async/db", Verdict: "unconfirmed", Settle: &analysis.Settle{
+	return &analysis.Summary{Scenario: "async/db", Verdict: "unconfirmed", Requests: analysis.Requests{Outcomes: analysis.Outcomes{Pending: 120}}, Settle: &analysis.Settle{
 		LimitS: 5, Pending: 120, Settled: 117, Unsettled: 3,
 		Outcomes:      analysis.Outcomes{Approved: 110, Declined: 6, Error: 1},
 		LatencyMS:     analysis.Latency{P50: 120, P90: 400, P99: 900.5, Max: 1800},
@@ -35,6 +35,9 @@ func TestSettleReachesEveryReport(t *testing.T) {
 	settleMarkdown(&md, s)
 	checkGolden(t, "settle.txt", []byte(strings.Join(settleLines(s), "\n")+"\n"))
 	checkGolden(t, "settle.md", md.Bytes())
+	if strings.Contains(term.String()+whole(t, s), "only the ledger") {
+		t.Errorf("pending payments said to be confirmed only by the ledger, though their final states were told:\n%s", term.String())
+	}
 	if !strings.Contains(term.String(), "3 UNSETTLED") || !strings.Contains(term.String(), "settle under db-cut: 10 answered pending, 8 final, 2 lost to it") {
 		t.Errorf("terminal summary lacks the settle figures:\n%s", term.String())
 	}
@@ -67,4 +70,13 @@ func TestNoSettleWithoutAsyncResults(t *testing.T) {
 	if strings.Contains(term.String(), "settle") || strings.Contains(md.String(), "told later") {
 		t.Errorf("settle shown for a synchronous target:\n%s\n%s", term.String(), md.String())
 	}
+}
+
+func whole(t *testing.T, s *analysis.Summary) string {
+	t.Helper()
+	var md bytes.Buffer
+	if err := Markdown(&md, s); err != nil {
+		t.Fatal(err)
+	}
+	return md.String()
 }

@@ -64,7 +64,7 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	fmt.Fprintf(w, "  payments %d of %d planned: %d approved, %d declined, %d rejected, %d shed, %d error, %d timeout, %d conn_error\n",
 		q.Payments, q.Planned, q.Approved, q.Declined, q.Rejected, q.Shed, q.Error, q.Timeout, q.ConnError)
 	if q.Pending+q.Duplicate > 0 {
-		fmt.Fprintf(w, "  %d pending (confirmed only by the ledger), %d duplicate (the service already had the key)\n", q.Pending, q.Duplicate)
+		fmt.Fprintf(w, "  %d pending (%s), %d duplicate (the service already had the key)\n", q.Pending, pendingWho(s), q.Duplicate)
 	}
 	fmt.Fprintf(w, "  failure ratio %s   latency p50 %.1f ms  p99 %.1f ms  max %.1f ms (from scheduled send)\n",
 		pct(s.FailureRatio), s.Latency.P50, s.Latency.P99, s.Latency.Max)
@@ -126,6 +126,15 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	if dir != "" {
 		fmt.Fprintf(w, "  report: %s\n", dir+"/"+HTMLFile)
 	}
+}
+
+// pendingWho says what confirms the payments answered pending: their final
+// states told later (the settle lines), or only the ledger.
+func pendingWho(s *analysis.Summary) string {
+	if s.Settle != nil {
+		return "their final states told later: settle below"
+	}
+	return "confirmed only by the ledger"
 }
 
 // auditLine sums the money audit up in one line.
