@@ -35,7 +35,8 @@ type Webhooks struct {
 }
 
 // WebhookSignature is how a service signs its notifications: an HMAC of the
-// raw body (with a timestamp header first, when given) in a header.
+// raw body, or of TIMESTAMP.BODY when the timestamp comes in a header of its
+// own (Stripe, Blnk), in a header.
 type WebhookSignature struct {
 	// Algorithm is hmac-sha256.
 	Algorithm string `yaml:"algorithm,omitempty" json:"algorithm,omitempty" jsonschema:"enum=hmac-sha256"`
@@ -46,6 +47,10 @@ type WebhookSignature struct {
 	Header string `yaml:"header,omitempty" json:"header,omitempty"`
 	// Encoding is hex (default) or base64.
 	Encoding string `yaml:"encoding,omitempty" json:"encoding,omitempty" jsonschema:"enum=hex,enum=base64"`
+	// TimestampHeader, when set, names the header whose value is signed
+	// before the body: the HMAC is of TIMESTAMP + "." + BODY, e.g.
+	// X-Blnk-Timestamp.
+	TimestampHeader string `yaml:"timestamp_header,omitempty" json:"timestamp_header,omitempty"`
 }
 
 // StatusPoll polls a status endpoint for payments answered pending, for
@@ -158,6 +163,9 @@ func (s *Scenario) validateAsync(v *validator) {
 			envField(v, p+".signature.key_env", g.KeyEnv)
 			if !validHeaderName(g.Header) {
 				v.errf(p+".signature.header", "e.g. X-Signature", "%q is not a header name", g.Header)
+			}
+			if g.TimestampHeader != "" && !validHeaderName(g.TimestampHeader) {
+				v.errf(p+".signature.timestamp_header", "e.g. X-Timestamp", "%q is not a header name", g.TimestampHeader)
 			}
 			if g.Encoding != "hex" && g.Encoding != "base64" {
 				v.errf(p+".signature.encoding", "", "must be hex or base64, not %q", g.Encoding)

@@ -34,6 +34,7 @@ type Receiver struct {
 	srv     *http.Server
 	key     []byte // signature key; nil checks none
 	header  string
+	tsHead  string // signed before the body, "TIMESTAMP.", when set
 	base64  bool
 	target  atomic.Pointer[load.Settlement]
 	last    atomic.Pointer[load.Settlement] // the settlement attached last, for Close
@@ -65,7 +66,7 @@ func Start(cfg *scenario.Webhooks, allowRemote bool) (*Receiver, error) {
 			return nil, fmt.Errorf("webhooks.signature: %w", err)
 		}
 		secret.Register(k)
-		r.key, r.header, r.base64 = []byte(k), g.Header, g.Encoding == "base64"
+		r.key, r.header, r.tsHead, r.base64 = []byte(k), g.Header, g.TimestampHeader, g.Encoding == "base64"
 	}
 	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -100,7 +101,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	if r.key != nil && !r.signed(body, req.Header.Get(r.header)) {
+	if r.key != nil && !r.signed(body, req.Header.Get(r.header), req.Header) {
 		r.badSig.Add(1)
 		w.WriteHeader(http.StatusUnauthorized)
 		return
@@ -115,10 +116,17 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK) // an unknown payment is counted, not the service's retry to make
 }
 
-// signed checks an HMAC-SHA256 of the body, as hex or base64, with or
-// without a "sha256=" prefix.
-func (r *Receiver) signed(body []byte, got string) bool {
+// signed checks an HMAC-SHA256 of the body (of TIMESTAMP.BODY with a
+// timestamp header), as hex or base64, with or without a "sha256=" prefix.
+func (r *Receiver) signed(body []byte, got string, h http.Header) bool {
 	m := hmac.New(sha256.New, r.key)
+	if r.tsHead != "" {
+		ts := h.Get(r.tsHead)
+		if ts == "" {
+			return false
+		}
+		m.Write([]byte(ts + "."))
+	}
 	m.Write(body)
 	sum := m.Sum(nil)
 	want := hex.EncodeToString(sum)

@@ -59,3 +59,49 @@ func TestReceiverRefuses(t *testing.T) {
 		t.Errorf("a listener off this machine: %v", err)
 	}
 }
+
+// TestSignatureOverATimestamp: a service that signs TIMESTAMP.BODY and
+// sends the timestamp in a header of its own (Blnk: X-Blnk-Signature over
+// X-Blnk-Timestamp + "." + body) is checked with timestamp_header; the body
+// alone signed, another timestamp, or none, is refused.
+func TestSignatureOverATimestamp(t *testing.T) {
+	r, err := Start(&scenario.Webhooks{Listen: "127.0.0.1:0", Path: "/notify",
+		Signature: &scenario.WebhookSignature{Algorithm: scenario.SignHMAC, Key: "blnk-key", Header: "X-Blnk-Signature",
+			Encoding: "hex", TimestampHeader: "X-Blnk-Timestamp"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	body := `{"event":"transaction.applied","data":{"reference":"k-1-0","status":"APPLIED"}}`
+	sign := func(s string) string {
+		m := hmac.New(sha256.New, []byte("blnk-key"))
+		m.Write([]byte(s))
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	send := func(ts, sig string) int {
+		req, _ := http.NewRequest("POST", r.URL, strings.NewReader(body))
+		req.Header.Set("X-Blnk-Signature", sig)
+		if ts != "" {
+			req.Header.Set("X-Blnk-Timestamp", ts)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		name, ts, sig string
+		want          int
+	}{
+		{"signed as Blnk signs", "1796653372", sign("1796653372." + body), 503}, // accepted: refused only as before the load
+		{"the body alone", "1796653372", sign(body), 401},
+		{"another timestamp", "1796653373", sign("1796653372." + body), 401},
+		{"no timestamp", "", sign("." + body), 401},
+	} {
+		if got := send(c.ts, c.sig); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}
