@@ -26,7 +26,7 @@ func settleLines(s *analysis.Summary) []string {
 		out[0] = strings.Replace(out[0], " UNSETTLED", " unsettled", 1)
 	}
 	for _, f := range st.Faults {
-		out = append(out, fmt.Sprintf("settle under %s: %d answered pending, %d final, %d lost to it; %s",
+		out = append(out, fmt.Sprintf("settle under %s: %d answered pending, %d final, %d unsettled; %s",
 			f.Name, f.Pending, f.Settled, f.Unsettled, settleTimes(f.Settled, f.LatencyMS)))
 	}
 	return out
@@ -74,5 +74,5 @@ func settleMarkdown(w io.Writer, s *analysis.Summary) {
 		p("| %s | %s | %d | %d | %d | %.1f | %.1f | %.1f |\n", r.Name, r.Kind, r.W.Pending, r.W.Settled, r.W.Unsettled,
 			r.W.LatencyMS.P50, r.W.LatencyMS.P99, r.W.LatencyMS.Max)
 	}
-	p("\nA phase counts the payments scheduled in it; a fault those answered while it was in force, whose unsettled are notifications lost to it.\n\n")
+	p("\nA phase counts the payments scheduled in it; a fault those answered while it was in force, whose unsettled are final states lost to it (notifications lost, or a status no poll found).\n\n")
 }

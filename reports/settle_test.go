@@ -38,7 +38,7 @@ func TestSettleReachesEveryReport(t *testing.T) {
 	if strings.Contains(term.String()+whole(t, s), "only the ledger") {
 		t.Errorf("pending payments said to be confirmed only by the ledger, though their final states were told:\n%s", term.String())
 	}
-	if !strings.Contains(term.String(), "3 UNSETTLED") || !strings.Contains(term.String(), "settle under db-cut: 10 answered pending, 8 final, 2 lost to it") {
+	if !strings.Contains(term.String(), "3 UNSETTLED") || !strings.Contains(term.String(), "settle under db-cut: 10 answered pending, 8 final, 2 unsettled") {
 		t.Errorf("terminal summary lacks the settle figures:\n%s", term.String())
 	}
 	var whole bytes.Buffer

@@ -37,7 +37,7 @@ type Settle struct {
 	Unknown int64 `json:"unknown_notifications"`
 	// Phases and Faults split the payments answered pending by the phase
 	// they were scheduled in and by the fault in force when they were
-	// answered: the unsettled of a fault are notifications lost to it.
+	// answered: the unsettled of a fault are final states lost to it.
 	Phases []SettleWindow `json:"phases"`
 	Faults []SettleWindow `json:"faults,omitempty"`
 }
