@@ -105,9 +105,10 @@ func step(ctx context.Context, s scenario.Scenario, base string, m *meter, rate 
 		st.SendLagP99MS = float64(sink.lag.ValueAtQuantile(99)) / 1000
 	}
 	want := rate * window
+	behind := st.SendLagP99MS > verdict.LagMS || float64(st.Sent) < verdict.SentShare*want
 	switch {
-	case st.SendLagP99MS > verdict.LagMS || float64(st.Sent) < verdict.SentShare*want:
-		st.GeneratorLimited, st.Why = true, fmt.Sprintf("generator fell behind: sent %d of %.0f, lag p99 %.0f ms", st.Sent, want, st.SendLagP99MS)
+	case behind:
+		st.Why = fmt.Sprintf("generator fell behind: sent %d of %.0f, lag p99 %.0f ms", st.Sent, want, st.SendLagP99MS)
 	case st.FailureRatio > maxFail:
 		st.Why = fmt.Sprintf("failure ratio %.3f > %.3f", st.FailureRatio, maxFail)
 	case st.P99MS > maxP99:
@@ -116,6 +117,10 @@ func step(ctx context.Context, s scenario.Scenario, base string, m *meter, rate 
 		st.Pass = true
 	}
 	st.Binding, st.BindingWhy = verdict.Classify(st, m.split)
+	// A generator behind on a full host, or with the service at its limit,
+	// is a failing step like any other; only one behind on its own makes
+	// the search's figure a floor (Ceiling).
+	st.GeneratorLimited = behind && st.Binding != verdict.HostLimited && st.Binding != verdict.ServiceLimited
 	return st, nil
 }
 
