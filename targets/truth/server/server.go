@@ -10,6 +10,13 @@
 //	partial  one in every 1/share answered 503, the others as usual
 //	slow     answered Extra later
 //	stall    held until no stall is on, then judged again (no answer leaves)
+//	defer    (asynchronous service) decisions due while it is on are made
+//	         when it goes off; answers are not touched
+//
+// With Decide set the service is asynchronous, as queued ledgers are: a
+// payment it would approve is answered 202 {"status":"pending","id":ID},
+// and its decision, approved, is due Decide after its arrival (later if a
+// defer switch is on then); GET /payments/ID tells its state.
 //
 // Several switches may be on at once: a stall holds first, then a fail or a
 // partial decides, then a slow delays. Each switch records the instants it
@@ -35,6 +42,7 @@ const (
 	Partial Mode = "partial"
 	Slow    Mode = "slow"
 	Stall   Mode = "stall"
+	Defer   Mode = "defer"
 )
 
 // Flip is one switch going on or off.
@@ -57,6 +65,9 @@ type sw struct {
 type Server struct {
 	// Base is how long after its arrival every answer is due.
 	Base time.Duration
+	// Decide, when set, makes the service asynchronous: each approval is
+	// answered pending and decided this long after the payment's arrival.
+	Decide time.Duration
 
 	mu      sync.Mutex
 	on      map[string]*sw
@@ -64,6 +75,7 @@ type Server struct {
 	answers int           // answers written
 	late    int           // of those, written more than Tolerance after their rules said
 	changed chan struct{} // closed and replaced at every flip: held answers look again
+	due     []time.Time   // asynchronous: when each pending payment's decision is due, by id
 	now     func() time.Time
 }
 
@@ -101,8 +113,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSwitch(w, r, rest)
 		return
 	}
+	if id, ok := strings.CutPrefix(r.URL.Path, "/payments/"); ok && r.Method == http.MethodGet {
+		s.serveState(w, id)
+		return
+	}
 	io.Copy(io.Discard, r.Body)
-	due := time.Now().Add(s.Base)
+	arrived := time.Now()
+	due := arrived.Add(s.Base)
 	select {
 	case <-time.After(s.Base):
 	case <-r.Context().Done():
@@ -136,6 +153,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte(`{"status":"unavailable","code":"96","reason":"switched to fail"}`))
+		return
+	}
+	if s.Decide > 0 {
+		s.mu.Lock()
+		id := len(s.due)
+		s.due = append(s.due, arrived.Add(s.Decide))
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintf(w, `{"status":"pending","id":"p%d"}`, id)
 		return
 	}
 	w.WriteHeader(http.StatusCreated)
@@ -202,8 +228,8 @@ func (s *Server) serveSwitch(w http.ResponseWriter, r *http.Request, rest string
 		if err == nil && !(x.share > 0 && x.share <= 1) {
 			err = fmt.Errorf("share %g: from 0 to 1", x.share)
 		}
-	case x.mode != Fail && x.mode != Stall:
-		err = fmt.Errorf("mode %q: fail, partial, slow or stall", x.mode)
+	case x.mode != Fail && x.mode != Stall && x.mode != Defer:
+		err = fmt.Errorf("mode %q: fail, partial, slow, stall or defer", x.mode)
 	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/run"
+	"github.com/authquake/authquake/targets/truth/server"
+)
+
+// The async cell's fixed choices: the truth service answers pending after
+// asyncBase and decides asyncDecide after each arrival; authquake polls
+// every asyncEvery; a defer switch holds every decision due from
+// asyncHoldAt for asyncHoldFor.
+const (
+	asyncBase    = 5 * time.Millisecond
+	asyncDecide  = time.Second
+	asyncEvery   = 100 * time.Millisecond
+	asyncHoldAt  = 4.0
+	asyncHoldFor = 3.0
+	asyncSlack   = 0.15 // s: a poll's own round trip and a loaded machine's timers
+)
+
+// TestTruthAsync checks the time to a final state (summary.settle) against
+// an asynchronous truth service, as queued ledgers decide: the run's
+// payments settle Decide-Base after their pending answer (plus at most one
+// poll interval); those answered while a defer switch held the decisions
+// settle when it went off, at most its length later; the ones answered
+// just before it wait for it too. Window by window, within a poll interval
+// and the slack of a loaded machine.
+func TestTruthAsync(t *testing.T) {
+	svc := server.New(asyncBase)
+	svc.Decide = asyncDecide
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "async.yaml")
+	if err := os.WriteFile(path, []byte(asyncScenario(srv.URL)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := run.Run(context.Background(), run.Options{Scenario: path, Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if answers, late := svc.Fidelity(); 100*late > answers {
+		t.Fatalf("the truth service wrote %d of %d answers over %s late: no truth to check against", late, answers, server.Tolerance)
+	}
+	s := analyze(t, res.Dir)
+	if !s.Generator.Trustworthy {
+		t.Fatalf("the generator did not keep its schedule: %v", s.Generator.Reasons)
+	}
+	st := s.Settle
+	if st == nil || st.Pending == 0 || st.Unsettled != 0 || st.Settled != st.Pending {
+		t.Fatalf("settle %+v: want every payment answered pending and settled", st)
+	}
+	flips := svc.Flips()
+	if len(flips) != 2 {
+		t.Fatalf("flips %+v, want the hold on and off", flips)
+	}
+	held := flips[1].At.Sub(flips[0].At).Seconds()
+	decide := (asyncDecide - asyncBase).Seconds()
+	within := func(what string, gotMS, lo, hi float64) {
+		t.Helper()
+		if got := gotMS / 1000; got < lo-asyncSlack || got > hi+asyncEvery.Seconds()+asyncSlack {
+			t.Errorf("%s: %.3f s, want %.3f to %.3f s (+ a poll interval %s)", what, got, lo, hi, asyncEvery)
+		}
+	}
+	// Most payments were neither held nor waited for the hold: p50 is the decision time.
+	within("run settle p50", st.LatencyMS.P50, decide, decide)
+	// One answered just before the hold, its decision due inside it, waited the hold and its own decision time.
+	within("run settle max", st.LatencyMS.Max, held+decide-asyncEvery.Seconds(), held+decide)
+	var hold *analysis.SettleWindow
+	for i := range st.Faults {
+		if st.Faults[i].Name == "hold" {
+			hold = &st.Faults[i]
+		}
+	}
+	if hold == nil || hold.Pending == 0 {
+		t.Fatalf("settle faults %+v: want the hold's payments", st.Faults)
+	}
+	// Answered while the hold was on: each settles when it went off, or its own decision time if later.
+	within("hold settle max", hold.LatencyMS.Max, held-asyncEvery.Seconds(), held)
+	within("hold settle p50", hold.LatencyMS.P50, held/2, held/2)
+	t.Logf("settle p50 %.0f ms, max %.0f ms; hold (%.2f s) p50 %.0f ms, max %.0f ms; the hold's state by the answers: %s",
+		st.LatencyMS.P50, st.LatencyMS.Max, held, hold.LatencyMS.P50, hold.LatencyMS.Max, s.Faults[0].State)
+}
+
+// asyncScenario is the async cell against the truth service at base.
+func asyncScenario(base string) string {
+	return fmt.Sprintf(`name: truth-async
+target:
+  kind: url
+  url: "%[1]s"
+  response:
+    auth_id: id
+    rules:
+      - {status: 202, json: {path: status, equals: pending}, outcome: pending}
+  status:
+    path: /payments/{{.AuthID}}
+    every: %[2]s
+    status: status
+    rules:
+      - {equals: approved, outcome: approved}
+  settle: 10s
+traffic: {phases: [{name: steady, duration: 12s, shape: constant, rate: 40/s}]}
+requests: {client: {timeout: 5s, retries: {max_attempts: 1}}}
+faults:
+  - {name: hold, at: %[3]gs, duration: %[4]gs, kind: http, params: {inject: {url: "%[1]s/switch/hold/on?mode=defer"}, revert: {url: "%[1]s/switch/hold/off"}, effect: delays}}
+`, base, asyncEvery, asyncHoldAt, asyncHoldFor)
+}
