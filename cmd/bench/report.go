@@ -56,7 +56,7 @@ func machine() string {
 func (r *report) write() error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("# Benchmarks\n\nMeasured by `make bench` (`go run ./cmd/bench`) on %s, %s UTC, in %s.\n",
+	p("<!-- generators -->\nMeasured by `make bench` (`go run ./cmd/bench`) on %s, %s UTC, in %s.\n",
 		machine(), time.Now().UTC().Format("2006-01-02 15:04"), r.took.Round(time.Second))
 	p("Both load generators run as their own processes against a trivial server (`targets/trivial`, started afresh for each\n")
 	p("run) on 127.0.0.1, one after the other, on the same machine as the server. authquake sends full payment bodies with an idempotency key each\n")
@@ -80,8 +80,12 @@ func (r *report) write() error {
 		optS(r.acc.tti), optS(r.acc.ttr), r.acc.bucketS)
 	p("\n%s\n", r.analysis.line())
 	r.writeLadder(p)
-	os.Stdout.WriteString("\n" + b.String())
-	return os.WriteFile(r.cfg.out, []byte(b.String()), 0o644)
+	p("<!-- /generators -->\n")
+	if _, err := os.Stat(r.cfg.out); os.IsNotExist(err) {
+		os.WriteFile(r.cfg.out, []byte("# Benchmarks\n\n"), 0o644)
+	}
+	// Its own section: what other benchmarks and people wrote around it stays.
+	return writeSection(r.cfg.out, "generators", b.String())
 }
 
 func usList(ds []time.Duration) string {
