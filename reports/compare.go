@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/authquake/authquake/harness/analysis"
 )
@@ -63,18 +65,38 @@ func Compare(base, next *analysis.Summary, t Thresholds) []Row {
 	return rows
 }
 
+// CapacityFigure is one CPU limit's sustainable rate in capacity.json, and,
+// when it is no finding about the service (the host or the generator bound
+// it, nothing explained it, or it was flagged as non-monotone), why.
+type CapacityFigure struct {
+	Rate       float64
+	NotFinding string
+}
+
 // CompareCapacity adds the sustainable rate per CPU limit of two capacity
-// runs (capacity.json), matched by limit.
-func CompareCapacity(base, next map[float64]float64, t Thresholds) []Row {
+// runs, in the order of the limits; a drop beyond t.Capacity is a
+// regression only when both figures are findings about the service: a
+// figure the machine bound is shown, with why, and never fails the check.
+func CompareCapacity(base, next map[float64]CapacityFigure, t Thresholds) []Row {
 	var rows []Row
-	for cpus, b := range base {
-		n, ok := next[cpus]
-		if !ok || b <= 0 {
+	for _, cpus := range slices.Sorted(maps.Keys(base)) {
+		b, n := base[cpus], next[cpus]
+		if _, ok := next[cpus]; !ok || b.Rate <= 0 {
 			continue
 		}
-		drop := 1 - n/b
-		rows = append(rows, Row{fmt.Sprintf("capacity at %g CPUs", cpus), fmt.Sprintf("%.0f/s", b), fmt.Sprintf("%.0f/s", n),
-			fmt.Sprintf("%+.1f%%", -100*drop), fmt.Sprintf("-%.0f%%", 100*t.Capacity), drop > t.Capacity})
+		drop := 1 - n.Rate/b.Rate
+		limit, why := fmt.Sprintf("-%.0f%%", 100*t.Capacity), ""
+		switch {
+		case b.NotFinding != "":
+			why = "base: " + b.NotFinding
+		case n.NotFinding != "":
+			why = "new: " + n.NotFinding
+		}
+		if why != "" {
+			limit = "not compared (" + why + ")"
+		}
+		rows = append(rows, Row{fmt.Sprintf("capacity at %g CPUs", cpus), fmt.Sprintf("%.0f/s", b.Rate), fmt.Sprintf("%.0f/s", n.Rate),
+			fmt.Sprintf("%+.1f%%", -100*drop), limit, why == "" && drop > t.Capacity})
 	}
 	return rows
 }

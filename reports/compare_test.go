@@ -50,9 +50,20 @@ func TestCompare(t *testing.T) {
 			}
 		})
 	}
-	rows := CompareCapacity(map[float64]float64{1: 1000, 2: 2000}, map[float64]float64{1: 950, 2: 1500}, th)
+	fig := func(rate float64) CapacityFigure { return CapacityFigure{Rate: rate} }
+	rows := CompareCapacity(map[float64]CapacityFigure{1: fig(1000), 2: fig(2000)}, map[float64]CapacityFigure{1: fig(950), 2: fig(1500)}, th)
 	var buf bytes.Buffer
 	if !CompareMarkdown(&buf, "a", "b", rows) || !strings.Contains(buf.String(), "capacity at 2 CPUs") {
 		t.Errorf("capacity drop of 25%% not flagged:\n%s", buf.String())
+	}
+	if len(rows) != 2 || rows[0].Measure != "capacity at 1 CPUs" || rows[1].Measure != "capacity at 2 CPUs" {
+		t.Errorf("rows %+v: want one per limit, in the limits' order", rows)
+	}
+	// The same drop, with the new 2 CPUs figure bound by the host: shown, not a regression.
+	host := CapacityFigure{Rate: 1500, NotFinding: "2 CPUs was host-limited"}
+	rows = CompareCapacity(map[float64]CapacityFigure{1: fig(1000), 2: fig(2000)}, map[float64]CapacityFigure{1: fig(950), 2: host}, th)
+	buf.Reset()
+	if CompareMarkdown(&buf, "a", "b", rows) || !strings.Contains(buf.String(), "not compared (new: 2 CPUs was host-limited)") {
+		t.Errorf("a drop the host bound failed the check, or did not say why:\n%s", buf.String())
 	}
 }

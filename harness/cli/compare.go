@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/capacity/verdict"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/reports"
@@ -33,7 +34,7 @@ var compareCommand = command{
 				return err
 			}
 			var sums [2]*analysis.Summary
-			var caps [2]map[float64]float64
+			var caps [2]map[float64]reports.CapacityFigure
 			for i, dir := range args {
 				s, err := summaryOf(dir)
 				if exitcode.Of(err) == exitcode.SLOBreached {
@@ -144,10 +145,12 @@ func impossible(s *analysis.Summary) string {
 	return ""
 }
 
-// capacityOf reads the sustainable rate per CPU limit of a capacity run;
-// none for a directory without capacity.json. A negative limit or rate is
-// a damaged file (exit 1).
-func capacityOf(dir string) (map[float64]float64, error) {
+// capacityOf reads the sustainable rate per CPU limit of a capacity run,
+// with why a figure is no finding about the service (capacity's verdict:
+// its binding limit other than the service's, or its flag); none for a
+// directory without capacity.json. A negative limit or rate is a damaged
+// file (exit 1).
+func capacityOf(dir string) (map[float64]reports.CapacityFigure, error) {
 	path := filepath.Join(dir, rundir.CapacityFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -157,18 +160,27 @@ func capacityOf(dir string) (map[float64]float64, error) {
 		Limits []struct {
 			CPUs        float64 `json:"cpus"`
 			Sustainable float64 `json:"sustainable_rate"`
+			Binding     string  `json:"binding"`
+			Flag        string  `json:"flag"`
 		} `json:"limits"`
 	}
 	if json.Unmarshal(b, &c) != nil {
 		return nil, nil
 	}
-	out := map[float64]float64{}
+	out := map[float64]reports.CapacityFigure{}
 	for i, l := range c.Limits {
 		if !(l.CPUs > 0 && l.Sustainable >= 0) {
 			return nil, exitcode.New(exitcode.SLOBreached, fmt.Errorf("compare: %s is damaged: limits[%d] is %g CPUs at %g/s", path, i, l.CPUs, l.Sustainable),
 				"authquake capacity writes it again")
 		}
-		out[l.CPUs] = l.Sustainable
+		f := reports.CapacityFigure{Rate: l.Sustainable}
+		switch {
+		case l.Flag != "":
+			f.NotFinding = "flagged: " + l.Flag
+		case l.Binding != "" && l.Binding != verdict.ServiceLimited && l.Binding != verdict.NotLimited:
+			f.NotFinding = fmt.Sprintf("%g CPUs was %s", l.CPUs, l.Binding)
+		}
+		out[l.CPUs] = f
 	}
 	return out, nil
 }
