@@ -25,8 +25,10 @@ import (
 var imagesCommand = command{
 	name: "images", usage: "",
 	summary: "Build the images of the bundled topology (authsim, Toxiproxy, Postgres) and of authquake itself (for shards: swarm, k8s) with no registry. " +
-		"Images are tagged by a hash of their inputs (a second call with nothing changed does no work) and also as authquake/NAME:local.",
+		"Images are tagged by a hash of their inputs (a second call with nothing changed does no work) and also as authquake/NAME:local. " +
+		"--dind also builds the Docker-in-Docker node image of a simulated multi-node swarm (make test-multinode).",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
+		dind := fs.Bool("dind", false, "also build authquake/dind, a Docker Engine node from Debian's docker.io (make test-multinode)")
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) > 0 {
 				return exitcode.Invalidf("authquake images takes no arguments", "images: unexpected argument %q", args[0])
@@ -40,13 +42,16 @@ var imagesCommand = command{
 			if err != nil {
 				return exitcode.New(exitcode.Environment, err, "")
 			}
-			refs, err := b.All(ctx)
+			refs, err := b.Build(ctx, images.Need{Postgres: true, Toxiproxy: true, Authsim: true, Authquake: true, Dind: *dind})
 			if err != nil {
 				return run.Interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
 			}
 			// Stable names for scenarios that use the bundled images as if
 			// they were a user's own (examples/your-service).
-			for _, ref := range []string{refs.Authsim, refs.Toxiproxy, refs.Postgres, refs.Authquake} {
+			for _, ref := range []string{refs.Authsim, refs.Toxiproxy, refs.Postgres, refs.Authquake, refs.Dind} {
+				if ref == "" {
+					continue
+				}
 				alias := images.LocalAlias(ref)
 				if _, err := cli.ImageTag(ctx, client.ImageTagOptions{Source: ref, Target: alias}); err != nil {
 					return exitcode.New(exitcode.Environment, fmt.Errorf("tag %s as %s: %w", ref, alias, err), "")

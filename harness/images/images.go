@@ -27,6 +27,9 @@ type Refs struct {
 	// Authquake is the harness itself (any subcommand), for shards run
 	// by a container engine: authquake swarm, authquake k8s.
 	Authquake string `json:"authquake,omitempty"`
+	// Dind is a Docker Engine node (a simulated multi-node swarm), built
+	// only when asked for.
+	Dind string `json:"dind,omitempty"`
 }
 
 // Builder makes images on one Docker Engine.
@@ -63,9 +66,10 @@ func NewBuilder(cli *client.Client, log io.Writer) (*Builder, error) {
 	return &Builder{Docker: cli, Src: src, Cache: cache, Log: log, NoSource: noSource}, nil
 }
 
-// Need says which of authquake's images a target uses.
+// Need says which of authquake's images a target uses; Dind, the node
+// image of a simulated multi-node swarm, is built only when asked for.
 type Need struct {
-	Postgres, Toxiproxy, Authsim, Authquake bool
+	Postgres, Toxiproxy, Authsim, Authquake, Dind bool
 }
 
 // All ensures every image of the bundled topology exists and returns their refs.
@@ -95,6 +99,11 @@ func (b *Builder) Build(ctx context.Context, need Need) (Refs, error) {
 	}
 	if need.Authquake {
 		if refs.Authquake, err = b.GoImage(ctx, "authquake", "./cmd/authquake"); err != nil {
+			return refs, err
+		}
+	}
+	if need.Dind {
+		if refs.Dind, err = b.Dind(ctx); err != nil {
 			return refs, err
 		}
 	}

@@ -3,18 +3,14 @@ package images
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
-	"syscall"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/moby/moby/client"
 )
 
 //go:embed postgres-entrypoint.sh
@@ -25,12 +21,10 @@ const pgPackages = "postgresql"
 
 // pgTrim is removed from the root filesystem after debootstrap: caches,
 // documentation, and the JIT (jit = off) whose LLVM is a third of the size.
-var pgTrim = []string{
-	"var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man",
-	"usr/share/locale", "usr/share/info",
+var pgTrim = append(slices.Clone(docTrim),
 	"usr/lib/x86_64-linux-gnu/libLLVM-*", "usr/lib/postgresql/*/lib/bitcode",
 	"usr/lib/postgresql/*/lib/llvmjit*",
-}
+)
 
 var pgChanges = []string{
 	"ENV PGDATA=/var/lib/postgresql/data",
@@ -47,86 +41,12 @@ var pgChanges = []string{
 // $AUTHQUAKE_DEBIAN_MIRROR), trim it, and import it. It is tagged with a hash
 // of the suite, packages, trim list and entrypoint, so it is built once.
 func (b *Builder) Postgres(ctx context.Context) (string, error) {
-	if ref := os.Getenv("AUTHQUAKE_POSTGRES_IMAGE"); ref != "" {
-		return ref, nil
-	}
-	mirror, suite, err := DebianSource()
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	fmt.Fprintf(h, "v1\n%s\n%s\n%s\n%s\n%s", suite, pgPackages, strings.Join(pgTrim, ","), strings.Join(pgChanges, ","), pgEntrypoint)
-	hash := hex.EncodeToString(h.Sum(nil))[:12]
-	ref := "authquake/postgres:" + hash
-	if ok, err := b.exists(ctx, ref); err != nil || ok {
-		if ok {
-			b.logf("%-10s %s up to date", "postgres", ref)
-		}
-		return ref, err
-	}
-	// One build at a time on this machine: parallel test packages share it.
-	lock, err := os.OpenFile(filepath.Join(b.Cache, "postgres.lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", fmt.Errorf("lock postgres build: %w", err)
-	}
-	if ok, err := b.exists(ctx, ref); err != nil || ok {
-		return ref, err
-	}
-	if os.Geteuid() != 0 {
-		return "", fmt.Errorf("building the postgres image needs root for debootstrap: run `sudo make images`, or set AUTHQUAKE_POSTGRES_IMAGE to a local postgres image")
-	}
-	if _, err := exec.LookPath("debootstrap"); err != nil {
-		return "", fmt.Errorf("debootstrap not found: install it (apt-get install debootstrap), or set AUTHQUAKE_POSTGRES_IMAGE to a local postgres image")
-	}
-	b.logf("%-10s building %s from Debian %s (debootstrap, about a minute)", "postgres", ref, suite)
-	root, err := os.MkdirTemp(b.Cache, "rootfs-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(root)
-	cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", "--include="+pgPackages, suite, root, mirror)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("debootstrap %s from %s: %v\n%s", suite, mirror, err, tail(out, 20))
-	}
-	for _, pattern := range pgTrim {
-		matches, _ := filepath.Glob(filepath.Join(root, pattern))
-		for _, m := range matches {
-			if err := os.RemoveAll(m); err != nil {
-				return "", err
-			}
-		}
-	}
-	if err := os.WriteFile(filepath.Join(root, "usr/local/bin/docker-entrypoint.sh"), []byte(pgEntrypoint), 0o755); err != nil {
-		return "", err
-	}
-	tarCmd := exec.CommandContext(ctx, "tar", "--numeric-owner", "-C", root, "-cf", "-", ".")
-	tarOut, err := tarCmd.StdoutPipe()
-	if err != nil {
-		return "", err
-	}
-	if err := tarCmd.Start(); err != nil {
-		return "", fmt.Errorf("tar root filesystem: %w", err)
-	}
-	res, err := b.Docker.ImageImport(ctx, client.ImageImportSource{Source: tarOut, SourceName: "-"}, ref,
-		client.ImageImportOptions{Changes: append(pgChanges, "LABEL "+LabelInputs+"="+hash)})
-	if err != nil {
-		tarCmd.Process.Kill()
-		tarCmd.Wait()
-		return "", fmt.Errorf("import postgres image: %w", err)
-	}
-	defer res.Close()
-	if err := streamError(res); err != nil {
-		return "", fmt.Errorf("import postgres image: %w", err)
-	}
-	if err := tarCmd.Wait(); err != nil {
-		return "", fmt.Errorf("tar root filesystem: %w", err)
-	}
-	b.logf("%-10s %s built", "postgres", ref)
-	return ref, nil
+	return b.debian(ctx, rootfsImage{
+		name: "postgres", version: "v1", packages: pgPackages, trim: pgTrim, changes: pgChanges,
+		files:    map[string]string{"usr/local/bin/docker-entrypoint.sh": pgEntrypoint},
+		override: "AUTHQUAKE_POSTGRES_IMAGE",
+		about:    "about a minute",
+	})
 }
 
 // DebianSource returns the Debian mirror and suite to debootstrap from:
