@@ -39,6 +39,7 @@ var swarmCommand = command{
 		advertise := fs.String("advertise", "", "the host the shards dial for the endpoint (default: --listen's host)")
 		remote := fs.Bool("allow-remote", false, "allow the endpoint, the shards' links to it and a url target off loopback (a multi-node swarm)")
 		image := fs.String("image", "", "run this authquake image reference and build none (a multi-node swarm: one every node can pull, e.g. REGISTRY/authquake:TAG)")
+		perNode := fs.Uint64("max-per-node", 0, "the most shards one node runs at once (1: one a node, as on a multi-node swarm; 0: the scheduler's spread)")
 		budget := fs.String("max-results", "16Gi", "the most the shards may upload in all, counted as unpacked (their run directories, checkpoints included until replaced)")
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
@@ -83,7 +84,7 @@ var swarmCommand = command{
 			b.Bytes = maxResults.Value()
 			res, err := swarm.Run(ctx, cli, swarm.Options{Scenario: args[0], Workers: *workers, Dir: dir, Image: ref,
 				Args: swarm.ShardArgs(*seed, *scale), Lead: *lead, Listen: *listen, Advertise: *advertise, AllowRemote: *remote,
-				Name: strings.ReplaceAll(s.Name, "/", "_"), Budget: b, Log: io.Err})
+				MaxPerNode: *perNode, Name: strings.ReplaceAll(s.Name, "/", "_"), Budget: b, Log: io.Err})
 			if res == nil || res.Merged == "" {
 				return run.Interrupted(ctx, err)
 			}

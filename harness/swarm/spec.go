@@ -83,9 +83,19 @@ func Spec(o Options, runID, configID, secretID string, startAt time.Time, coordi
 				Mounts: []mount.Mount{{Type: mount.TypeTmpfs, Target: "/out", TmpfsOptions: &mount.TmpfsOptions{Mode: 0o1777}}},
 			},
 			RestartPolicy: &apiswarm.RestartPolicy{Condition: none},
+			Placement:     placement(o.MaxPerNode),
 			Networks:      []apiswarm.NetworkAttachmentConfig{{Target: "host"}},
 		},
 	}
+}
+
+// placement caps the shards a node runs at once; 0 leaves it to the
+// scheduler (which spreads too, but may put two on one node).
+func placement(maxPerNode uint64) *apiswarm.Placement {
+	if maxPerNode == 0 {
+		return nil
+	}
+	return &apiswarm.Placement{MaxReplicas: maxPerNode}
 }
 
 // ShardArgs are the run flags a swarm passes on to every shard.

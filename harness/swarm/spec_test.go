@@ -67,3 +67,21 @@ func TestSpecIsAReplicatedJobOfShards(t *testing.T) {
 		}
 	}
 }
+
+func TestSpecPlacement(t *testing.T) {
+	start := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		perNode uint64
+		want    *apiswarm.Placement
+	}{
+		// Left to the scheduler, which spreads but may stack two shards.
+		{0, nil},
+		// One shard a node: the multi-node swarm's spread.
+		{1, &apiswarm.Placement{MaxReplicas: 1}},
+	} {
+		s := Spec(Options{Workers: 3, MaxPerNode: c.perNode}, "swarm-x", "cfg", "sec", start, "http://127.0.0.1:7190")
+		if got := s.TaskTemplate.Placement; (got == nil) != (c.want == nil) || got != nil && got.MaxReplicas != c.want.MaxReplicas {
+			t.Errorf("max per node %d: placement %+v, want %+v", c.perNode, got, c.want)
+		}
+	}
+}

@@ -69,6 +69,9 @@ type Options struct {
 	Listen, Advertise string
 	// AllowRemote lets the endpoint and the shards use non-loopback addresses.
 	AllowRemote bool
+	// MaxPerNode, when not 0, is the most shards one node runs at once
+	// (the service's placement): 1 spreads them one a node.
+	MaxPerNode uint64
 	// Name names the shard directories collected (NAME-shardK), e.g. the
 	// scenario's name as a file name (default "run").
 	Name string
