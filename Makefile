@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/authquake
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 
-.PHONY: build deps deps-test images test test-short vet demo bench bench-shrink clean cleanup fuzz capacity
+.PHONY: build deps deps-test images test test-short test-multinode vet demo bench bench-shrink clean cleanup fuzz capacity
 
 # Load generator against vegeta's own CLI, memory over a long run, accuracy
 # (about 12 minutes; writes BENCHMARKS.md), 1, 2 and 4 shards merged against one
@@ -78,6 +78,14 @@ test: vet deps-test images
 	$(GO) test -race -p 1 -timeout 15m $$($(GO) list ./... | grep -v -e '/scenarios$$' -e '/examples/' -e '/targets/truth$$')
 	$(GO) test -p 1 -timeout 15m ./scenarios/ ./examples/... ./targets/truth/
 	@$(call fuzz-run,3s)
+
+# A multi-node swarm simulated on this machine (opt in, not part of test):
+# three Docker-in-Docker nodes from Debian's docker.io (authquake images
+# --dind), one manager and two workers, and authquake swarm with 3 shards
+# one a node against the manager's engine. See README "Beyond one machine".
+test-multinode: build deps
+	$(BIN) images --dind
+	AUTHQUAKE_MULTINODE=1 $(GO) test -count=1 -v -timeout 20m ./harness/multinode/
 
 # Unit tests only: no Docker needed.
 test-short: vet

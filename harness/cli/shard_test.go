@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/rundir"
+	"github.com/authquake/authquake/harness/runtest"
 )
 
 // switchServer approves every payment, and sheds them (503) while its
@@ -82,17 +82,7 @@ func runShards(t *testing.T, path, out string, n int) []string {
 	return dirs
 }
 
-func readSummary(t *testing.T, dir string) analysis.Summary {
-	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s analysis.Summary
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func readSummary(t *testing.T, dir string) analysis.Summary { return runtest.Summary(t, dir) }
 
 // TestShardsMergeIntoOneRun runs three shards of a scenario with a service
 // fault and merges them: every hit of the schedule is sent exactly once,

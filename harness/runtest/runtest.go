@@ -6,6 +6,9 @@ package runtest
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -62,4 +65,18 @@ func ExpectCaught(t *testing.T, bug string, s *analysis.Summary, inv string) {
 	if !found || s.ExitCode != 3 {
 		t.Errorf("bug on: invariants %v, exit %d; want %s and exit 3", Broken(s), s.ExitCode, inv)
 	}
+}
+
+// Summary reads the summary.json a run, a merge or a swarm wrote into dir.
+func Summary(t testing.TB, dir string) analysis.Summary {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s analysis.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
