@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -28,7 +29,9 @@ var swarmCommand = command{
 	summary: "Run a scenario's load as N shards on an existing Docker Swarm (a replicated job of the authquake image, " +
 		"the task slot as the shard number, one common start instant, the scenario as a Swarm config), collect the shard directories " +
 		"each shard uploads to the endpoint authquake swarm serves (no shared filesystem), merge and report them as one run. " +
-		"The target must be one all shards share (kind url). The job and its config are removed on success, error and Ctrl-C.",
+		"A target authquake starts (authsim, containers) is started once, here: this process runs its faults from the common start instant " +
+		"and reads its ledger once every shard has uploaded, and the shards send to its client link (single-node swarm). " +
+		"The job, its config, the target and every fault are removed on success, error and Ctrl-C.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		workers := fs.Int("workers", 2, "number of shards (tasks of the job)")
 		out := fs.String("out", "results", "parent directory of run directories")
@@ -59,9 +62,10 @@ var swarmCommand = command{
 			if err != nil {
 				return err
 			}
-			if !registry.Shareable(s.Target.Kind) {
-				return exitcode.Invalidf("start the service once and point the scenario at it: target: {kind: url, url: ...}",
-					"swarm: target kind %q starts a copy per shard; shards need one target they share", s.Target.Kind)
+			shared := !registry.Shareable(s.Target.Kind) // this process starts the target and owns its faults
+			if shared && *remote {
+				return exitcode.Invalidf("run it on a single-node swarm, or start the service once and point the scenario at it: target: {kind: url, url: ...}",
+					"swarm: target kind %q: the target this process starts publishes its client link on 127.0.0.1 only, which shards on other nodes cannot reach", s.Target.Kind)
 			}
 			cli, err := docker.Connect(ctx)
 			if err != nil {
@@ -82,9 +86,17 @@ var swarmCommand = command{
 			}
 			b := coord.DefaultBudget(*workers)
 			b.Bytes = maxResults.Value()
-			res, err := swarm.Run(ctx, cli, swarm.Options{Scenario: args[0], Workers: *workers, Dir: dir, Image: ref,
+			o := swarm.Options{Scenario: args[0], Workers: *workers, Dir: dir, Image: ref,
 				Args: swarm.ShardArgs(*seed, *scale), Lead: *lead, Listen: *listen, Advertise: *advertise, AllowRemote: *remote,
-				MaxPerNode: *perNode, Name: strings.ReplaceAll(s.Name, "/", "_"), Budget: b, Log: io.Err})
+				MaxPerNode: *perNode, Name: strings.ReplaceAll(s.Name, "/", "_"), Budget: b, Log: io.Err}
+			if shared {
+				owner, err := ownTarget(ctx, &o, *seed, *scale)
+				defer owner.Close() // every way out: faults reverted, containers removed
+				if err != nil {
+					return err
+				}
+			}
+			res, err := swarm.Run(ctx, cli, o)
 			if res == nil || res.Merged == "" {
 				return run.Interrupted(ctx, err)
 			}
@@ -114,4 +126,35 @@ func authquakeImage(ctx context.Context, cli *client.Client, ref string, io IO) 
 		return "", run.Interrupted(ctx, exitcode.New(exitcode.Environment, err, ""))
 	}
 	return refs.Authquake, nil
+}
+
+// ownTarget starts the scenario's target as a run would (its module:
+// images, containers, links, setup) for shards that share it, and gives
+// them a url scenario at its client link without faults, setup or ledger
+// (swarm.SharedScenario), with the run's seed. The Owner comes back even
+// on error: Close removes what started.
+func ownTarget(ctx context.Context, o *swarm.Options, seed uint64, scale float64) (*run.Owner, error) {
+	fmt.Fprintln(o.Log, "swarm: starting the target once; this process runs its faults and reads its ledger, the shards reach its client link")
+	owner, err := run.StartOwner(ctx, run.Options{Scenario: o.Scenario, Seed: seed, DurationScale: scale, Log: o.Log}, filepath.Join(o.Dir, "owner"))
+	if err != nil {
+		return owner, err
+	}
+	src, err := os.ReadFile(o.Scenario)
+	if err != nil {
+		return owner, exitcode.New(exitcode.Environment, err, "")
+	}
+	data, err := swarm.SharedScenario(src, owner.ClientURL(), owner.Seed())
+	if err != nil {
+		return owner, exitcode.New(exitcode.Invalid, err, "")
+	}
+	path := filepath.Join(o.Dir, "owner", "shard-scenario.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return owner, exitcode.New(exitcode.Environment, err, "")
+	}
+	if _, err := run.Load(path); err != nil { // every shard would refuse it: say so once, here
+		return owner, fmt.Errorf("the shards' scenario (%s): %w", path, err)
+	}
+	o.ScenarioData, o.Owner, o.Args = data, owner, swarm.ShardArgs(owner.Seed(), scale)
+	fmt.Fprintf(o.Log, "swarm: target up; shards send to %s\n", owner.ClientURL())
+	return owner, nil
 }

@@ -167,6 +167,9 @@ func againstTarget(ctx context.Context, s *scenario.Scenario, o Options, dir str
 	}
 	meta.Target = tgt.Info
 	if err == nil {
+		err = reachTarget(ctx, tgt, o)
+	}
+	if err == nil {
 		var stop func()
 		if stop, err = startAuth(ctx, s, tgt, &o, meta); err == nil {
 			defer stop()

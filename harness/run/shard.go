@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/target"
 	"github.com/authquake/authquake/harness/target/registry"
 	"github.com/authquake/authquake/harness/traffic"
 )
@@ -213,6 +215,31 @@ func (l *shardLink) close() {
 	if l.server != nil {
 		l.server.Close()
 	}
+}
+
+// reachTarget fails a shard fast, exit 5 with the reason, when it cannot
+// open a connection to the target the shards share (a shard that sent its
+// whole share into a refused port would only say so in its outcomes).
+func reachTarget(ctx context.Context, tgt *target.Target, o Options) error {
+	if !o.Shard.Shard.Sharded() || tgt.Topo == nil || tgt.Topo.Endpoints.ServiceDirect == "" {
+		return nil
+	}
+	u, err := url.Parse(tgt.Topo.Endpoints.ServiceDirect)
+	if err != nil {
+		return nil // the module checked it
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	d := net.Dialer{Timeout: 5 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return exitcode.New(exitcode.Environment, fmt.Errorf("shard %s cannot reach the target at %s: %w", o.Shard.Shard, u.Redacted(), err),
+			"the target must be up and reachable from every shard's host (on a swarm: the host network of its node)")
+	}
+	conn.Close()
+	return nil
 }
 
 func hostname() string {

@@ -78,7 +78,12 @@ type Options struct {
 	// Budget bounds what the shards may upload in all (default
 	// coord.DefaultBudget).
 	Budget coord.Budget
-	Log    io.Writer
+	// ScenarioData, when set, is what the shards run instead of the file
+	// Scenario (SharedScenario, with an Owner).
+	ScenarioData []byte
+	// Owner, when set, owns the target and the fault timeline (see Owner).
+	Owner Owner
+	Log   io.Writer
 }
 
 // Result says where the shards and the merged run are.
@@ -89,19 +94,45 @@ type Result struct {
 	Tasks map[int]string
 }
 
+// Owner owns the target the shards share and its fault timeline, when the
+// launcher started the target (run.Owner). Run calls it in this order:
+// Faults once the job exists, Stop as soon as the load ends or is stopped
+// (a shard's stop condition, Ctrl-C, an error), Finish once every shard
+// has uploaded and the merge is written. Removing the target is the
+// caller's, after Run.
+type Owner interface {
+	// Faults runs the fault timeline from the shards' common start instant.
+	Faults(ctx context.Context, at time.Time)
+	// Stop injects no fault any more and reverts those in force.
+	Stop(reason string)
+	// Finish reads the ledger and writes the owner's files into merged.
+	Finish(ctx context.Context, merged string) error
+}
+
 // Run creates the scenario's config and the job, collects the shards'
 // uploads, waits for every task to end, removes the service and then the
 // config (whatever happens, with a fresh context) and merges the shards.
+// With an Owner, the owner's faults run from the start instant and its
+// files complete the merged run.
 func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	if err := Active(ctx, cli); err != nil {
 		return nil, err
 	}
+	return run(ctx, &dockerJob{cli: cli}, o)
+}
+
+// run is Run against an engine: the order of the steps, which tests check
+// with a fake engine and a fake owner.
+func run(ctx context.Context, eng engine, o Options) (*Result, error) {
 	if o.Lead == 0 {
 		o.Lead = 15 * time.Second
 	}
-	scen, err := os.ReadFile(o.Scenario)
-	if err != nil {
-		return nil, exitcode.New(exitcode.Environment, err, "")
+	scen := o.ScenarioData
+	if scen == nil {
+		var err error
+		if scen, err = os.ReadFile(o.Scenario); err != nil {
+			return nil, exitcode.New(exitcode.Environment, err, "")
+		}
 	}
 	if len(scen) > MaxScenario {
 		return nil, exitcode.Invalidf("move large data out of the scenario file", "swarm: %s is %d bytes; a Swarm config, which carries it to every node, holds at most %d", o.Scenario, len(scen), MaxScenario)
@@ -118,8 +149,14 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	if o.Budget == (coord.Budget{}) {
 		o.Budget = coord.DefaultBudget(o.Workers)
 	}
-	token := coord.NewToken() // this process owns the run: the shards get it as a secret
-	srv, err := coord.Serve(o.Listen, coord.Config{Token: token, Shards: o.Workers})
+	owner := o.Owner
+	if owner == nil {
+		owner = noOwner{}
+	}
+	defer owner.Stop("authquake swarm ended") // every way out: no fault stays
+	token := coord.NewToken()                 // this process owns the run: the shards get it as a secret
+	srv, err := coord.Serve(o.Listen, coord.Config{Token: token, Shards: o.Workers,
+		OnStop: func(reason string, by int) { owner.Stop(fmt.Sprintf("shard %d: %s", by, reason)) }})
 	if err != nil {
 		return nil, exitcode.New(exitcode.Environment, err, "choose another --listen port")
 	}
@@ -131,53 +168,27 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	if o.Advertise != "" {
 		host = o.Advertise
 	}
-	config, err := cli.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: ScenarioConfig(runID, scen)})
+	defer eng.remove(o.Log) // the service, then its config and secret
+	name, err := eng.start(ctx, o, job{runID: runID, scenario: scen, token: token, startAt: startAt, coordinator: "http://" + net.JoinHostPort(host, port)})
 	if err != nil {
-		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the scenario's config: %w", err), "")
+		return nil, err
 	}
-	defer func() { // after the service's removal (defers run last first): a config in use cannot go
-		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := cli.ConfigRemove(rctx, config.ID, client.ConfigRemoveOptions{}); err != nil {
-			fmt.Fprintf(o.Log, "remove config %s: %v (authquake cleanup removes it)\n", configName(runID), err)
-		}
-	}()
-	secret, err := cli.SecretCreate(ctx, client.SecretCreateOptions{Spec: TokenSecret(runID, token)})
-	if err != nil {
-		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the run's token secret: %w", err), "")
-	}
-	defer func() { // after the service's removal, as the config
-		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := cli.SecretRemove(rctx, secret.ID, client.SecretRemoveOptions{}); err != nil {
-			fmt.Fprintf(o.Log, "remove secret %s: %v (authquake cleanup removes it)\n", secretName(runID), err)
-		}
-	}()
-	spec := Spec(o, runID, config.ID, secret.ID, startAt, "http://"+net.JoinHostPort(host, port))
-	created, err := cli.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec})
-	if err != nil {
-		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("create the shard job: %w", err), "")
-	}
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := cli.ServiceRemove(rctx, created.ID, client.ServiceRemoveOptions{}); err != nil {
-			fmt.Fprintf(o.Log, "remove service %s: %v (authquake cleanup removes it)\n", spec.Name, err)
-		}
-	}()
-	fmt.Fprintf(o.Log, "swarm: job %s, %d shards, start at %s\n", spec.Name, o.Workers, startAt.Format(time.RFC3339))
-	tasks, err := wait(ctx, cli, created.ID, o.Workers)
+	owner.Faults(ctx, startAt)
+	fmt.Fprintf(o.Log, "swarm: job %s, %d shards, start at %s\n", name, o.Workers, startAt.Format(time.RFC3339))
+	tasks, err := eng.wait(ctx, o.Workers)
 	if err != nil && ctx.Err() != nil { // Ctrl-C: every shard stops, saves and uploads what it recorded
+		owner.Stop("interrupted")
 		srv.Stop("interrupted: authquake swarm was stopped", -1)
 		grace := coord.UploadTimeout + time.Minute
 		fmt.Fprintf(o.Log, "swarm: stopping every shard; waiting up to %s for their results to be uploaded (Ctrl-C again to force)\n", grace)
 		wctx, cancel := context.WithTimeout(context.Background(), grace)
-		tasks, _ = wait(wctx, cli, created.ID, o.Workers)
+		tasks, _ = eng.wait(wctx, o.Workers)
 		cancel()
 	} else if err != nil {
 		return &Result{Tasks: states(tasks)}, err
 	}
-	keepLogs(context.WithoutCancel(ctx), cli, tasks, shards, o.Log)
+	owner.Stop("the load ended")
+	eng.keepLogs(context.WithoutCancel(ctx), tasks, shards, o.Log)
 	res := &Result{Tasks: states(tasks)}
 	res.Shards = srv.Collected()
 	for slot, st := range res.Tasks {
@@ -186,12 +197,24 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	if len(res.Shards) == 0 {
 		return res, exitcode.New(exitcode.Environment, fmt.Errorf("no shard uploaded a run directory: %v", tasks), "the shards must reach the endpoint (--listen, --advertise); run one shard by hand with authquake run --shard 0/1")
 	}
-	res.Merged = filepath.Join(o.Dir, "merged")
-	if _, err := merge.Merge(res.Shards, res.Merged); err != nil {
+	merged := filepath.Join(o.Dir, "merged")
+	if _, err := merge.Merge(res.Shards, merged); err != nil {
 		return res, exitcode.New(exitcode.Environment, err, "")
 	}
+	if err := owner.Finish(context.WithoutCancel(ctx), merged); err != nil {
+		return res, err
+	}
+	res.Merged = merged
 	return res, context.Cause(ctx)
 }
+
+// noOwner is the owner of a run whose shards share a target none of them
+// started (url): the faults are shard 0's, as its timeline.
+type noOwner struct{}
+
+func (noOwner) Faults(context.Context, time.Time)    {}
+func (noOwner) Stop(string)                          {}
+func (noOwner) Finish(context.Context, string) error { return nil }
 
 // Active checks that the engine is a manager of an active swarm.
 func Active(ctx context.Context, cli *client.Client) error {
@@ -204,73 +227,4 @@ func Active(ctx context.Context, cli *client.Client) error {
 			"run it on a manager of your swarm, or make a single-node one: docker swarm init --advertise-addr 127.0.0.1")
 	}
 	return nil
-}
-
-// wait polls the job's tasks until n have ended, and returns each slot's
-// final state. A cancelled ctx (Ctrl-C) returns at once: the caller removes
-// the service, which stops the tasks.
-func wait(ctx context.Context, cli *client.Client, id string, n int) (map[int]task, error) {
-	f := client.Filters{}.Add("service", id)
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		ts, err := cli.TaskList(ctx, client.TaskListOptions{Filters: f})
-		if err != nil && ctx.Err() == nil {
-			return nil, exitcode.New(exitcode.Environment, fmt.Errorf("list the shard tasks: %w", err), "")
-		}
-		tasks, newest := map[int]task{}, map[int]apiswarm.Task{}
-		for _, t := range ts.Items {
-			if cur, ok := newest[t.Slot]; !ok || t.Meta.CreatedAt.After(cur.Meta.CreatedAt) {
-				newest[t.Slot] = t
-			}
-			if t.Status.State == apiswarm.TaskStateFailed { // the failure is the news, and its log
-				tasks[t.Slot] = task{id: t.ID, state: describe(t), failed: true}
-			}
-		}
-		ended := 0
-		for slot, t := range newest {
-			if final(t.Status.State) {
-				ended++
-			}
-			if prev, ok := tasks[slot]; ok && prev.id != t.ID {
-				prev.state += "; replaced by a task that is " + describe(t)
-				tasks[slot] = prev
-			} else if !ok {
-				tasks[slot] = task{id: t.ID, state: describe(t)}
-			}
-		}
-		if ended >= n {
-			return tasks, nil
-		}
-		select {
-		case <-ctx.Done():
-			return tasks, context.Cause(ctx)
-		case <-tick.C:
-		}
-	}
-}
-
-func final(s apiswarm.TaskState) bool {
-	switch s {
-	case apiswarm.TaskStateComplete, apiswarm.TaskStateFailed, apiswarm.TaskStateShutdown,
-		apiswarm.TaskStateRejected, apiswarm.TaskStateOrphaned, apiswarm.TaskStateRemove:
-		return true
-	}
-	return false
-}
-
-// states is each slot's final state, for the log and the Result.
-func states(tasks map[int]task) map[int]string {
-	out := make(map[int]string, len(tasks))
-	for slot, t := range tasks {
-		out[slot] = t.state
-	}
-	return out
-}
-
-func describe(t apiswarm.Task) string {
-	if t.Status.Err != "" {
-		return string(t.Status.State) + ": " + t.Status.Err
-	}
-	return string(t.Status.State)
 }
