@@ -75,6 +75,9 @@ var swarmCommand = command{
 			if err := swarm.Active(ctx, cli); err != nil {
 				return err
 			}
+			if err := swarm.Room(ctx, cli, *workers, *perNode); err != nil {
+				return err
+			}
 			ref, err := authquakeImage(ctx, cli, *image, io)
 			if err != nil {
 				return err

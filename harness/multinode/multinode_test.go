@@ -22,6 +22,7 @@ import (
 	"github.com/authquake/authquake/harness/cli"
 	"github.com/authquake/authquake/harness/docker"
 	"github.com/authquake/authquake/harness/dockertest"
+	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/images"
 	"github.com/authquake/authquake/harness/multinode"
 	"github.com/authquake/authquake/harness/runtest"
@@ -109,7 +110,8 @@ func (s *sources) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // machine's address on the private network, and uploads its run
 // directory; the merged report has every payment, the three nodes as the
 // shards' hosts, and the impact and recovery of a fault that shard 0 ran
-// from whichever node it was on.
+// from whichever node it was on. Four shards one a node are refused first:
+// the fourth would wait for a node forever.
 func TestSwarmAcrossNodes(t *testing.T) {
 	ctx, c, refs := cluster(t)
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.Gateway, "0"))
@@ -126,10 +128,10 @@ func TestSwarmAcrossNodes(t *testing.T) {
 	os.WriteFile(scen, []byte(fmt.Sprintf(`name: test/multinode
 seed: 23
 target: {kind: url, url: "%[1]s"}
-traffic: {phases: [{duration: 8s, shape: constant, rate: 75/s}]}
+traffic: {phases: [{duration: 12s, shape: constant, rate: 50/s}]}
 requests: {client: {retries: {max_attempts: 1}}}
 faults:
-  - {name: down, at: 2s, duration: 1s, kind: http, params: {inject: {url: "%[1]s/fault/on"}, revert: {url: "%[1]s/fault/off"}}}
+  - {name: down, at: 3s, duration: 1s, kind: http, params: {inject: {url: "%[1]s/fault/on"}, revert: {url: "%[1]s/fault/off"}}}
 `, url)), 0o644)
 	endpoint, err := net.Listen("tcp", net.JoinHostPort(c.Gateway, "0"))
 	if err != nil {
@@ -139,18 +141,26 @@ faults:
 	endpoint.Close()
 
 	t.Setenv("DOCKER_HOST", c.Manager().API)
+	swarm := func(workers string) (string, error) {
+		var out strings.Builder
+		err := cli.Run(ctx, []string{"swarm", scen, "--workers", workers, "--max-per-node", "1", "--image", refs.Authquake,
+			"--listen", listen, "--allow-remote", "--lead", "20s", "--out", filepath.Join(dir, "out")}, cli.IO{Out: &out, Err: &out})
+		return out.String(), err
+	}
+	// A fourth shard would find no node and stay pending: refused before any job.
+	if out, err := swarm("4"); exitcode.Of(err) != exitcode.Invalid || !strings.Contains(out+err.Error(), "the swarm has 3 ready and active") {
+		t.Errorf("4 shards one a node on 3 nodes: %v\n%s", err, out)
+	}
 	started := time.Now()
-	var out strings.Builder
-	err = cli.Run(ctx, []string{"swarm", scen, "--workers", "3", "--max-per-node", "1", "--image", refs.Authquake,
-		"--listen", listen, "--allow-remote", "--lead", "20s", "--out", filepath.Join(dir, "out")}, cli.IO{Out: &out, Err: &out})
+	out, err := swarm("3")
 	t.Logf("authquake swarm across %d nodes: %s (%v)", len(c.Nodes), time.Since(started).Round(time.Second), err)
 	merged, _ := filepath.Glob(filepath.Join(dir, "out", "*", "merged"))
 	if len(merged) != 1 {
-		t.Fatalf("no merged run (%v):\n%s", err, out.String())
+		t.Fatalf("no merged run (%v):\n%s", err, out)
 	}
 	s := runtest.Summary(t, merged[0])
 	if s.Requests.Payments != 600 || s.Requests.Planned != 600 || len(s.Shards) != 3 {
-		t.Fatalf("payments %d of %d planned, %d shards, want 600 of 600 and 3\n%s", s.Requests.Payments, s.Requests.Planned, len(s.Shards), out.String())
+		t.Fatalf("payments %d of %d planned, %d shards, want 600 of 600 and 3\n%s", s.Requests.Payments, s.Requests.Planned, len(s.Shards), out)
 	}
 	var hosts, nodes, addrs, from []string
 	for _, sh := range s.Shards {
@@ -177,6 +187,6 @@ faults:
 		t.Errorf("the target was reached from %v (%v), want each node's address %v", from, tgt.from, addrs)
 	}
 	if f := s.Faults; len(f) != 1 || !f[0].Impact || !f[0].Recovered || f[0].During.Outcomes.Shed == 0 {
-		t.Errorf("fault impact and recovery not in the merged report: %+v\n%s", f, out.String())
+		t.Errorf("fault impact and recovery not in the merged report: %+v\n%s", f, out)
 	}
 }

@@ -89,15 +89,6 @@ func Spec(o Options, runID, configID, secretID string, startAt time.Time, coordi
 	}
 }
 
-// placement caps the shards a node runs at once; 0 leaves it to the
-// scheduler (which spreads too, but may put two on one node).
-func placement(maxPerNode uint64) *apiswarm.Placement {
-	if maxPerNode == 0 {
-		return nil
-	}
-	return &apiswarm.Placement{MaxReplicas: maxPerNode}
-}
-
 // ShardArgs are the run flags a swarm passes on to every shard.
 func ShardArgs(seed uint64, scale float64) []string {
 	var out []string
