@@ -51,8 +51,9 @@ var k8sCommand = command{
 				return err
 			}
 			if !registry.Shareable(s.Target.Kind) {
-				return exitcode.Invalidf("point the scenario at the service's in-cluster address: target: {kind: url, url: http://payments.prod:8080}",
-					"k8s: target kind %q starts a copy per shard; shards need one target they share", s.Target.Kind)
+				return exitcode.Invalidf("point the scenario at the service's in-cluster address: target: {kind: url, url: http://payments.prod:8080}; "+
+					"on one machine, authquake swarm (or run --shard by hand) starts such a target once for every shard",
+					"k8s: target kind %q runs on a Docker Engine, which the pods cannot start it on; shards need one target they share", s.Target.Kind)
 			}
 			src, err := os.ReadFile(args[0])
 			if err != nil {

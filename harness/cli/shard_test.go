@@ -56,9 +56,14 @@ func freePort(t *testing.T) string {
 // runShards runs n shards of the scenario at path in this process, as n
 // hosts would, and returns their run directories.
 func runShards(t *testing.T, path, out string, n int) []string {
+	return runShardsIn(t, path, out, n, 1500*time.Millisecond)
+}
+
+// runShardsIn is runShards with the start instant lead from now.
+func runShardsIn(t *testing.T, path, out string, n int, lead time.Duration) []string {
 	t.Setenv(coord.TokenEnv, coord.NewToken()) // every shard's, as exported by hand
 	listen := freePort(t)
-	start := time.Now().Add(1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)
+	start := time.Now().Add(lead).UTC().Format(time.RFC3339Nano)
 	var wg sync.WaitGroup
 	outs := make([]string, n)
 	for k := range n {

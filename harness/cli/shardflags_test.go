@@ -39,8 +39,9 @@ func TestShardFlagsRefuseWhatCannotAddUp(t *testing.T) {
 		{"no coordinator", []string{"run", url, "--shard", "1/3", "--start-at", at}, "needs --coordinator"},
 		// ... and the run's token: the endpoint answers no one without it.
 		{"no token", []string{"run", url, "--shard", "1/3", "--start-at", at, "--coordinator", "http://127.0.0.1:1"}, "needs the run's token"},
-		// authsim starts a copy per shard: not one target.
-		{"own target", []string{"run", sim, "--shard", "0/2", "--start-at", at}, "one target all shards share"},
+		// shard 0 starts authsim and publishes it on the endpoint it serves:
+		// following another's, it could not.
+		{"own target, shard 0 following", []string{"run", sim, "--shard", "0/2", "--start-at", at, "--coordinator", "http://127.0.0.1:1"}, "it would serve none"},
 		// --start-at without --shard means nothing.
 		{"start without shard", []string{"run", url, "--start-at", at}, "belong to a sharded run"},
 		// A bad instant.

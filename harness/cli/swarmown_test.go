@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/client"
 
@@ -69,6 +70,14 @@ ledger:
 `,
 }
 
+// ownedLoad is the load and the fault of every ownedScenarios run.
+const ownedLoad = `accounts: {count: 200}
+traffic: {phases: [{duration: 20s, shape: constant, rate: 100/s}]}
+requests: {client: {timeout: 1s, retries: {max_attempts: 1}}}
+faults:
+  - {name: db-blackhole, at: 6s, duration: 4s, kind: timeout, target: db}
+`
+
 // TestSwarmOwnsTheTargetAndItsFaults runs each of ownedScenarios with a
 // database blackhole as 3 shards at 100/s for 20 s on a single-node swarm:
 // authquake swarm starts the target once, runs the fault from the shards'
@@ -83,12 +92,7 @@ func TestSwarmOwnsTheTargetAndItsFaults(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "s.yaml")
-			os.WriteFile(path, []byte(head+`accounts: {count: 200}
-traffic: {phases: [{duration: 20s, shape: constant, rate: 100/s}]}
-requests: {client: {timeout: 1s, retries: {max_attempts: 1}}}
-faults:
-  - {name: db-blackhole, at: 6s, duration: 4s, kind: timeout, target: db}
-`), 0o644)
+			os.WriteFile(path, []byte(head+ownedLoad), 0o644)
 			out, err := cmd("swarm", path, "--workers", "3", "--out", dir, "--lead", "10s", "--listen", freePort(t))
 			merged, _ := filepath.Glob(filepath.Join(dir, "*", "merged"))
 			if len(merged) != 1 {
@@ -118,6 +122,31 @@ faults:
 			}
 			noSwarmLeftovers(t, cli)
 		})
+	}
+}
+
+// TestHandShardsShareTheTargetShard0Starts runs the authsim scenario of
+// ownedScenarios as 3 shards by hand (run --shard, in this process):
+// shard 0 starts authsim, publishes its client link on the endpoint it
+// serves and runs the fault; the others wait for the link and send to it.
+// The merge shows the fault's impact and a clean audit.
+func TestHandShardsShareTheTargetShard0Starts(t *testing.T) {
+	dockertest.Client(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.yaml")
+	os.WriteFile(path, []byte(ownedScenarios["authsim"]+ownedLoad), 0o644)
+	shards := runShardsIn(t, path, filepath.Join(dir, "shards"), 3, 25*time.Second)
+	merged := filepath.Join(dir, "merged")
+	out, err := cmd(append(append([]string{"merge"}, shards...), "--out", merged)...)
+	s := readSummary(t, merged)
+	if s.Requests.Payments != 2000 || s.Requests.Planned != 2000 || len(s.Shards) != 3 {
+		t.Fatalf("payments %d of %d planned, %d shards, want 2000 of 2000 and 3 (%v)\n%s", s.Requests.Payments, s.Requests.Planned, len(s.Shards), err, out)
+	}
+	if f := s.Faults; len(f) != 1 || f[0].TimelineState != "reverted" || !f[0].Impact {
+		t.Errorf("the db fault's impact is not in the merged report: %+v", f)
+	}
+	if a := s.Audit; a == nil || !a.Checked || a.Inconclusive || len(a.Violations) > 0 || a.Source != "authsim" {
+		t.Errorf("audit not clean, or not authsim's: %+v", a)
 	}
 }
 

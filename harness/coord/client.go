@@ -111,6 +111,34 @@ func (c *Client) Follow(ctx context.Context, onStop func(reason string)) {
 	}
 }
 
+// WaitTarget polls until the owner publishes the target it started
+// (Server.SetTarget) and returns its client link; an endpoint not up yet is
+// polled again. It ends with ctx, or when the run is stopped.
+func (c *Client) WaitTarget(ctx context.Context) (string, error) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		st, err := c.Poll(ctx)
+		switch {
+		case err == nil && st.Target != "":
+			return st.Target, nil
+		case err == nil && st.Stopped:
+			return "", fmt.Errorf("the run was stopped before its target was up: %s", st.Reason)
+		case err != nil && ctx.Err() == nil: // the reason, not the deadline's
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			if last != nil {
+				return "", fmt.Errorf("no target published by the owner: %w", last)
+			}
+			return "", errors.New("no target published by the owner: is shard 0 still starting it?")
+		case <-tick.C:
+		}
+	}
+}
+
 // Clock is the estimated offset of the owner's clock from this shard's
 // (positive: the owner is ahead), with the round trip it was measured over,
 // and whether any poll succeeded.

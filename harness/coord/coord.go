@@ -45,6 +45,9 @@ type State struct {
 	Done []int `json:"done"`
 	// NowUnixNano is the owner's clock when it answered.
 	NowUnixNano int64 `json:"now_unix_nano"`
+	// Target is the client link of the target the owner started for the
+	// shards to share (SetTarget), once it is up.
+	Target string `json:"target,omitempty"`
 }
 
 // Config is what a coordinator must know of its run.
@@ -124,6 +127,15 @@ func (s *Server) Stop(reason string, by int) bool {
 	}
 	s.state.Stopped, s.state.Reason, s.state.By = true, reason, by
 	return true
+}
+
+// SetTarget publishes the client link of the target the owner started,
+// for the other shards (Client.WaitTarget): only to requests with the
+// run's token, as every route.
+func (s *Server) SetTarget(url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.Target = url
 }
 
 // markDone records that a shard has finished sending.

@@ -123,6 +123,10 @@ func (e *execution) start() (err error) {
 		if e.sl, err = link(o, e.meta.Shard, e.halt); err != nil {
 			return err
 		}
+		if err = e.sl.publish(s, e.tgt, o.refs); err != nil {
+			e.sl.close()
+			return err
+		}
 	}
 	plan := e.atk.Plan()
 	e.mon.plan = plan

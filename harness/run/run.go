@@ -102,6 +102,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := awaitTarget(ctx, s, o, orDiscard(o.Log)); err != nil {
+		return nil, err
+	}
 	if lateJoin(o) || !joins(o) {
 		return nil, nil // nothing ran, nothing to report: a lost shard stays lost
 	}
@@ -200,6 +203,14 @@ func keepUntil(s *scenario.Scenario, o Options) time.Time {
 		keep = DefaultKeepFor
 	}
 	return time.Now().Add(traffic.NewPlan(s.Traffic.Phases).Duration() + keep).UTC().Truncate(time.Second)
+}
+
+// orDiscard is log, or a writer that drops everything.
+func orDiscard(log io.Writer) io.Writer {
+	if log == nil {
+		return io.Discard
+	}
+	return log
 }
 
 // Interrupted maps a cancelled context to its cause (the interrupt, exit 4),

@@ -43,16 +43,17 @@ type ShardOptions struct {
 // DefaultListen is where shard 0 serves the coordination endpoint.
 const DefaultListen = "127.0.0.1:7190"
 
-// checkShard refuses what a sharded run cannot do: each shard would start
-// its own copy of a target it manages, so the target must be one all
-// shards share: its module says whether it is (Module.Shareable; url).
+// checkShard refuses what a sharded run cannot do. A target its module
+// starts (Module.Shareable false) is started once, by shard 0, which
+// publishes it on the endpoint it serves (owned.go): so that shard 0 must
+// serve it (--listen), not follow another's (--coordinator).
 func checkShard(s *scenario.Scenario, o ShardOptions) error {
 	if !o.Shard.Sharded() {
 		return nil
 	}
-	if !registry.Shareable(s.Target.Kind) {
-		return exitcode.Invalidf("start the service once (authquake up, or your own) and point every shard at it with target: {kind: url, url: ...}",
-			"--shard: target kind %q starts a copy per shard; sharded load needs one target all shards share", s.Target.Kind)
+	if !registry.Shareable(s.Target.Kind) && o.Shard.Index == 0 && o.Coordinator != "" {
+		return exitcode.Invalidf("run shard 0 with --listen (it serves the endpoint), or point every shard at one service with target: {kind: url, url: ...}",
+			"--shard 0/%d: target kind %q is started by shard 0, which publishes it on the endpoint it serves; with --coordinator it would serve none", o.Shard.Count, s.Target.Kind)
 	}
 	if o.StartAt.IsZero() {
 		return exitcode.Invalidf("e.g. --start-at $(date -u -d '+20 sec' +%Y-%m-%dT%H:%M:%SZ), the same for every shard",
@@ -124,17 +125,18 @@ func SharedKeyPrefix(startAt time.Time, seed uint64) string {
 // shardLink is a running shard's link to the others: the owner's server,
 // or a client of it.
 type shardLink struct {
-	info   *rundir.ShardInfo
-	server *coord.Server // shard 0 serving the endpoint itself
-	client *coord.Client
-	owner  bool
-	log    io.Writer
+	info    *rundir.ShardInfo
+	startAt time.Time
+	server  *coord.Server // shard 0 serving the endpoint itself
+	client  *coord.Client
+	owner   bool
+	log     io.Writer
 }
 
 // link starts the owner's endpoint or the others' client. halt stops this
 // shard's load.
 func link(o Options, info *rundir.ShardInfo, halt func(status, reason string)) (*shardLink, error) {
-	l := &shardLink{info: info, log: o.Log, owner: o.Shard.Shard.Index == 0}
+	l := &shardLink{info: info, startAt: o.Shard.StartAt, log: o.Log, owner: o.Shard.Shard.Index == 0}
 	if l.owner && o.Shard.Coordinator == "" {
 		addr := o.Shard.Listen
 		if addr == "" {

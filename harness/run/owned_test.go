@@ -1,0 +1,68 @@
+package run
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/authquake/authquake/harness/exitcode"
+	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/traffic"
+)
+
+// TestShareTargetKeepsHowToSpeakToTheService: a shard of a run whose
+// target shard 0 starts gets a url target at the published link, with the
+// request and response rules as written, and no setup or metrics.
+func TestShareTargetKeepsHowToSpeakToTheService(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(path, []byte(`name: t/owned
+target:
+  kind: authsim
+  request: {path: /v2/auth, headers: {X-Key: "{{.IdempotencyKey}}"}}
+  response: {rules: [{status: 503, outcome: shed}]}
+  settle: 5s
+traffic: {phases: [{duration: 1s, shape: constant, rate: 10/s}]}
+`), 0o644)
+	s, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !startsShared(s, ShardOptions{Shard: traffic.Shard{Index: 1, Count: 3}}) || startsShared(s, ShardOptions{}) {
+		t.Fatal("an authsim target is started by shard 0 for a sharded run only")
+	}
+	s.Setup = &scenario.Setup{}
+	shareTarget(s, "http://127.0.0.1:40123")
+	tg := s.Target
+	if tg.Kind != scenario.TargetURL || tg.URL != "http://127.0.0.1:40123" || tg.Authsim != nil || tg.Metrics != nil || s.Setup != nil {
+		t.Errorf("target %+v, setup %v", tg, s.Setup)
+	}
+	if tg.Request.Path != "/v2/auth" || tg.Request.Headers["X-Key"] != "{{.IdempotencyKey}}" || len(tg.Response.Rules) != 1 || tg.Settle.D() != 5*time.Second {
+		t.Errorf("how to speak to the service was lost: %+v", tg)
+	}
+}
+
+// TestCheckShardOfAnOwnedTarget: shard 0 starts such a target and serves
+// the endpoint it publishes it on, so it cannot follow another's; the
+// other shards follow shard 0's.
+func TestCheckShardOfAnOwnedTarget(t *testing.T) {
+	s := &scenario.Scenario{Target: scenario.Target{Kind: scenario.TargetAuthsim}}
+	at := time.Now()
+	tests := []struct {
+		name string
+		o    ShardOptions
+		code int
+	}{
+		// Shard 0 serving: it starts the target.
+		{"shard 0 serves", ShardOptions{Shard: traffic.Shard{Index: 0, Count: 3}, StartAt: at}, exitcode.Pass},
+		// Shard 0 following another endpoint: no one would publish the target.
+		{"shard 0 follows", ShardOptions{Shard: traffic.Shard{Index: 0, Count: 3}, StartAt: at, Coordinator: "http://127.0.0.1:1", Token: "t"}, exitcode.Invalid},
+		// Shard 2 follows shard 0's endpoint.
+		{"shard 2", ShardOptions{Shard: traffic.Shard{Index: 2, Count: 3}, StartAt: at, Coordinator: "http://127.0.0.1:1", Token: "t"}, exitcode.Pass},
+	}
+	for _, tt := range tests {
+		if got := exitcode.Of(checkShard(s, tt.o)); got != tt.code {
+			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.code)
+		}
+	}
+}
