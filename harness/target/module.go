@@ -58,9 +58,11 @@ type Module interface {
 	// Validate checks the module's part of a scenario (its block, its bug
 	// names, its containers), placing each problem in the scenario file.
 	Validate(s *scenario.Scenario, src *scenario.Source) scenario.Problems
-	// Shareable says whether the shards of a split run may share one target
-	// of this kind: true for one that is already running (url); false for
-	// one each shard would start a copy of.
+	// Shareable says whether the shards of a split run may each point at
+	// the target as the scenario gives it: true for one that is already
+	// running (url); false for one authquake starts, which the owner of the
+	// fault timeline (authquake swarm, or shard 0 by hand) then starts once
+	// and shares through its client link (run.Owner, run/owned.go).
 	Shareable() bool
 	// Start brings the target up. It returns the Target even on error,
 	// half-built, so that the caller can Close what started.
