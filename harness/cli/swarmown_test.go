@@ -18,7 +18,8 @@ import (
 // ownedScenarios are two scenarios whose target authquake swarm starts,
 // each with a database blackhole: authsim with its own ledger source, and
 // authsim run as your own service (kind containers: setup through its
-// admin API, its ledger read by SQL from its own tables).
+// admin API capturing the ids it answers, which the requests send as
+// {{.AccountRef}}, its ledger read by SQL from its own tables).
 var ownedScenarios = map[string]string{
 	"authsim": `name: test/swarm-owned
 seed: 23
@@ -39,7 +40,7 @@ target:
   request:
     path: /v1/authorizations
     headers: {Content-Type: application/json, Idempotency-Key: "{{.IdempotencyKey}}"}
-    body: '{"account_id":"{{.AccountID}}","amount_minor":{{.AmountMinor}},"currency":"{{.Currency}}","merchant_id":"{{.MerchantID}}"}'
+    body: '{"account_id":"{{.AccountRef}}","amount_minor":{{.AmountMinor}},"currency":"{{.Currency}}","merchant_id":"{{.MerchantID}}"}'
   response:
     duplicate_key: replay
     code: code
@@ -58,6 +59,7 @@ setup:
         headers: {Authorization: "Bearer t0ken", Content-Type: application/json}
         body: '{"id":"{{.Account.ID}}","limit_minor":{{.Account.Limit}}}'
         expect: [201]
+        capture: {ref: id}
 ledger:
   kind: sql
   accounts:
@@ -106,6 +108,9 @@ func TestSwarmOwnsTheTargetAndItsFaults(t *testing.T) {
 				if sh.Status != "completed" || sh.Unsent != 0 {
 					t.Errorf("shard %+v", sh)
 				}
+			}
+			if s.Requests.Approved < 1000 { // an account id missing from a request is no approval
+				t.Errorf("%d approved of 2000\n%s", s.Requests.Approved, out)
 			}
 			if f := s.Faults; len(f) != 1 || f[0].Name != "db-blackhole" || f[0].TimelineState != "reverted" || !f[0].Impact {
 				t.Errorf("the db fault's impact is not in the merged report: %+v\n%s", f, out)

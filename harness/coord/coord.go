@@ -72,6 +72,7 @@ type Server struct {
 	change chan struct{}
 
 	collect *collector // nil: uploads refused (Collect)
+	refs    []byte     // the owner's captured account ids, JSON (SetRefs)
 }
 
 // Server timeouts: the headers must come within readHeaderTimeout, and the

@@ -45,6 +45,7 @@ func (s *Server) routes() http.Handler {
 	}))
 	mux.HandleFunc("POST /done", s.post(func(w http.ResponseWriter, m message) { s.markDone(m.Shard) }))
 	mux.HandleFunc("PUT /results/{shard}", s.putResults)
+	mux.HandleFunc("GET /refs", s.getRefs)
 	return s.guard(mux)
 }
 

@@ -34,3 +34,26 @@ func TestTheOwnersTargetReachesShardsWithTheToken(t *testing.T) {
 		t.Errorf("a stopped run: %v", err)
 	}
 }
+
+// TestTheOwnersRefsReachShardsWithTheToken: the account ids the owner's
+// setup captured reach a shard with the token, none is nil, and another
+// token gets nothing.
+func TestTheOwnersRefsReachShardsWithTheToken(t *testing.T) {
+	srv, token := serve(t, 2, nil)
+	base := "http://" + srv.Addr()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := NewClient(base, 1, token, egress.Guard{})
+	if refs, err := c.Refs(ctx); refs != nil || err != nil {
+		t.Errorf("none published: %v, %v", refs, err)
+	}
+	if err := srv.SetRefs([]string{"acct_1", "", "acct_3"}); err != nil {
+		t.Fatal(err)
+	}
+	if refs, err := c.Refs(ctx); err != nil || strings.Join(refs, ",") != "acct_1,,acct_3" {
+		t.Errorf("published: %q, %v", refs, err)
+	}
+	if refs, err := NewClient(base, 1, NewToken(), egress.Guard{}).Refs(ctx); err == nil || refs != nil {
+		t.Errorf("another token got %q, %v", refs, err)
+	}
+}

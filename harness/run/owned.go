@@ -21,7 +21,8 @@ import (
 //	shard 0: target up, setup ──publish its client link──▶ the endpoint it serves (--listen)
 //	shard K: ──poll the endpoint (token-checked) until published, up to --start-at + LateJoin──▶
 //	         the target is a url target at that link (request and response rules kept; no
-//	         setup, metrics or faults: shard 0's), reached before any load (else exit 5)
+//	         setup, metrics or faults: shard 0's), reached before any load (else exit 5);
+//	         the account ids shard 0's setup captured, if any, from the endpoint (GET /refs)
 
 // startsShared says whether s is a sharded run's scenario whose target
 // shard 0 starts for every shard.
@@ -61,9 +62,8 @@ func shareTarget(s *scenario.Scenario, url string) {
 }
 
 // publish, on shard 0 of such a run, gives the other shards the target's
-// client link through the endpoint it serves. A setup that captured the
-// service's own account ids is refused: the other shards could not have
-// them.
+// client link, and the account ids its setup captured, through the
+// endpoint it serves.
 func (l *shardLink) publish(s *scenario.Scenario, tgt *target.Target, refs []string) error {
 	if l.server == nil || registry.Shareable(s.Target.Kind) {
 		return nil
@@ -73,8 +73,26 @@ func (l *shardLink) publish(s *scenario.Scenario, tgt *target.Target, refs []str
 			"give --start-at more lead (the target's images, containers and setup come first)")
 	}
 	if refs != nil {
-		return exitcode.New(exitcode.Invalid, ErrCapturedRefs, "run it as one process, or point every shard at a service you provisioned (target: {kind: url})")
+		if err := l.server.SetRefs(refs); err != nil {
+			return exitcode.New(exitcode.Environment, err, "")
+		}
 	}
 	l.server.SetTarget(tgt.Topo.Endpoints.Service)
+	return nil
+}
+
+// fetchRefs gives a shard that ran no setup the service's own account ids
+// the owner's setup captured ({{.AccountRef}}): shard 0's, or the
+// launcher's (authquake swarm), from the coordination endpoint.
+func fetchRefs(ctx context.Context, o *Options) error {
+	sh := o.Shard
+	if !sh.Shard.Sharded() || sh.Coordinator == "" || o.refs != nil {
+		return nil
+	}
+	refs, err := coord.NewClient(sh.Coordinator, sh.Shard.Index, sh.Token, egress.Guard{AllowRemote: o.AllowRemote}).Refs(ctx)
+	if err != nil {
+		return exitcode.New(exitcode.Environment, fmt.Errorf("shard %s: the account ids the owner's setup captured: %w", sh.Shard, Interrupted(ctx, err)), "")
+	}
+	o.refs = refs
 	return nil
 }

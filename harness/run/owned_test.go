@@ -1,11 +1,14 @@
 package run
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/authquake/authquake/harness/coord"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/scenario"
 	"github.com/authquake/authquake/harness/traffic"
@@ -64,5 +67,25 @@ func TestCheckShardOfAnOwnedTarget(t *testing.T) {
 		if got := exitcode.Of(checkShard(s, tt.o)); got != tt.code {
 			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.code)
 		}
+	}
+}
+
+// TestFetchRefsFromTheOwner: a shard that ran no setup takes the account
+// ids the owner published; one whose setup captured its own keeps them.
+func TestFetchRefsFromTheOwner(t *testing.T) {
+	token := coord.NewToken()
+	srv, err := coord.Serve("127.0.0.1:0", coord.Config{Token: token, Shards: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.SetRefs([]string{"r0", "r1"})
+	o := Options{Shard: ShardOptions{Shard: traffic.Shard{Index: 1, Count: 2}, Coordinator: "http://" + srv.Addr(), Token: token}}
+	if err := fetchRefs(context.Background(), &o); err != nil || strings.Join(o.refs, ",") != "r0,r1" {
+		t.Errorf("refs %q, %v", o.refs, err)
+	}
+	o.refs = []string{"own"}
+	if err := fetchRefs(context.Background(), &o); err != nil || strings.Join(o.refs, ",") != "own" {
+		t.Errorf("a shard's own refs replaced: %q, %v", o.refs, err)
 	}
 }

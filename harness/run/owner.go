@@ -44,10 +44,6 @@ type Owner struct {
 	closed bool
 }
 
-// ErrCapturedRefs refuses a setup that captures the service's own account
-// ids for the request templates: the shards could not have them.
-var ErrCapturedRefs = errors.New("setup captured the service's account ids for the request templates; shards that share a target cannot have them yet")
-
 // StartOwner reads the scenario as Run does (o.Scenario, Seed,
 // DurationScale, AllowRemote, Log), starts its target through its module,
 // runs its setup into dir (made if missing) and builds its fault timeline
@@ -83,9 +79,6 @@ func StartOwner(ctx context.Context, o Options, dir string) (*Owner, error) {
 	if err != nil {
 		return w, Interrupted(ctx, err)
 	}
-	if w.o.refs != nil {
-		return w, exitcode.New(exitcode.Invalid, ErrCapturedRefs, "run it as one process (authquake run), or point every shard at a service you provisioned (target: {kind: url})")
-	}
 	if w.tl, err = fault.NewTimeline(s.Faults, w.tgt.FaultEnv(s, s.Seed, o.AllowRemote), o.Log); err != nil {
 		return w, exitcode.New(exitcode.Invalid, err, "")
 	}
@@ -95,6 +88,10 @@ func StartOwner(ctx context.Context, o Options, dir string) (*Owner, error) {
 // Seed is the run's seed, settled (--seed, the scenario's, or drawn): every
 // shard must run with it.
 func (w *Owner) Seed() uint64 { return w.s.Seed }
+
+// Refs are the service's own account ids by account index that setup
+// captured ({{.AccountRef}}), for the shards; nil when it captured none.
+func (w *Owner) Refs() []string { return w.o.refs }
 
 // ClientURL is the target's client link as the shards reach it: the
 // published address of its Toxiproxy, where network faults apply.

@@ -178,7 +178,9 @@ func againstTarget(ctx context.Context, s *scenario.Scenario, o Options, dir str
 			defer stop()
 			if stop, err = startWebhooks(s, &o, meta); err == nil {
 				defer stop()
-				err = provision(ctx, tgt, s, &o, dir, meta)
+				if err = provision(ctx, tgt, s, &o, dir, meta); err == nil {
+					err = fetchRefs(ctx, &o)
+				}
 			}
 		}
 	}

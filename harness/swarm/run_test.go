@@ -43,6 +43,7 @@ type fakeOwner struct{ s *steps }
 
 func (f fakeOwner) Faults(_ context.Context, at time.Time) { f.s.add("faults from %d", at.UnixNano()) }
 func (f fakeOwner) Stop(reason string)                     { f.s.add("stop faults: %s", reason) }
+func (f fakeOwner) Refs() []string                         { return nil }
 func (f fakeOwner) Finish(_ context.Context, merged string) error {
 	_, err := os.Stat(filepath.Join(merged, rundir.AttemptsFile))
 	f.s.add("finish (merged attempts: %v)", err == nil)

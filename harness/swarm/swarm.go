@@ -107,6 +107,9 @@ type Owner interface {
 	Stop(reason string)
 	// Finish reads the ledger and writes the owner's files into merged.
 	Finish(ctx context.Context, merged string) error
+	// Refs are the account ids the owner's setup captured, which the
+	// shards read from the endpoint (nil: none).
+	Refs() []string
 }
 
 // Run creates the scenario's config and the job, collects the shards'
@@ -161,6 +164,11 @@ func run(ctx context.Context, eng engine, o Options) (*Result, error) {
 		return nil, exitcode.New(exitcode.Environment, err, "choose another --listen port")
 	}
 	defer srv.Close()
+	if refs := owner.Refs(); refs != nil {
+		if err := srv.SetRefs(refs); err != nil {
+			return nil, exitcode.New(exitcode.Environment, err, "")
+		}
+	}
 	if err := srv.Collect(shards, o.Name, o.Budget); err != nil { // the shards' run --upload
 		return nil, exitcode.New(exitcode.Environment, err, "")
 	}
@@ -215,6 +223,7 @@ type noOwner struct{}
 func (noOwner) Faults(context.Context, time.Time)    {}
 func (noOwner) Stop(string)                          {}
 func (noOwner) Finish(context.Context, string) error { return nil }
+func (noOwner) Refs() []string                       { return nil }
 
 // Active checks that the engine is a manager of an active swarm.
 func Active(ctx context.Context, cli *client.Client) error {
