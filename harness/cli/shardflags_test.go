@@ -49,9 +49,6 @@ func TestShardFlagsRefuseWhatCannotAddUp(t *testing.T) {
 		// --upload sends to the coordinator: without one it has nowhere to go.
 		{"upload without coordinator", []string{"run", url, "--shard", "0/2", "--start-at", at, "--upload"}, "--upload needs --coordinator"},
 		{"upload unsharded", []string{"run", url, "--upload"}, "--upload needs --coordinator"},
-		// A target the swarm starts is on this machine's loopback: shards
-		// on other nodes could not reach it.
-		{"swarm own target off this machine", []string{"swarm", sim, "--workers", "2", "--allow-remote", "--listen", "10.0.0.1:7190"}, "on 127.0.0.1 only"},
 		// k8s quantities are checked before anything is written.
 		{"k8s bad cpu", []string{"k8s", url, "--cpu", "lots", "--out", filepath.Join(dir, "k.yaml")}, "--cpu"},
 	}

@@ -63,10 +63,6 @@ var swarmCommand = command{
 				return err
 			}
 			shared := !registry.Shareable(s.Target.Kind) // this process starts the target and owns its faults
-			if shared && *remote {
-				return exitcode.Invalidf("run it on a single-node swarm, or start the service once and point the scenario at it: target: {kind: url, url: ...}",
-					"swarm: target kind %q: the target this process starts publishes its client link on 127.0.0.1 only, which shards on other nodes cannot reach", s.Target.Kind)
-			}
 			cli, err := docker.Connect(ctx)
 			if err != nil {
 				return err
@@ -93,8 +89,8 @@ var swarmCommand = command{
 				Args: swarm.ShardArgs(*seed, *scale), Lead: *lead, Listen: *listen, Advertise: *advertise, AllowRemote: *remote,
 				MaxPerNode: *perNode, Name: strings.ReplaceAll(s.Name, "/", "_"), Budget: b, Log: io.Err}
 			if shared {
-				owner, err := ownTarget(ctx, &o, *seed, *scale)
-				defer owner.Close() // every way out: faults reverted, containers removed
+				done, err := ownTarget(ctx, &o, *seed, *scale)
+				defer done() // every way out: faults reverted, containers removed, the relay closed
 				if err != nil {
 					return err
 				}
@@ -134,30 +130,43 @@ func authquakeImage(ctx context.Context, cli *client.Client, ref string, io IO) 
 // ownTarget starts the scenario's target as a run would (its module:
 // images, containers, links, setup) for shards that share it, and gives
 // them a url scenario at its client link without faults, setup or ledger
-// (swarm.SharedScenario), with the run's seed. The Owner comes back even
-// on error: Close removes what started.
-func ownTarget(ctx context.Context, o *swarm.Options, seed uint64, scale float64) (*run.Owner, error) {
+// (swarm.SharedScenario), with the run's seed. With --allow-remote (a
+// multi-node swarm) the shards reach the client link, which is published
+// on this machine's loopback, through a relay on --listen's host, dialled
+// at --advertise's. done removes what started, on error too.
+func ownTarget(ctx context.Context, o *swarm.Options, seed uint64, scale float64) (done func(), err error) {
 	fmt.Fprintln(o.Log, "swarm: starting the target once; this process runs its faults and reads its ledger, the shards reach its client link")
 	owner, err := run.StartOwner(ctx, run.Options{Scenario: o.Scenario, Seed: seed, DurationScale: scale, Log: o.Log}, filepath.Join(o.Dir, "owner"))
+	done = func() { owner.Close() }
 	if err != nil {
-		return owner, err
+		return done, err
+	}
+	clientURL := owner.ClientURL()
+	if o.AllowRemote {
+		relay, url, err := swarm.RelayTo(clientURL, o.Listen, o.Advertise)
+		if err != nil {
+			return done, exitcode.New(exitcode.Environment, err, "choose another --listen host")
+		}
+		done = func() { relay.Close(); owner.Close() }
+		fmt.Fprintf(o.Log, "swarm: shards on other nodes reach the client link %s through %s\n", clientURL, url)
+		clientURL = url
 	}
 	src, err := os.ReadFile(o.Scenario)
 	if err != nil {
-		return owner, exitcode.New(exitcode.Environment, err, "")
+		return done, exitcode.New(exitcode.Environment, err, "")
 	}
-	data, err := swarm.SharedScenario(src, owner.ClientURL(), owner.Seed())
+	data, err := swarm.SharedScenario(src, clientURL, owner.Seed())
 	if err != nil {
-		return owner, exitcode.New(exitcode.Invalid, err, "")
+		return done, exitcode.New(exitcode.Invalid, err, "")
 	}
 	path := filepath.Join(o.Dir, "owner", "shard-scenario.yaml")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return owner, exitcode.New(exitcode.Environment, err, "")
+		return done, exitcode.New(exitcode.Environment, err, "")
 	}
 	if _, err := run.Load(path); err != nil { // every shard would refuse it: say so once, here
-		return owner, fmt.Errorf("the shards' scenario (%s): %w", path, err)
+		return done, fmt.Errorf("the shards' scenario (%s): %w", path, err)
 	}
 	o.ScenarioData, o.Owner, o.Args = data, owner, swarm.ShardArgs(owner.Seed(), scale)
-	fmt.Fprintf(o.Log, "swarm: target up; shards send to %s\n", owner.ClientURL())
-	return owner, nil
+	fmt.Fprintf(o.Log, "swarm: target up; shards send to %s\n", clientURL)
+	return done, nil
 }
