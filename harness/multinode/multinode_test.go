@@ -62,7 +62,7 @@ func cluster(t *testing.T) (context.Context, *multinode.Cluster, images.Refs) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Load(ctx, refs.Authquake); err != nil {
+	if err := c.Load(ctx, nil, refs.Authquake); err != nil {
 		t.Fatal(err)
 	}
 	return ctx, c, refs

@@ -100,9 +100,13 @@ func (c *Cluster) formSwarm(ctx context.Context) error {
 	}
 }
 
-// Load copies images from this machine's engine into every node's: docker
-// save once, docker load on each, no registry.
-func (c *Cluster) Load(ctx context.Context, refs ...string) error {
+// Load copies images from this machine's engine into the nodes' (every
+// node's when nodes is nil): docker save once, docker load on each, no
+// registry.
+func (c *Cluster) Load(ctx context.Context, nodes []*Node, refs ...string) error {
+	if nodes == nil {
+		nodes = c.Nodes
+	}
 	rc, err := c.host.ImageSave(ctx, refs)
 	if err != nil {
 		return fmt.Errorf("save %v: %w", refs, err)
@@ -112,7 +116,7 @@ func (c *Cluster) Load(ctx context.Context, refs ...string) error {
 	if err != nil {
 		return fmt.Errorf("save %v: %w", refs, err)
 	}
-	for _, n := range c.Nodes {
+	for _, n := range nodes {
 		res, err := n.Client.ImageLoad(ctx, bytes.NewReader(data), client.ImageLoadWithQuiet(true))
 		if err != nil {
 			return fmt.Errorf("load %v into %s: %w", refs, n.Name, err)
@@ -126,6 +130,6 @@ func (c *Cluster) Load(ctx context.Context, refs ...string) error {
 			return fmt.Errorf("load %v into %s: %w", refs, n.Name, err)
 		}
 	}
-	fmt.Fprintf(c.log, "multinode: loaded %s (%d MB) into %d nodes\n", strings.Join(refs, ", "), len(data)>>20, len(c.Nodes))
+	fmt.Fprintf(c.log, "multinode: loaded %s (%d MB) into %d nodes\n", strings.Join(refs, ", "), len(data)>>20, len(nodes))
 	return nil
 }
