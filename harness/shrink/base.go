@@ -6,11 +6,11 @@
 //	base (the run as it ran, duration scale built in)
 //	  │
 //	  ├─ drop faults        delta debugging over the fault list
-//	  ├─ shorten faults     bisect each fault's duration
+//	  ├─ accounts           bisect the count, down to one
 //	  ├─ start later        move the faults and the start of the load earlier together
 //	  ├─ phases             bisect each phase's duration, then its rate
-//	  └─ accounts           bisect the count, never below an account a violating key used
-//	  (again while a round shrank something)
+//	  └─ shorten faults     bisect each fault's duration
+//	  (the passes that cut payments first; again while a round shrank something)
 //
 // The service is not deterministic, so each candidate runs up to --trials
 // times and fails when at least --min-repro of its runs break the
