@@ -114,7 +114,7 @@ func charts(r *analysis.Run, s *analysis.Summary, series *analysis.Series) []tem
 		}
 	}
 	palette := []string{"#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f"}
-	if len(roles) > 0 {
+	if len(roles) > 0 && len(xs) > 0 { // no bucket: a run stopped before its first
 		cpu.xs, cpu.lines = resample(roles, xs, s.BucketS, palette)
 		mem.xs, mem.lines = resample(mems, xs, s.BucketS, palette)
 		out = append(out, cpu.svg(), mem.svg())
@@ -124,6 +124,9 @@ func charts(r *analysis.Run, s *analysis.Summary, series *analysis.Series) []tem
 
 // resample puts once-a-second samples on the series' buckets (mean per bucket).
 func resample(by map[string][][2]float64, xs []float64, bucketS float64, palette []string) ([]float64, []line) {
+	if len(xs) == 0 {
+		return xs, nil // no bucket to put a sample on
+	}
 	names := make([]string, 0, len(by))
 	for n := range by {
 		names = append(names, n)
