@@ -79,7 +79,15 @@ type search struct {
 	tried    map[string]bool
 	// round counts the rounds of passes, from 1.
 	round int
+	// undecided counts the candidates in a row that a harness error left
+	// undecided (a container that would not start, twice).
+	undecided int
 }
+
+// maxUndecided is how many candidates in a row a harness error may leave
+// undecided before the search stops: one says nothing of the scenario,
+// several say the machine or the engine is failing.
+const maxUndecided = 3
 
 // Shrink searches for the smallest candidate of base that still breaks
 // o.Invariant. The report holds the best candidate found whatever the
@@ -181,6 +189,14 @@ func (s *search) test(c Candidate, change string) (bool, error) {
 	var runs []replay.Result
 	for row.Runs < s.o.Trials {
 		res, err := s.trial(file, row.Dir)
+		if err != nil && s.skippable(err, row) {
+			// Undecided, not passing: not kept, and tried again if a later
+			// round comes back to it.
+			row.Note = "undecided: " + firstLine(err.Error())
+			s.record(c, row, nil)
+			delete(s.tried, c.key())
+			return false, nil
+		}
 		if err != nil {
 			row.Note = "stopped: " + firstLine(err.Error())
 			s.record(c, row, nil)
@@ -196,7 +212,20 @@ func (s *search) test(c Candidate, change string) (bool, error) {
 		}
 	}
 	row.Failing = row.Reproduced >= s.o.MinRepro
+	s.undecided = 0
 	return s.record(c, row, runs), nil
+}
+
+// skippable says whether a trial's error may leave its candidate undecided
+// and the search go on: a harness error (not the budget, not an interrupt)
+// on a candidate other than the run as it ran, fewer than maxUndecided
+// candidates in a row.
+func (s *search) skippable(err error, row Row) bool {
+	if errors.Is(err, ErrBudget) || s.ctx.Err() != nil || row.ID == "c000" {
+		return false
+	}
+	s.undecided++
+	return s.undecided < maxUndecided
 }
 
 // record adds the row to the report and the table, and keeps a failing

@@ -41,13 +41,15 @@ type fake struct {
 	clock  time.Time
 	// perRun is how far each run moves the clock on.
 	perRun time.Duration
-	// fail makes the next runs harness errors.
-	fail int
+	// fail makes the next runs harness errors; after that many runs first.
+	fail, after int
 }
 
 func (f *fake) Run(_ context.Context, tr replay.Trial) (replay.Result, error) {
 	f.clock = f.clock.Add(f.perRun)
-	if f.fail > 0 {
+	if f.after > 0 {
+		f.after--
+	} else if f.fail > 0 {
 		f.fail--
 		return replay.Result{}, errors.New("container failed to start")
 	}
@@ -231,6 +233,28 @@ func TestShrinkHarnessError(t *testing.T) {
 	rep, err, _ := shrink(t, f, time.Hour)
 	if err == nil || rep.Status != StatusError {
 		t.Fatalf("two failed runs: status %s, error %v; want a harness error", rep.Status, err)
+	}
+	// Later, a candidate whose run fails twice is undecided and the search
+	// goes on to the same minimum (the machine hiccupped, as here when
+	// authsim's database link reset every connection for a minute)...
+	f = newFake(t, known)
+	f.after, f.fail = 12, 2
+	rep, err, _ = shrink(t, f, time.Hour)
+	undecided := 0
+	for _, r := range rep.Rows {
+		if strings.HasPrefix(r.Note, "undecided") {
+			undecided++
+		}
+	}
+	if err != nil || rep.Status != StatusDone || undecided != 1 || rep.Final.Accounts != 300 {
+		t.Fatalf("a candidate's two failed runs: status %s, error %v, %d undecided, %d accounts; want done, one undecided, 300", rep.Status, err, undecided, rep.Final.Accounts)
+	}
+	// ...but three candidates in a row undecided stop it, the best so far kept.
+	f = newFake(t, known)
+	f.after, f.fail = 12, 6
+	rep, err, _ = shrink(t, f, time.Hour)
+	if err == nil || rep.Status != StatusError || len(rep.Final.Faults) == 0 {
+		t.Fatalf("three candidates undecided: status %s, error %v; want a harness error with the best so far", rep.Status, err)
 	}
 }
 
