@@ -4,14 +4,16 @@ GO      ?= go
 BIN     := bin/authquake
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 
-.PHONY: build deps deps-test images test test-short test-multinode vet demo bench bench-shrink clean cleanup fuzz capacity
+.PHONY: build deps deps-test images test test-short test-multinode vet demo bench bench-shrink bench-swarm clean cleanup fuzz capacity
 
 # Load generator against vegeta's own CLI, memory over a long run, accuracy
 # (about 12 minutes; writes BENCHMARKS.md), 1, 2 and 4 shards merged against one
-# process (bench shards, about 3 minutes), then the hot paths' Go benchmarks.
+# process (bench shards, about 3 minutes), authquake swarm against authquake run
+# on authsim (bench-swarm), then the hot paths' Go benchmarks.
 bench:
 	$(GO) run ./cmd/bench
 	$(GO) run ./cmd/bench shards
+	$(MAKE) bench-swarm
 	$(GO) test -run XXX -bench . -benchmem ./harness/traffic/ ./harness/load/ ./harness/record/ ./harness/analysis/ ./harness/live/
 
 # Replay and shrink against each of authsim's planted bugs at full length (opt
@@ -21,6 +23,14 @@ bench:
 BUGS ?= ack-before-commit,decline-leaves-hold,idempotency-race,limit-race,stale-limit-cache
 bench-shrink: images
 	$(GO) run ./cmd/bench shrink -bugs $(BUGS) $(if $(LOCK),-lock $(LOCK))
+
+# An authsim scenario with a database blackhole as one authquake run and as
+# authquake swarm --workers 3, alternating, 3 trials each (about 5 minutes):
+# outcomes, p50/p99, the fault's impact and recovery, the audit; writes
+# BENCHMARKS.md. A single-node swarm is made for each swarm trial if this
+# engine is in none, and left after it. LOCK=FILE holds flock FILE a trial.
+bench-swarm: images
+	$(GO) run ./cmd/bench swarm $(if $(LOCK),-lock $(LOCK))
 
 # The truth matrix at length: phases three times as long at twice the rate,
 # three trials (about 6 minutes).

@@ -81,6 +81,8 @@ func main() {
 		err = trials(os.Args[2:])
 	} else if len(os.Args) > 1 && os.Args[1] == "shards" {
 		err = shards(os.Args[2:])
+	} else if len(os.Args) > 1 && os.Args[1] == "swarm" {
+		err = swarmBench(os.Args[2:])
 	} else if len(os.Args) > 1 && os.Args[1] == "shrink" {
 		err = shrinkBench(os.Args[2:])
 	} else {
