@@ -89,10 +89,30 @@ func fetchRefs(ctx context.Context, o *Options) error {
 	if !sh.Shard.Sharded() || sh.Coordinator == "" || o.refs != nil {
 		return nil
 	}
-	refs, err := coord.NewClient(sh.Coordinator, sh.Shard.Index, sh.Token, egress.Guard{AllowRemote: o.AllowRemote}).Refs(ctx)
-	if err != nil {
-		return exitcode.New(exitcode.Environment, fmt.Errorf("shard %s: the account ids the owner's setup captured: %w", sh.Shard, Interrupted(ctx, err)), "")
+	// Shard 0 may not serve its endpoint yet (shards start on their own
+	// before the start instant): ask again until it answers, up to the
+	// start instant and LateJoin, as for the target.
+	wctx, cancel := context.WithDeadline(ctx, later(sh.StartAt.Add(LateJoin), time.Now().Add(LateJoin)))
+	defer cancel()
+	c := coord.NewClient(sh.Coordinator, sh.Shard.Index, sh.Token, egress.Guard{AllowRemote: o.AllowRemote})
+	for {
+		refs, err := c.Refs(wctx)
+		if err == nil {
+			o.refs = refs
+			return nil
+		}
+		select {
+		case <-wctx.Done():
+			return exitcode.New(exitcode.Environment, fmt.Errorf("shard %s: the account ids the owner's setup captured: %w", sh.Shard, Interrupted(ctx, err)),
+				"start shard 0 first, with --start-at far enough ahead")
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
-	o.refs = refs
-	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

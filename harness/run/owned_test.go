@@ -2,6 +2,8 @@ package run
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,4 +90,44 @@ func TestFetchRefsFromTheOwner(t *testing.T) {
 	if err := fetchRefs(context.Background(), &o); err != nil || strings.Join(o.refs, ",") != "own" {
 		t.Errorf("a shard's own refs replaced: %q, %v", o.refs, err)
 	}
+}
+
+// A shard asks for the refs before shard 0 serves its endpoint (shards
+// start on their own, shard 0 perhaps last): it asks again until it
+// answers. A run's shards in one process (replay) failed on this: the
+// second shard's one request was refused and it ended with no attempts.
+func TestFetchRefsWaitsForTheOwner(t *testing.T) {
+	token := coord.NewToken()
+	addr := freePort(t)
+	o := Options{Shard: ShardOptions{Shard: traffic.Shard{Index: 1, Count: 2}, Coordinator: "http://" + addr, Token: token,
+		StartAt: time.Now().Add(3 * time.Second)}}
+	done := make(chan error, 1)
+	go func() { done <- fetchRefs(context.Background(), &o) }()
+	time.Sleep(500 * time.Millisecond) // the owner is late
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/refs" || r.Header.Get("Authorization") != "Bearer "+token {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte(`["r0","r1"]`))
+	})}
+	go owner.Serve(l)
+	defer owner.Close()
+	if err := <-done; err != nil || strings.Join(o.refs, ",") != "r0,r1" {
+		t.Errorf("refs %q, %v; want r0,r1 once the owner served them", o.refs, err)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
