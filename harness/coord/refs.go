@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 )
 
 // MaxRefs is the most bytes of account ids GET /refs serves and a shard
@@ -65,4 +66,30 @@ func (c *Client) Refs(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("coordinator %s/refs: %w", c.base, err)
 	}
 	return refs, nil
+}
+
+// WaitRefs asks for the refs until the owner's endpoint answers (a shard
+// may start before the owner serves it), once every 250 ms, until ctx is
+// done; the error then names the last reason it did not answer.
+func (c *Client) WaitRefs(ctx context.Context) ([]string, error) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		refs, err := c.Refs(ctx)
+		if err == nil {
+			return refs, nil
+		}
+		if ctx.Err() == nil { // the reason, not the deadline's
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			if last != nil {
+				return nil, last
+			}
+			return nil, context.Cause(ctx)
+		case <-tick.C:
+		}
+	}
 }

@@ -94,20 +94,13 @@ func fetchRefs(ctx context.Context, o *Options) error {
 	// start instant and LateJoin, as for the target.
 	wctx, cancel := context.WithDeadline(ctx, later(sh.StartAt.Add(LateJoin), time.Now().Add(LateJoin)))
 	defer cancel()
-	c := coord.NewClient(sh.Coordinator, sh.Shard.Index, sh.Token, egress.Guard{AllowRemote: o.AllowRemote})
-	for {
-		refs, err := c.Refs(wctx)
-		if err == nil {
-			o.refs = refs
-			return nil
-		}
-		select {
-		case <-wctx.Done():
-			return exitcode.New(exitcode.Environment, fmt.Errorf("shard %s: the account ids the owner's setup captured: %w", sh.Shard, Interrupted(ctx, err)),
-				"start shard 0 first, with --start-at far enough ahead")
-		case <-time.After(200 * time.Millisecond):
-		}
+	refs, err := coord.NewClient(sh.Coordinator, sh.Shard.Index, sh.Token, egress.Guard{AllowRemote: o.AllowRemote}).WaitRefs(wctx)
+	if err != nil {
+		return exitcode.New(exitcode.Environment, fmt.Errorf("shard %s: the account ids the owner's setup captured: %w", sh.Shard, Interrupted(ctx, err)),
+			"start shard 0 first, with --start-at far enough ahead")
 	}
+	o.refs = refs
+	return nil
 }
 
 func later(a, b time.Time) time.Time {
