@@ -50,7 +50,11 @@ faults: [{name: slow, at: 500ms, duration: 1s, kind: latency, target: client, pa
 		t.Errorf("replay: %d shards, %d sent, keys %s (original's %s), seed %d; want 2, 100, keys of its own, 11",
 			rp.Shards(), rp.Meta.Sent, rp.Meta.KeyPrefix, r.Meta.KeyPrefix, rp.Meta.Seed)
 	}
-	if len(rp.Timeline) != 1 || rp.Timeline[0].InjectS == nil || *rp.Timeline[0].InjectS < *r.Timeline[0].InjectS {
-		t.Errorf("replay timeline %+v: want the fault injected no earlier than the original's (%g s)", rp.Timeline, *r.Timeline[0].InjectS)
+	// The replay schedules the fault at the original's actual instant; its
+	// own injection is measured against its own base time, which the
+	// shards settle apart, so it may read a few hundred microseconds early
+	// (seen once under a full parallel go test).
+	if len(rp.Timeline) != 1 || rp.Timeline[0].InjectS == nil || *rp.Timeline[0].InjectS < *r.Timeline[0].InjectS-0.005 {
+		t.Errorf("replay timeline %+v: want the fault injected no earlier than the original's (%g s, 5 ms allowed)", rp.Timeline, *r.Timeline[0].InjectS)
 	}
 }
