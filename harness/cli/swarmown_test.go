@@ -85,7 +85,8 @@ faults:
 // authquake swarm starts the target once, runs the fault from the shards'
 // start instant and reads the ledger once they have all uploaded; the
 // merged summary shows the fault's impact and a clean audit from the
-// scenario's ledger source, as a single run's would, and no container,
+// scenario's ledger source, and the run has the target's container samples
+// and (authsim's) service metrics, as a single run's would; no container,
 // service, config or secret is left.
 func TestSwarmOwnsTheTargetAndItsFaults(t *testing.T) {
 	cli := dockertest.Client(t)
@@ -122,6 +123,12 @@ func TestSwarmOwnsTheTargetAndItsFaults(t *testing.T) {
 			if a := s.Audit; a == nil || !a.Checked || a.Inconclusive || len(a.Violations) > 0 || a.Source != map[string]string{"authsim": "authsim", "containers": "sql"}[m.Target.Kind] {
 				t.Errorf("audit not clean, or not from the scenario's ledger source: %+v\n%s", a, out)
 			}
+			if role := ownedSamples(merged[0]); !role["service"] || !role["postgres"] {
+				t.Errorf("the owner's container samples are not in the merged run: roles %v", role)
+			}
+			if _, err := os.Stat(filepath.Join(merged[0], rundir.ServiceMetricsFile)); (err == nil) != (m.Target.Kind == "authsim") {
+				t.Errorf("service metrics in the merged run of a %s target: %v", m.Target.Kind, err)
+			}
 			if cs, ns := dockertest.RunResources(t, cli, m.RunID); len(cs)+len(ns) > 0 {
 				t.Errorf("left behind: containers %v, networks %v", cs, ns)
 			}
@@ -153,6 +160,18 @@ func TestHandShardsShareTheTargetShard0Starts(t *testing.T) {
 	if a := s.Audit; a == nil || !a.Checked || a.Inconclusive || len(a.Violations) > 0 || a.Source != "authsim" {
 		t.Errorf("audit not clean, or not authsim's: %+v", a)
 	}
+}
+
+// ownedSamples are the container roles sampled in a run directory.
+func ownedSamples(dir string) map[string]bool {
+	samples, _ := rundir.ReadSamples(dir)
+	roles := map[string]bool{}
+	for _, s := range samples {
+		if s.Kind == "container" {
+			roles[s.Role] = true
+		}
+	}
+	return roles
 }
 
 // noSwarmLeftovers fails the test on any service, config or secret

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/authquake/authquake/harness/exitcode"
@@ -42,6 +43,11 @@ type Owner struct {
 	tl     *fault.Timeline
 	meta   *rundir.Meta // setup's record, for the merged run.json
 	closed bool
+
+	mu        sync.Mutex // the watch (ownerwatch.go), which Stop ends from any goroutine
+	stopWatch context.CancelFunc
+	watched   chan struct{}
+	ended     bool
 }
 
 // StartOwner reads the scenario as Run does (o.Scenario, Seed,
@@ -97,16 +103,22 @@ func (w *Owner) Refs() []string { return w.o.refs }
 // published address of its Toxiproxy, where network faults apply.
 func (w *Owner) ClientURL() string { return w.tgt.Topo.Endpoints.Service }
 
-// Faults runs the fault timeline from at, the shards' common start instant.
+// Faults runs the fault timeline from at, the shards' common start
+// instant, and from then samples the target's containers and scrapes the
+// service's metrics until Stop.
 func (w *Owner) Faults(ctx context.Context, at time.Time) {
 	if w.tl != nil {
 		w.tl.Start(context.WithoutCancel(ctx), at)
 	}
+	if w.tgt.Topo != nil {
+		w.watchTarget(ctx, at)
+	}
 }
 
-// Stop injects no fault any more and reverts every one in force. Safe to
-// call more than once, and before Faults.
+// Stop injects no fault any more, reverts every one in force and ends the
+// samples. Safe to call more than once, and before Faults.
 func (w *Owner) Stop(reason string) {
+	w.endWatch()
 	if w.tl != nil {
 		w.tl.Stop(reason)
 		w.tl.RevertAll()
@@ -115,9 +127,9 @@ func (w *Owner) Stop(reason string) {
 
 // Finish reads the ledger (the target still runs) and writes into the
 // merged run directory what a single run's directory has from its owner:
-// timeline.json, the ledger snapshot, accounts.json, created.json and the
-// original scenario, replacing the shards' copies; run.json names the
-// target as it ran.
+// timeline.json, the ledger snapshot, accounts.json, created.json, the
+// containers' samples, the service's metrics and the original scenario,
+// replacing the shards' copies; run.json names the target as it ran.
 func (w *Owner) Finish(ctx context.Context, merged string) error {
 	w.Stop("the load ended")
 	snapshotLedger(ctx, w.tgt, w.s, w.dir, w.o.AllowRemote, w.o.Log)
@@ -128,7 +140,7 @@ func (w *Owner) Finish(ctx context.Context, merged string) error {
 	if w.tl != nil {
 		events = w.tl.Events()
 	}
-	errs := []error{rundir.WriteJSON(merged, rundir.TimelineFile, events)}
+	errs := []error{rundir.WriteJSON(merged, rundir.TimelineFile, events), w.watchedFiles(merged)}
 	entries, err := os.ReadDir(w.dir)
 	errs = append(errs, err)
 	for _, e := range entries {
