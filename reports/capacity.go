@@ -40,6 +40,9 @@ func CapacityMarkdown(w io.Writer, r *rundir.Capacity) {
 	case r.Cores > 0:
 		mdf(w, "Host: %d cores, nothing pinned: the generator, the database and the service share them.\n\n", r.Cores)
 	}
+	if r.Generator != "" {
+		mdf(w, "Generator: %s.\n\n", r.Generator)
+	}
 	fmt.Fprintf(w, "| CPUs | sustainable rate | per core | binding limit | knee | p99 at knee | headroom vs target |\n|---|---|---|---|---|---|---|\n")
 	for _, l := range r.Limits {
 		sus := fmt.Sprintf("%.0f/s", l.Sustainable)

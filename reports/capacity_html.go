@@ -19,6 +19,7 @@ table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid
 <p>Sustainable: failure ratio at most {{.R.MaxFailure}}, p99 at most {{.R.MaxP99MS}} ms, steps of {{.R.StepS}} s.</p>
 {{.Chart}}
 {{if .R.Cpuset}}<p>Host: {{.R.Cores}} cores, --cpuset: {{.R.Cpuset.Note}}.</p>{{else if .R.Cores}}<p>Host: {{.R.Cores}} cores, nothing pinned.</p>{{end}}
+{{if .R.Generator}}<p>Generator: {{.R.Generator}}.</p>{{end}}
 <table><tr><th>CPUs</th><th>sustainable</th><th>per core</th><th>binding limit</th><th>knee</th><th>p99 at knee</th></tr>
 {{range .R.Limits}}<tr{{if .Flag}} class="flag"{{end}}><td>{{.CPUs}}</td><td>{{.Sustainable}}/s{{if .Ceiling}} (at least){{end}}{{if .Flag}} (flagged){{end}}</td><td>{{.PerCore}}/s</td>
 <td title="{{.BindingWhy}}">{{or .Binding "unknown"}}</td><td>{{if .Knee}}{{.Knee}}/s{{else}}none{{end}}</td><td>{{if .Knee}}{{.KneeP99MS}} ms{{else}}-{{end}}</td></tr>{{end}}</table>

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,5 +45,26 @@ func TestCapacityMarkdown(t *testing.T) {
 	}
 	if strings.Contains(md, "the service needs") {
 		t.Errorf("extrapolated from host-limited figures:\n%s", md)
+	}
+}
+
+// With --workers the report says the load came from the shards, in
+// capacity.md and capacity.html, and the generator's CPU is "unknown".
+func TestCapacityFromShards(t *testing.T) {
+	c := &rundir.Capacity{Scenario: "s", Cores: 2, Workers: 3, Generator: "the load came from 3 swarm shards",
+		Limits: []rundir.CapacityLimit{{CPUs: 1, Sustainable: 400, Steps: []rundir.CapacityStep{{Rate: 400, WindowS: 8,
+			Use: &rundir.StepUse{HostBusyPct: []float64{50, 40}}}}}}}
+	var b strings.Builder
+	CapacityMarkdown(&b, c)
+	if !strings.Contains(b.String(), "Generator: the load came from 3 swarm shards.") || !strings.Contains(b.String(), "| 50% 40% | unknown |") {
+		t.Errorf("capacity.md:\n%s", b.String())
+	}
+	dir := t.TempDir()
+	if err := WriteCapacity(dir, c); err != nil {
+		t.Fatal(err)
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "capacity.html"))
+	if !strings.Contains(string(html), "<p>Generator: the load came from 3 swarm shards.</p>") {
+		t.Errorf("capacity.html does not say where the load came from")
 	}
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/authquake/authquake/harness/capacity/verdict"
-	"github.com/authquake/authquake/harness/load"
 	"github.com/authquake/authquake/harness/record"
 	"github.com/authquake/authquake/harness/rundir"
 	"github.com/authquake/authquake/harness/scenario"
@@ -37,6 +36,9 @@ type Options struct {
 	// Cpuset, when set, pins the service, the others and the generator
 	// apart (PlanCpuset).
 	Cpuset *rundir.CapacityCpuset
+	// Shards, when set, offers the steps' load from a swarm job each
+	// (capacity --workers) instead of this process.
+	Shards *Shards
 	Out    string
 	Seed   uint64
 	Log    io.Writer
@@ -83,18 +85,16 @@ func (s *stepSink) Record(a *record.Attempt) {
 
 // step runs one steady load at rate against base, measures what the
 // window used with m, and judges it: the SLO, and the limit that bound it.
-func step(ctx context.Context, s scenario.Scenario, base string, m *meter, rate float64, dur time.Duration, key string, maxFail, maxP99 float64) (rundir.CapacityStep, error) {
+func step(ctx context.Context, s scenario.Scenario, gen offerer, base string, m *meter, rate float64, dur time.Duration, key string, maxFail, maxP99 float64) (rundir.CapacityStep, error) {
 	s.Traffic.Phases = []scenario.Phase{{Name: "step", Duration: scenario.Duration(dur), Shape: scenario.ShapeConstant, Rate: scenario.Rate(rate)}}
 	s.Faults, s.StopWhen = nil, nil
 	s.Requests.KeyPrefix = key
 	warm := dur / 5
 	sink := newStepSink(warm, dur)
-	atk, err := load.New(load.Options{Scenario: &s, Seed: s.Seed, Base: base, Sinks: []load.Sink{sink}})
-	if err != nil {
+	use := m.during(ctx, gen.lead()+warm, gen.lead()+dur)
+	if err := gen.offer(ctx, &s, base, sink); err != nil {
 		return rundir.CapacityStep{}, err
 	}
-	use := m.during(ctx, warm, dur)
-	atk.Run()
 	window := (dur - warm).Seconds()
 	st := rundir.CapacityStep{Rate: rate, Sent: sink.sent, Payments: sink.payments, WindowS: window,
 		Throughput: math.Round(float64(sink.answered)/window*10) / 10, Use: <-use}
@@ -124,15 +124,19 @@ func step(ctx context.Context, s scenario.Scenario, base string, m *meter, rate 
 	return st, nil
 }
 
-// search finds the sustainable rate against one running target.
-func search(ctx context.Context, s scenario.Scenario, base string, m *meter, o Options, id int, maxFail, maxP99 float64, log io.Writer) rundir.CapacityLimit {
+// search finds the sustainable rate against one running target. A step
+// the generator could not run (a harness error, e.g. a swarm job that
+// failed) ends the search with the steps so far and the error.
+func search(ctx context.Context, s scenario.Scenario, gen offerer, base string, m *meter, o Options, id int, maxFail, maxP99 float64, log io.Writer) (rundir.CapacityLimit, error) {
 	var l rundir.CapacityLimit
+	var harm error
 	n := 0
 	try := func(rate float64) rundir.CapacityStep {
 		n++
-		st, err := step(ctx, s, base, m, rate, o.Step, fmt.Sprintf("cap%d-%d", id, n), maxFail, maxP99)
+		st, err := step(ctx, s, gen, base, m, rate, o.Step, fmt.Sprintf("cap%d-%d", id, n), maxFail, maxP99)
 		if err != nil {
-			st.Why = err.Error()
+			harm = fmt.Errorf("step at %.0f/s: %w", rate, err)
+			return st
 		}
 		fmt.Fprintf(log, "  %6.0f/s  sent %6d  failed %6.2f%%  p99 %7.1f ms  %s %s\n          %s: %s\n", rate, st.Sent, 100*st.FailureRatio, st.P99MS, passText(st), st.Why, st.Binding, st.BindingWhy)
 		l.Steps = append(l.Steps, st)
@@ -140,8 +144,11 @@ func search(ctx context.Context, s scenario.Scenario, base string, m *meter, o O
 		return st
 	}
 	lo, hi := 0.0, 0.0
-	for r := o.StartRate; r <= o.MaxRate && ctx.Err() == nil; r *= 2 {
+	for r := o.StartRate; r <= o.MaxRate && ctx.Err() == nil && harm == nil; r *= 2 {
 		st := try(r)
+		if harm != nil {
+			break
+		}
 		if st.GeneratorLimited {
 			l.Ceiling = true
 			hi = r
@@ -153,13 +160,14 @@ func search(ctx context.Context, s scenario.Scenario, base string, m *meter, o O
 		}
 		lo = r
 	}
-	if hi == 0 {
+	if hi == 0 && harm == nil {
 		l.Ceiling = true // passed up to the search's maximum
 	}
-	for i := 0; i < o.Bisections && hi > 0 && lo > 0 && hi-lo > 0.05*lo && ctx.Err() == nil; i++ {
+	for i := 0; i < o.Bisections && hi > 0 && lo > 0 && hi-lo > 0.05*lo && ctx.Err() == nil && harm == nil; i++ {
 		mid := math.Round((lo + hi) / 2)
 		st := try(mid)
 		switch {
+		case harm != nil:
 		case st.GeneratorLimited:
 			hi, l.Ceiling = mid, true
 		case st.Pass:
@@ -169,7 +177,7 @@ func search(ctx context.Context, s scenario.Scenario, base string, m *meter, o O
 		}
 	}
 	l.Sustainable = lo // its knee and binding: verdict.Judge
-	return l
+	return l, harm
 }
 
 func passText(st rundir.CapacityStep) string {

@@ -26,6 +26,9 @@ type meter struct {
 	proc               *process.Process
 	service, db, proxy *watched
 	split              *rundir.CapacityCpuset
+	// shards, when not 0, is the number of swarm shards that offered the
+	// load: the generator's CPU is theirs, not this process's.
+	shards int
 }
 
 // watched is one container: its id, CPU limit and cpu.stat path ("" when
@@ -107,15 +110,23 @@ func (m *meter) snap(ctx context.Context) snapshot {
 	defer cancel()
 	s := snapshot{at: time.Now()}
 	s.host, s.hostErr = cpu.TimesWithContext(ctx, true)
-	if m.proc == nil {
-		s.procErr = fmt.Errorf("no process handle for pid %d", os.Getpid())
-	} else if t, err := m.proc.TimesWithContext(ctx); err != nil {
-		s.procErr = err
-	} else {
-		s.proc = t.User + t.System
+	if m.shards == 0 { // else the generator is the shards, not this process
+		s.proc, s.procErr = m.procCPU(ctx)
 	}
 	s.service, s.db, s.proxy = m.ctr(ctx, m.service), m.ctr(ctx, m.db), m.ctr(ctx, m.proxy)
 	return s
+}
+
+// procCPU is this process's user+system seconds.
+func (m *meter) procCPU(ctx context.Context) (float64, error) {
+	if m.proc == nil {
+		return 0, fmt.Errorf("no process handle for pid %d", os.Getpid())
+	}
+	t, err := m.proc.TimesWithContext(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return t.User + t.System, nil
 }
 
 func (m *meter) ctr(ctx context.Context, w *watched) ctrSnap {
@@ -152,9 +163,11 @@ func (m *meter) use(a, b snapshot) *rundir.StepUse {
 	} else {
 		u.HostBusyPct = hostBusy(a.host, b.host)
 	}
-	if a.procErr != nil || b.procErr != nil {
+	switch {
+	case m.shards > 0: // the shards' CPU: capacity.json's generator note says so
+	case a.procErr != nil || b.procErr != nil:
 		u.Errors = append(u.Errors, fmt.Sprintf("generator CPU: %v", firstErr(a.procErr, b.procErr)))
-	} else if wall > 0 {
+	case wall > 0:
 		v := round2((b.proc - a.proc) / wall)
 		u.GeneratorCPU, u.GeneratorBudget = &v, generatorBudget()
 	}

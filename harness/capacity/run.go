@@ -59,14 +59,24 @@ func Run(ctx context.Context, o Options) (*rundir.Capacity, string, error) {
 		defer restore()
 		fmt.Fprintf(o.Log, "cpuset: %s\n", o.Cpuset.Note)
 	}
+	var src []byte // the scenario's text, for the shards' step scenarios
+	if o.Shards != nil {
+		if src, err = os.ReadFile(o.Scenario); err != nil {
+			return nil, "", exitcode.New(exitcode.Environment, err, "")
+		}
+		res.Workers, res.Generator = o.Shards.Workers, shardsNote(o.Shards.Workers)
+		fmt.Fprintf(o.Log, "generator: %s\n", res.Generator)
+	}
 	defer verdict.Judge(res) // on every return: what was measured is judged
 	for i, cpus := range o.CPUs {
 		fmt.Fprintf(o.Log, "capacity at %g CPUs (SLO: failure ratio <= %g, p99 <= %.0f ms, steps of %s)\n", cpus, maxFail, maxP99, o.Step)
-		l, err := oneLimit(ctx, *s, cpus, i, o, maxFail, maxP99)
+		l, err := oneLimit(ctx, *s, src, dir, cpus, i, o, maxFail, maxP99)
+		if len(l.Steps) > 0 {
+			res.Limits = append(res.Limits, l) // what was measured is kept, on error too
+		}
 		if err != nil {
 			return res, dir, err
 		}
-		res.Limits = append(res.Limits, l)
 		if ctx.Err() != nil {
 			return res, dir, context.Cause(ctx)
 		}
@@ -97,7 +107,7 @@ func defaults(o *Options, s *scenario.Scenario) {
 	}
 }
 
-func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o Options, maxFail, maxP99 float64) (rundir.CapacityLimit, error) {
+func oneLimit(ctx context.Context, s scenario.Scenario, src []byte, dir string, cpus float64, i int, o Options, maxFail, maxP99 float64) (rundir.CapacityLimit, error) {
 	to := target.Options{CPUs: cpus, Log: o.Log}
 	if o.Cpuset != nil {
 		to.CpusetService, to.CpusetOthers = o.Cpuset.Service, o.Cpuset.Others
@@ -107,14 +117,20 @@ func oneLimit(ctx context.Context, s scenario.Scenario, cpus float64, i int, o O
 	if err != nil {
 		return rundir.CapacityLimit{}, fmt.Errorf("at %g CPUs: %w", cpus, err)
 	}
-	if _, err := run.Provision(ctx, tgt.Topo, &s, false, nil, false, nil, ""); err != nil {
+	setup, err := run.Provision(ctx, tgt.Topo, &s, false, nil, false, nil, "")
+	if err != nil {
 		return rundir.CapacityLimit{}, err
 	}
 	m := newMeter(ctx, tgt.Docker, o.Cpuset, containerID(tgt, "service"), containerID(tgt, "postgres"), containerID(tgt, "toxiproxy"))
-	l := search(ctx, s, tgt.Topo.Endpoints.Service, m, o, i, maxFail, maxP99, o.Log)
+	var gen offerer = local{}
+	if o.Shards != nil {
+		m.shards = o.Shards.Workers // the generator is theirs, not this process
+		gen = &shardOfferer{sh: o.Shards, src: src, refs: setup.Refs(), dir: dir, log: o.Log}
+	}
+	l, err := search(ctx, s, gen, tgt.Topo.Endpoints.Service, m, o, i, maxFail, maxP99, o.Log)
 	l.CPUs = cpus
 	l.PerCore = math.Round(l.Sustainable / cpus)
-	return l, nil
+	return l, err
 }
 
 // containerID is the id of the target's container in role, "" for none.

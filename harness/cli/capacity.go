@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"runtime"
 	"slices"
 	"strconv"
@@ -12,9 +13,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/authquake/authquake/harness/capacity"
+	"github.com/authquake/authquake/harness/docker"
+	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
+	"github.com/authquake/authquake/harness/swarm"
+	"github.com/authquake/authquake/harness/traffic"
 	"github.com/authquake/authquake/reports"
 )
 
@@ -22,6 +27,7 @@ var capacityCommand = command{
 	name: "capacity", usage: "SCENARIO.yaml",
 	summary: "Find the highest rate within the scenario's SLO at several CPU limits of authsim's container: a step search, " +
 		"then a bisection. Each step records the host's cores, the generator and the containers, and names the limit that bound it. " +
+		"With --workers N each step's load comes from N shards on the Docker Swarm this engine manages (a job a step, as authquake swarm runs them), so that on a cluster the generator is elsewhere. " +
 		"Writes capacity.json, capacity.md and capacity.html: sustainable rate and binding limit per limit, the knee, and the cores a target rate needs.",
 	flags: func(fs *pflag.FlagSet) func(context.Context, IO, []string) error {
 		cpus := fs.String("cpus", "0.5,1,2", "CPU limits of the service container, comma-separated")
@@ -32,6 +38,8 @@ var capacityCommand = command{
 		out := fs.String("out", "results", "parent directory of the capacity directory")
 		seed := fs.Uint64("seed", 0, "seed (0: the scenario's)")
 		cpuset := fs.String("cpuset", "off", "pin the service apart from the generator: auto, or the service's cores (e.g. 1 or 2-3); the generator and database take the others; off")
+		workers := fs.Int("workers", 0, "offer each step's load from N shards on the Docker Swarm this engine manages, as authquake swarm runs them (0: this process)")
+		sf := addSwarmFlags(fs, 10*time.Second, "with --workers: ")
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake capacity scenarios/capacity/step-load.yaml --cpus 0.5,1", "capacity: want one scenario file")
@@ -63,6 +71,15 @@ var capacityCommand = command{
 			if *stepLen < time.Second {
 				return exitcode.Invalidf("e.g. --step 10s", "capacity: --step must be at least 1s")
 			}
+			if *workers != 0 {
+				if o.Shards, err = capacityShards(ctx, io, *workers, sf); err != nil {
+					return err
+				}
+				defer o.Shards.Docker.Close()
+				if o.Cpuset != nil {
+					o.Cpuset.Note += "; the swarm shards are not pinned (a Swarm service takes no cpuset)"
+				}
+			}
 			res, dir, err := capacity.Run(ctx, o)
 			if res != nil && dir != "" {
 				if werr := reports.WriteCapacity(dir, res); werr != nil && err == nil {
@@ -74,4 +91,34 @@ var capacityCommand = command{
 			return run.Interrupted(ctx, err)
 		}
 	},
+}
+
+// capacityShards checks capacity --workers' flags and the swarm, and
+// builds the authquake image the shards run (or takes --image).
+func capacityShards(ctx context.Context, io IO, workers int, sf swarmFlags) (*capacity.Shards, error) {
+	lead, listen, advertise, remote, image, perNode := *sf.lead, *sf.listen, *sf.advertise, *sf.remote, *sf.image, *sf.perNode
+	if workers < 1 || workers > traffic.MaxShards {
+		return nil, exitcode.Invalidf("e.g. --workers 3", "capacity: --workers must be 1 to %d", traffic.MaxShards)
+	}
+	if lead < time.Second {
+		return nil, exitcode.Invalidf("e.g. --lead 10s", "capacity: --lead must be at least 1s")
+	}
+	if h, _, err := net.SplitHostPort(listen); err != nil || egress.CheckHost(h, remote) != nil {
+		return nil, exitcode.Invalidf("e.g. --listen 127.0.0.1:7190, or a manager address with --allow-remote", "capacity: --listen %q: not a loopback host:port", listen)
+	}
+	cli, err := docker.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sh := &capacity.Shards{Docker: cli, Workers: workers, Lead: lead, Listen: listen, Advertise: advertise, AllowRemote: remote, MaxPerNode: perNode}
+	if err = swarm.Active(ctx, cli); err == nil {
+		if err = swarm.Room(ctx, cli, workers, perNode); err == nil {
+			sh.Image, err = authquakeImage(ctx, cli, image, io)
+		}
+	}
+	if err != nil {
+		cli.Close()
+		return nil, err
+	}
+	return sh, nil
 }

@@ -37,12 +37,8 @@ var swarmCommand = command{
 		out := fs.String("out", "results", "parent directory of run directories")
 		seed := fs.Uint64("seed", 0, "seed for all randomness (0: the scenario's)")
 		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
-		lead := fs.Duration("lead", 15*time.Second, "how long after creating the job every shard starts: enough to start the tasks")
-		listen := fs.String("listen", "127.0.0.1:7190", "where authquake swarm serves the coordination endpoint the shards poll and upload to (multi-node: this manager's address, with --allow-remote)")
-		advertise := fs.String("advertise", "", "the host the shards dial for the endpoint (default: --listen's host)")
-		remote := fs.Bool("allow-remote", false, "allow the endpoint, the shards' links to it and a url target off loopback (a multi-node swarm)")
-		image := fs.String("image", "", "run this authquake image reference and build none (a multi-node swarm: one every node can pull, e.g. REGISTRY/authquake:TAG)")
-		perNode := fs.Uint64("max-per-node", 0, "the most shards one node runs at once (1: one a node, as on a multi-node swarm; 0: the scheduler's spread)")
+		sf := addSwarmFlags(fs, 15*time.Second, "")
+		lead, listen, advertise, remote, image, perNode := sf.lead, sf.listen, sf.advertise, sf.remote, sf.image, sf.perNode
 		budget := fs.String("max-results", "16Gi", "the most the shards may upload in all, counted as unpacked (their run directories, checkpoints included until replaced)")
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
@@ -107,6 +103,29 @@ var swarmCommand = command{
 			return verdict
 		}
 	},
+}
+
+// swarmFlags are the flags of a command whose shards run as a swarm job
+// (swarm; capacity --workers).
+type swarmFlags struct {
+	lead              *time.Duration
+	listen, advertise *string
+	remote            *bool
+	image             *string
+	perNode           *uint64
+}
+
+// addSwarmFlags adds them to fs, each usage after prefix (e.g. "with
+// --workers: ").
+func addSwarmFlags(fs *pflag.FlagSet, lead time.Duration, prefix string) swarmFlags {
+	return swarmFlags{
+		lead:      fs.Duration("lead", lead, prefix+"how long after creating the job every shard starts: enough to start the tasks"),
+		listen:    fs.String("listen", "127.0.0.1:7190", prefix+"where authquake serves the coordination endpoint the shards poll and upload to (multi-node: this manager's address, with --allow-remote)"),
+		advertise: fs.String("advertise", "", prefix+"the host the shards dial for the endpoint (default: --listen's host)"),
+		remote:    fs.Bool("allow-remote", false, prefix+"allow the endpoint, the shards' links to it and a url target off loopback (a multi-node swarm)"),
+		image:     fs.String("image", "", prefix+"run this authquake image reference and build none (a multi-node swarm: one every node can pull, e.g. REGISTRY/authquake:TAG)"),
+		perNode:   fs.Uint64("max-per-node", 0, prefix+"the most shards one node runs at once (1: one a node, as on a multi-node swarm; 0: the scheduler's spread)"),
+	}
 }
 
 // authquakeImage is the image the shards run: ref as given (no build, no

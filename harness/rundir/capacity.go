@@ -108,14 +108,19 @@ type CapacityCpuset struct {
 // rate that met the SLO (harness/capacity searches it, harness/capacity/verdict
 // judges it).
 type Capacity struct {
-	Schema       string          `json:"schema"`
-	Scenario     string          `json:"scenario"`
-	Seed         uint64          `json:"seed"`
-	StepS        float64         `json:"step_s"`
-	MaxFailure   float64         `json:"slo_failure_ratio"`
-	MaxP99MS     float64         `json:"slo_p99_ms"`
-	Cores        int             `json:"host_cores,omitempty"`
-	Cpuset       *CapacityCpuset `json:"cpuset,omitempty"`
+	Schema     string          `json:"schema"`
+	Scenario   string          `json:"scenario"`
+	Seed       uint64          `json:"seed"`
+	StepS      float64         `json:"step_s"`
+	MaxFailure float64         `json:"slo_failure_ratio"`
+	MaxP99MS   float64         `json:"slo_p99_ms"`
+	Cores      int             `json:"host_cores,omitempty"`
+	Cpuset     *CapacityCpuset `json:"cpuset,omitempty"`
+	// Workers is the number of swarm shards that offered each step's load
+	// (capacity --workers; 0: this process); Generator says what that
+	// means for the figures.
+	Workers      int             `json:"workers,omitempty"`
+	Generator    string          `json:"generator,omitempty"`
 	Limits       []CapacityLimit `json:"limits"`
 	TargetRate   float64         `json:"target_rate,omitempty"`
 	CoresNeeded  float64         `json:"cores_needed,omitempty"`
