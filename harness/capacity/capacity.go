@@ -160,8 +160,8 @@ func search(ctx context.Context, s scenario.Scenario, gen offerer, base string, 
 		}
 		lo = r
 	}
-	if hi == 0 && harm == nil {
-		l.Ceiling = true // passed up to the search's maximum
+	if hi == 0 || harm != nil {
+		l.Ceiling = true // passed up to the search's maximum, or cut short: a floor
 	}
 	for i := 0; i < o.Bisections && hi > 0 && lo > 0 && hi-lo > 0.05*lo && ctx.Err() == nil && harm == nil; i++ {
 		mid := math.Round((lo + hi) / 2)
