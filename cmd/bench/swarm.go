@@ -30,18 +30,19 @@ import (
 // trial holds flock FILE. The table goes into BENCHMARKS.md between swarm
 // markers; the runs stay in -out.
 //
-//	bench swarm [-quick] [-trials 3] [-lock FILE] [-out results/bench-swarm] [-o BENCHMARKS.md]
+//	bench swarm [-quick] [-trials 3] [-workers 3] [-lock FILE] [-out results/bench-swarm] [-o BENCHMARKS.md]
 func swarmBench(args []string) error {
 	fs := flag.NewFlagSet("swarm", flag.ExitOnError)
 	quick := fs.Bool("quick", false, "a short scenario and one trial, to check the benchmark itself")
 	trials := fs.Int("trials", 3, "alternating trials of each")
+	workers := fs.Int("workers", 3, "shards of the swarm runs (1: the swarm's own cost, without the sharding)")
 	lock := fs.String("lock", "", "hold flock FILE around each trial")
 	out := fs.String("out", "results/bench-swarm", "where the runs go (emptied first)")
 	md := fs.String("o", "BENCHMARKS.md", "the file whose swarm section is written")
 	fs.Parse(args)
-	c := swarmConfig{rate: 150, dur: 20 * time.Second, at: 8 * time.Second, length: 4 * time.Second, trials: *trials}
+	c := swarmConfig{rate: 150, dur: 20 * time.Second, at: 8 * time.Second, length: 4 * time.Second, trials: *trials, workers: *workers}
 	if *quick {
-		c = swarmConfig{rate: 100, dur: 10 * time.Second, at: 4 * time.Second, length: 2 * time.Second, trials: 1}
+		c = swarmConfig{rate: 100, dur: 10 * time.Second, at: 4 * time.Second, length: 2 * time.Second, trials: 1, workers: *workers}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -57,13 +58,13 @@ func swarmBench(args []string) error {
 	scen := filepath.Join(dir, "s.yaml")
 	os.WriteFile(scen, []byte(c.scenario()), 0o644)
 	began, load0 := time.Now(), loadAvg()
-	var res [2][]swarmTrial // [0]: authquake run; [1]: authquake swarm --workers 3
+	var res [2][]swarmTrial // [0]: authquake run; [1]: authquake swarm --workers N
 	for k := range c.trials {
 		for i, name := range []string{"run", "swarm"} {
 			out := filepath.Join(dir, fmt.Sprintf("%s-%d", name, k+1))
 			args, glob := []string{"run", scen, "--out", out}, filepath.Join(out, "*")
 			if i == 1 {
-				args, glob = []string{"swarm", scen, "--workers", "3", "--out", out, "--lead", "10s", "--listen", freeAddr()}, filepath.Join(out, "*", "merged")
+				args, glob = []string{"swarm", scen, "--workers", fmt.Sprint(c.workers), "--out", out, "--lead", "10s", "--listen", freeAddr()}, filepath.Join(out, "*", "merged")
 			}
 			t, err := c.trial(ctx, *lock, i == 1, aq, args, glob)
 			if err != nil {
@@ -80,7 +81,7 @@ func swarmBench(args []string) error {
 type swarmConfig struct {
 	rate            float64
 	dur, at, length time.Duration
-	trials          int
+	trials, workers int
 }
 
 func (c swarmConfig) scenario() string {

@@ -56,7 +56,7 @@ func median(ts []swarmTrial, f func(swarmTrial) *float64) float64 {
 
 func (c swarmConfig) table(res [2][]swarmTrial, began time.Time, load0 string) string {
 	var rows []string
-	names := []string{"`authquake run`", "`authquake swarm --workers 3`"}
+	names := []string{"`authquake run`", fmt.Sprintf("`authquake swarm --workers %d`", c.workers)}
 	for k := range c.trials {
 		for i := range 2 {
 			rows = append(rows, fmt.Sprintf("| %d | %s %s", k+1, names[i], res[i][k].cells()))
@@ -125,7 +125,7 @@ func (c swarmConfig) table(res [2][]swarmTrial, began time.Time, load0 string) s
 ## Swarm with an authsim target (`+"`make bench-swarm`"+`)
 
 `+"`go run ./cmd/bench swarm -lock /tmp/authquake-swarm.lock`"+`: authsim with a database blackhole (timeout on db, at %s for %s),
-%g/s for %s, seed 23, one attempt a payment with a 1 s timeout, as a single `+"`authquake run`"+` and as `+"`authquake swarm --workers 3`"+`
+%g/s for %s, seed 23, one attempt a payment with a 1 s timeout, as a single `+"`authquake run`"+` and as `+"`authquake swarm --workers %d`"+`
 (`+"`--lead 10s`"+`; the swarm command starts authsim once, runs the fault from the shards' start instant and reads the ledger),
 alternating, %d trials each, on a single-node swarm made for each swarm trial and left after it. Measured %s to %s UTC on %s;
 load average %s at the start, %s at the end (what else ran shows there). Failed: shed, error, timeout, connection error.
@@ -141,7 +141,7 @@ The bar (swarm medians against the single run's):
 - p50 %+.1f%%, p99 %+.1f%%: %s (within 5%%).
 - time to impact %+.2f s, to recover %+.2f s: %s (within one bucket, %g s).
 <!-- /swarm -->
-`, c.at, c.length, c.rate, c.dur, c.trials, began.UTC().Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04"), machine(), load0, loadAvg(),
+`, c.at, c.length, c.rate, c.dur, c.workers, c.trials, began.UTC().Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04"), machine(), load0, loadAvg(),
 		strings.Join(rows, "\n"), payments, held(within), strings.Join(outcomes, ", "),
 		d50, d99, held(abs(d50) <= 5 && abs(d99) <= 5), dI, dR, fault, bucket)
 }

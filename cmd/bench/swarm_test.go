@@ -20,7 +20,7 @@ func TestSwarmTable(t *testing.T) {
 		s.Faults = []analysis.FaultStats{{Name: "db-blackhole", Recovery: analysis.Recovery{TimeToImpactS: &tti, TimeToRecoverS: &ttr}}}
 		return swarmTrial{sum: s}
 	}
-	c := swarmConfig{rate: 150, dur: 20 * time.Second, at: 8 * time.Second, length: 4 * time.Second, trials: 3}
+	c := swarmConfig{rate: 150, dur: 20 * time.Second, at: 8 * time.Second, length: 4 * time.Second, trials: 3, workers: 3}
 	res := [2][]swarmTrial{
 		{trial(2130, 520, 5.0, 1000, 0.03, 1.0), trial(2140, 530, 4.0, 1002, 0.02, 1.0), trial(2135, 510, 4.5, 1001, 0.03, 0.9)},
 		{trial(2132, 525, 5.1, 1001, 0.03, 1.5), trial(2138, 515, 4.9, 1000, 0.02, 1.4), trial(2134, 520, 5.0, 1002, 0.04, 1.5)},
