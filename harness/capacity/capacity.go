@@ -33,6 +33,9 @@ type Options struct {
 	StartRate  float64
 	MaxRate    float64
 	Bisections int
+	// Drain is the pause between steps for the service's queue to drain
+	// (default 2 s).
+	Drain time.Duration
 	// Cpuset, when set, pins the service, the others and the generator
 	// apart (PlanCpuset).
 	Cpuset *rundir.CapacityCpuset
@@ -140,7 +143,7 @@ func search(ctx context.Context, s scenario.Scenario, gen offerer, base string, 
 		}
 		fmt.Fprintf(log, "  %6.0f/s  sent %6d  failed %6.2f%%  p99 %7.1f ms  %s %s\n          %s: %s\n", rate, st.Sent, 100*st.FailureRatio, st.P99MS, passText(st), st.Why, st.Binding, st.BindingWhy)
 		l.Steps = append(l.Steps, st)
-		time.Sleep(2 * time.Second) // let the queue drain between steps
+		time.Sleep(o.Drain) // let the queue drain between steps
 		return st
 	}
 	lo, hi := 0.0, 0.0

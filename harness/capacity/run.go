@@ -97,6 +97,9 @@ func defaults(o *Options, s *scenario.Scenario) {
 	if o.Bisections <= 0 {
 		o.Bisections = 4
 	}
+	if o.Drain <= 0 {
+		o.Drain = 2 * time.Second
+	}
 	if len(o.CPUs) == 0 {
 		o.CPUs = []float64{0.5, 1, 2}
 	}
