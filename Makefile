@@ -91,7 +91,7 @@ test: vet deps-test images
 
 # The scenario library and the bugs it must catch, and the your-service
 # example: whole scenarios at full rate, without the race detector (about
-# 11 minutes). .ci/run runs it after test.
+# 10 minutes). .ci/run runs it after test.
 test-scenarios: deps-test images
 	$(GO) test -p 1 -timeout 20m ./scenarios/ ./examples/...
 
