@@ -36,15 +36,16 @@ func SharedScenario(src []byte, clientURL string, seed uint64) ([]byte, error) {
 	var out yaml.MapSlice
 	for _, it := range root {
 		switch it.Key {
-		case "faults", "setup", "ledger", "seed":
-			continue
-		case "target":
-			it.Value = tgt
+		case "faults", "setup", "ledger", "seed", "target":
+			continue // the target goes after the name, as every other scenario has it
 		}
 		out = append(out, it)
-		if it.Key == "name" {
-			out = append(out, yaml.MapItem{Key: "seed", Value: seed})
+		if it.Key == "name" { // a file without a target runs authsim: the shards get the url all the same
+			out = append(out, yaml.MapItem{Key: "seed", Value: seed}, yaml.MapItem{Key: "target", Value: tgt})
 		}
+	}
+	if _, named := lookup(root, "name"); !named { // no name: loading it will say so; the url is there all the same
+		out = append(yaml.MapSlice{{Key: "seed", Value: seed}, {Key: "target", Value: tgt}}, out...)
 	}
 	out = append(out, yaml.MapItem{Key: "ledger", Value: yaml.MapSlice{{Key: "kind", Value: "none"}}})
 	body, err := yaml.MarshalWithOptions(out, yaml.UseLiteralStyleIfMultiline(true))

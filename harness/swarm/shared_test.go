@@ -85,6 +85,26 @@ func TestSharedScenarioIsAURLTargetWithoutTheOwnersPart(t *testing.T) {
 	}
 }
 
+// TestSharedScenarioWithoutATarget: most of the library names no target
+// (authsim by default); the shards still get a url target at the client
+// link, not authsim, which each shard would try to start.
+func TestSharedScenarioWithoutATarget(t *testing.T) {
+	lib, err := os.ReadFile("../../scenarios/capacity/step-load.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := SharedScenario(lib, "http://127.0.0.1:40124", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(path, data, 0o644)
+	s, _, err := registry.Load(path)
+	if err != nil || s.Target.Kind != scenario.TargetURL || s.Target.URL != "http://127.0.0.1:40124" || s.Seed != 5 || s.Name != "capacity/step-load" {
+		t.Errorf("the shards' scenario of a file without a target: %v, %+v\n%s", err, s, data)
+	}
+}
+
 // TestSharedScenarioRefusesWhatIsNoScenario: a file that is not a YAML
 // mapping is an error, not an empty scenario.
 func TestSharedScenarioRefusesWhatIsNoScenario(t *testing.T) {
