@@ -118,21 +118,19 @@ func StepScenario(src []byte, clientURL string, s *scenario.Scenario) ([]byte, e
 	phase := yaml.MapSlice{{Key: "name", Value: ph.Name}, {Key: "duration", Value: time.Duration(ph.Duration).String()},
 		{Key: "shape", Value: "constant"}, {Key: "rate", Value: fmt.Sprintf("%g/s", float64(ph.Rate))}}
 	out := yaml.MapSlice{}
-	seen := map[string]bool{}
+	hasRequests := false
 	for _, it := range root {
-		k, _ := it.Key.(string)
-		seen[k] = true
-		switch k {
+		switch it.Key {
 		case "stop_when", "slo":
 			continue
 		case "traffic":
 			it.Value = set(it.Value, "phases", []any{phase})
 		case "requests":
-			it.Value = set(it.Value, "key_prefix", s.Requests.KeyPrefix)
+			it.Value, hasRequests = set(it.Value, "key_prefix", s.Requests.KeyPrefix), true
 		}
 		out = append(out, it)
 	}
-	if !seen["requests"] {
+	if !hasRequests {
 		out = append(out, yaml.MapItem{Key: "requests", Value: yaml.MapSlice{{Key: "key_prefix", Value: s.Requests.KeyPrefix}}})
 	}
 	body, err := yaml.MarshalWithOptions(out, yaml.UseLiteralStyleIfMultiline(true))

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 	"runtime"
 	"slices"
 	"strconv"
@@ -13,13 +12,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/authquake/authquake/harness/capacity"
-	"github.com/authquake/authquake/harness/docker"
-	"github.com/authquake/authquake/harness/egress"
 	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/run"
 	"github.com/authquake/authquake/harness/scenario"
-	"github.com/authquake/authquake/harness/swarm"
-	"github.com/authquake/authquake/harness/traffic"
 	"github.com/authquake/authquake/reports"
 )
 
@@ -96,29 +91,16 @@ var capacityCommand = command{
 // capacityShards checks capacity --workers' flags and the swarm, and
 // builds the authquake image the shards run (or takes --image).
 func capacityShards(ctx context.Context, io IO, workers int, sf swarmFlags) (*capacity.Shards, error) {
-	lead, listen, advertise, remote, image, perNode := *sf.lead, *sf.listen, *sf.advertise, *sf.remote, *sf.image, *sf.perNode
-	if workers < 1 || workers > traffic.MaxShards {
-		return nil, exitcode.Invalidf("e.g. --workers 3", "capacity: --workers must be 1 to %d", traffic.MaxShards)
+	if err := sf.check("capacity", workers); err != nil {
+		return nil, err
 	}
-	if lead < time.Second {
+	if *sf.lead < time.Second {
 		return nil, exitcode.Invalidf("e.g. --lead 10s", "capacity: --lead must be at least 1s")
 	}
-	if h, _, err := net.SplitHostPort(listen); err != nil || egress.CheckHost(h, remote) != nil {
-		return nil, exitcode.Invalidf("e.g. --listen 127.0.0.1:7190, or a manager address with --allow-remote", "capacity: --listen %q: not a loopback host:port", listen)
-	}
-	cli, err := docker.Connect(ctx)
+	cli, ref, err := sf.connect(ctx, io, workers)
 	if err != nil {
 		return nil, err
 	}
-	sh := &capacity.Shards{Docker: cli, Workers: workers, Lead: lead, Listen: listen, Advertise: advertise, AllowRemote: remote, MaxPerNode: perNode}
-	if err = swarm.Active(ctx, cli); err == nil {
-		if err = swarm.Room(ctx, cli, workers, perNode); err == nil {
-			sh.Image, err = authquakeImage(ctx, cli, image, io)
-		}
-	}
-	if err != nil {
-		cli.Close()
-		return nil, err
-	}
-	return sh, nil
+	return &capacity.Shards{Docker: cli, Image: ref, Workers: workers, Lead: *sf.lead, Listen: *sf.listen, Advertise: *sf.advertise,
+		AllowRemote: *sf.remote, MaxPerNode: *sf.perNode}, nil
 }

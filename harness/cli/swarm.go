@@ -38,17 +38,14 @@ var swarmCommand = command{
 		seed := fs.Uint64("seed", 0, "seed for all randomness (0: the scenario's)")
 		scale := fs.Float64("duration-scale", 1, "scale every phase and every fault offset and duration, e.g. 0.1")
 		sf := addSwarmFlags(fs, 15*time.Second, "")
-		lead, listen, advertise, remote, image, perNode := sf.lead, sf.listen, sf.advertise, sf.remote, sf.image, sf.perNode
+		lead, listen, advertise, remote, perNode := sf.lead, sf.listen, sf.advertise, sf.remote, sf.perNode
 		budget := fs.String("max-results", "16Gi", "the most the shards may upload in all, counted as unpacked (their run directories, checkpoints included until replaced)")
 		return func(ctx context.Context, io IO, args []string) error {
 			if len(args) != 1 {
 				return exitcode.Invalidf("authquake swarm SCENARIO.yaml --workers 3", "swarm: want one scenario file")
 			}
-			if *workers < 1 || *workers > traffic.MaxShards {
-				return exitcode.Invalidf("e.g. --workers 3", "swarm: --workers must be 1 to %d", traffic.MaxShards)
-			}
-			if h, _, err := net.SplitHostPort(*listen); err != nil || egress.CheckHost(h, *remote) != nil {
-				return exitcode.Invalidf("e.g. --listen 127.0.0.1:7190, or a manager address with --allow-remote", "swarm: --listen %q: not a loopback host:port", *listen)
+			if err := sf.check("swarm", *workers); err != nil {
+				return err
 			}
 			maxResults, err := resource.ParseQuantity(*budget)
 			if err != nil || maxResults.Value() < 1<<20 {
@@ -59,21 +56,11 @@ var swarmCommand = command{
 				return err
 			}
 			shared := !registry.Shareable(s.Target.Kind) // this process starts the target and owns its faults
-			cli, err := docker.Connect(ctx)
+			cli, ref, err := sf.connect(ctx, io, *workers)
 			if err != nil {
 				return err
 			}
 			defer cli.Close()
-			if err := swarm.Active(ctx, cli); err != nil {
-				return err
-			}
-			if err := swarm.Room(ctx, cli, *workers, *perNode); err != nil {
-				return err
-			}
-			ref, err := authquakeImage(ctx, cli, *image, io)
-			if err != nil {
-				return err
-			}
 			dir := filepath.Join(*out, strings.ReplaceAll(s.Name, "/", "_")+"-swarm-"+time.Now().UTC().Format("20060102T150405Z"))
 			dir, err = filepath.Abs(dir)
 			if err != nil {
@@ -126,6 +113,38 @@ func addSwarmFlags(fs *pflag.FlagSet, lead time.Duration, prefix string) swarmFl
 		image:     fs.String("image", "", prefix+"run this authquake image reference and build none (a multi-node swarm: one every node can pull, e.g. REGISTRY/authquake:TAG)"),
 		perNode:   fs.Uint64("max-per-node", 0, prefix+"the most shards one node runs at once (1: one a node, as on a multi-node swarm; 0: the scheduler's spread)"),
 	}
+}
+
+// check refuses a --workers or --listen that cmd cannot run shards with.
+func (sf swarmFlags) check(cmd string, workers int) error {
+	if workers < 1 || workers > traffic.MaxShards {
+		return exitcode.Invalidf("e.g. --workers 3", "%s: --workers must be 1 to %d", cmd, traffic.MaxShards)
+	}
+	if h, _, err := net.SplitHostPort(*sf.listen); err != nil || egress.CheckHost(h, *sf.remote) != nil {
+		return exitcode.Invalidf("e.g. --listen 127.0.0.1:7190, or a manager address with --allow-remote", "%s: --listen %q: not a loopback host:port", cmd, *sf.listen)
+	}
+	return nil
+}
+
+// connect reaches this engine, checks that it manages a swarm with room
+// for workers shards, and gives the authquake image they run (--image, or
+// built here). The client is the caller's to close.
+func (sf swarmFlags) connect(ctx context.Context, io IO, workers int) (*client.Client, string, error) {
+	cli, err := docker.Connect(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	ref := ""
+	if err = swarm.Active(ctx, cli); err == nil {
+		if err = swarm.Room(ctx, cli, workers, *sf.perNode); err == nil {
+			ref, err = authquakeImage(ctx, cli, *sf.image, io)
+		}
+	}
+	if err != nil {
+		cli.Close()
+		return nil, "", err
+	}
+	return cli, ref, nil
 }
 
 // authquakeImage is the image the shards run: ref as given (no build, no
