@@ -106,6 +106,28 @@ func (s *Server) Collected() []string {
 	return out
 }
 
+// Uploads says, by shard number, what each shard that uploaded has sent:
+// true once its final upload (its whole run directory) has landed, false
+// while only checkpoints have. A launcher that cannot see its shards' tasks
+// (authquake k8s) waits on it.
+func (s *Server) Uploads() map[int]bool {
+	s.mu.Lock()
+	c := s.collect
+	s.mu.Unlock()
+	out := map[int]bool{}
+	if c == nil {
+		return out
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, u := range c.shards {
+		if u.path != "" {
+			out[k] = u.final
+		}
+	}
+	return out
+}
+
 // putResults serves PUT /results/{shard}.
 func (s *Server) putResults(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()

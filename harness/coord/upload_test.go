@@ -50,6 +50,9 @@ func TestUploadBringsARunDirectoryBackWhole(t *testing.T) {
 	if err := c.Upload(ctx, run, false); err != nil {
 		t.Fatal(err)
 	}
+	if u := srv.Uploads(); len(u) != 1 || u[1] {
+		t.Errorf("after a checkpoint, Uploads() = %v, want shard 1 not final", u)
+	}
 	// The end of the run replaces the checkpoint whole.
 	os.Remove(filepath.Join(run, "stale"))
 	if err := c.Upload(ctx, run, true); err != nil {
@@ -69,6 +72,9 @@ func TestUploadBringsARunDirectoryBackWhole(t *testing.T) {
 	}
 	if c := srv.Collected(); len(c) != 1 || c[0] != got {
 		t.Errorf("Collected() = %v, want [%s]", c, got)
+	}
+	if u := srv.Uploads(); len(u) != 1 || !u[1] {
+		t.Errorf("after the final upload, Uploads() = %v, want shard 1 final", u)
 	}
 	// After its final upload, nothing more of the shard is taken: not even
 	// from a holder of the token.
