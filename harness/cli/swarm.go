@@ -79,17 +79,24 @@ var swarmCommand = command{
 				}
 			}
 			res, err := swarm.Run(ctx, cli, o)
-			if res == nil || res.Merged == "" {
-				return run.Interrupted(ctx, err)
-			}
-			fmt.Fprintf(io.Err, "swarm: merged %d shard directories into %s\n", len(res.Shards), res.Merged)
-			verdict := report(io.Out, res.Merged, time.Second)
-			if err != nil && exitcode.Of(verdict) != exitcode.InvariantBroken {
-				return run.Interrupted(ctx, err) // interrupted (4) outranks the verdict, as for run
-			}
-			return verdict
+			return reportShards(ctx, io, "swarm", res, err)
 		}
 	},
+}
+
+// reportShards reports the merged run of a launcher's shards (swarm, k8s)
+// and gives its exit code: the verdict's, or interrupted (4) when the run
+// was cut short and no invariant broke, as for run.
+func reportShards(ctx context.Context, io IO, launcher string, res *swarm.Result, err error) error {
+	if res == nil || res.Merged == "" {
+		return run.Interrupted(ctx, err)
+	}
+	fmt.Fprintf(io.Err, "%s: merged %d shard directories into %s\n", launcher, len(res.Shards), res.Merged)
+	verdict := report(io.Out, res.Merged, time.Second)
+	if err != nil && exitcode.Of(verdict) != exitcode.InvariantBroken {
+		return run.Interrupted(ctx, err)
+	}
+	return verdict
 }
 
 // swarmFlags are the flags of a command whose shards run as a swarm job
@@ -169,11 +176,15 @@ func authquakeImage(ctx context.Context, cli *client.Client, ref string, io IO) 
 // images, containers, links, setup) for shards that share it, and gives
 // them a url scenario at its client link without faults, setup or ledger
 // (swarm.SharedScenario), with the run's seed. With --allow-remote (a
-// multi-node swarm) the shards reach the client link, which is published
+// multi-node swarm, a cluster) the shards reach the client link, which is published
 // on this machine's loopback, through a relay on --listen's host, dialled
 // at --advertise's. done removes what started, on error too.
 func ownTarget(ctx context.Context, o *swarm.Options, seed uint64, scale float64) (done func(), err error) {
-	fmt.Fprintln(o.Log, "swarm: starting the target once; this process runs its faults and reads its ledger, the shards reach its client link")
+	l := o.Launcher
+	if l == "" {
+		l = "swarm"
+	}
+	fmt.Fprintf(o.Log, "%s: starting the target once; this process runs its faults and reads its ledger, the shards reach its client link\n", l)
 	owner, err := run.StartOwner(ctx, run.Options{Scenario: o.Scenario, Seed: seed, DurationScale: scale, Log: o.Log}, filepath.Join(o.Dir, "owner"))
 	done = func() { owner.Close() }
 	if err != nil {
@@ -186,7 +197,7 @@ func ownTarget(ctx context.Context, o *swarm.Options, seed uint64, scale float64
 			return done, exitcode.New(exitcode.Environment, err, "choose another --listen host")
 		}
 		done = func() { relay.Close(); owner.Close() }
-		fmt.Fprintf(o.Log, "swarm: shards on other nodes reach the client link %s through %s\n", clientURL, url)
+		fmt.Fprintf(o.Log, "%s: shards on other nodes reach the client link %s through %s\n", l, clientURL, url)
 		clientURL = url
 	}
 	src, err := os.ReadFile(o.Scenario)
@@ -205,6 +216,6 @@ func ownTarget(ctx context.Context, o *swarm.Options, seed uint64, scale float64
 		return done, fmt.Errorf("the shards' scenario (%s): %w", path, err)
 	}
 	o.ScenarioData, o.Owner, o.Args = data, owner, swarm.ShardArgs(owner.Seed(), scale)
-	fmt.Fprintf(o.Log, "swarm: target up; shards send to %s\n", clientURL)
+	fmt.Fprintf(o.Log, "%s: target up; shards send to %s\n", l, clientURL)
 	return done, nil
 }

@@ -13,21 +13,27 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// task is one task of the job as last seen.
-type task struct {
-	id, state string
-	failed    bool
+// Task is one shard's task (a Swarm task, a pod) as its launcher last saw
+// it.
+type Task struct {
+	// ID names it where it runs (the Swarm task id).
+	ID string
+	// State is its final state as said to the user ("complete", "failed:
+	// ...").
+	State string
+	// Failed tells its log is worth keeping.
+	Failed bool
 }
 
 // keepLogs saves the last log lines of every failed task into dir as
 // task-SLOT.log and prints them: the service, and its logs, are removed
 // next.
-func keepLogs(ctx context.Context, cli *client.Client, tasks map[int]task, dir string, log io.Writer) {
+func keepLogs(ctx context.Context, cli *client.Client, tasks map[int]Task, dir string, log io.Writer) {
 	for slot, t := range tasks {
-		if !t.failed {
+		if !t.Failed {
 			continue
 		}
-		rc, err := cli.TaskLogs(ctx, t.id, client.TaskLogsOptions{ShowStdout: true, ShowStderr: true, Tail: "20"})
+		rc, err := cli.TaskLogs(ctx, t.ID, client.TaskLogsOptions{ShowStdout: true, ShowStderr: true, Tail: "20"})
 		if err != nil {
 			fmt.Fprintf(log, "swarm: shard %d: no log: %v\n", slot, err)
 			continue
@@ -39,7 +45,7 @@ func keepLogs(ctx context.Context, cli *client.Client, tasks map[int]task, dir s
 		if text == "" {
 			continue
 		}
-		fmt.Fprintf(log, "swarm: shard %d (%s), last log lines:\n  %s\n", slot, t.state, strings.ReplaceAll(text, "\n", "\n  "))
+		fmt.Fprintf(log, "swarm: shard %d (%s), last log lines:\n  %s\n", slot, t.State, strings.ReplaceAll(text, "\n", "\n  "))
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("task-%d.log", slot)), []byte(text+"\n"), 0o644)
 	}
 }

@@ -56,43 +56,43 @@ type fakeEngine struct {
 	s               *steps
 	t               *testing.T
 	failStart, hang bool
-	j               job
+	j               Job
 	waits           int
 }
 
-func (f *fakeEngine) start(_ context.Context, _ Options, j job) (string, error) {
+func (f *fakeEngine) Start(_ context.Context, _ Options, j Job) (string, error) {
 	if f.failStart {
 		f.s.add("job refused")
 		return "", errors.New("no swarm")
 	}
 	f.j = j
-	f.s.add("job created, start %d", j.startAt.UnixNano())
+	f.s.add("job created, start %d", j.StartAt.UnixNano())
 	return "fake", nil
 }
 
-func (f *fakeEngine) wait(ctx context.Context, n int) (map[int]task, error) {
+func (f *fakeEngine) Wait(ctx context.Context, n int) (map[int]Task, error) {
 	f.waits++
 	if f.hang && f.waits == 1 {
 		<-ctx.Done()
 		f.s.add("interrupted")
 		return nil, context.Cause(ctx)
 	}
-	tasks := map[int]task{}
+	tasks := map[int]Task{}
 	for k := range n {
 		if !f.hang {
-			dir := shardDir(f.t, k, n, f.j.startAt)
-			if err := coord.NewClient(f.j.coordinator, k, f.j.token, egress.Guard{}).Upload(ctx, dir, true); err != nil {
+			dir := shardDir(f.t, k, n, f.j.StartAt)
+			if err := coord.NewClient(f.j.Coordinator, k, f.j.Token, egress.Guard{}).Upload(ctx, dir, true); err != nil {
 				f.t.Errorf("upload shard %d: %v", k, err)
 			}
 		}
-		tasks[k] = task{id: fmt.Sprint(k), state: "complete"}
+		tasks[k] = Task{ID: fmt.Sprint(k), State: "complete"}
 	}
 	f.s.add("tasks ended")
 	return tasks, nil
 }
 
-func (f *fakeEngine) keepLogs(context.Context, map[int]task, string, io.Writer) {}
-func (f *fakeEngine) remove(io.Writer)                                          { f.s.add("job removed") }
+func (f *fakeEngine) KeepLogs(context.Context, map[int]Task, string, io.Writer) {}
+func (f *fakeEngine) Remove(io.Writer)                                          { f.s.add("job removed") }
 
 // shardDir writes shard k of n of a 100-hit url run, as run --shard would.
 func shardDir(t *testing.T, k, n int, startAt time.Time) string {
@@ -137,11 +137,11 @@ func options(t *testing.T, s *steps) Options {
 func TestOwnerOrder(t *testing.T) {
 	s := &steps{}
 	eng := &fakeEngine{s: s, t: t}
-	res, err := run(context.Background(), eng, options(t, s))
+	res, err := RunOn(context.Background(), eng, options(t, s))
 	if err != nil || res.Merged == "" || len(res.Shards) != 3 {
 		t.Fatalf("run: %v, %+v\n%s", err, res, s)
 	}
-	at := eng.j.startAt.UnixNano()
+	at := eng.j.StartAt.UnixNano()
 	want := fmt.Sprintf("job created, start %d\nfaults from %d\ntasks ended\nstop faults: the load ended\nfinish (merged attempts: true)\n"+
 		"job removed\nstop faults: authquake swarm ended", at, at)
 	if got := s.String(); got != want {
@@ -155,7 +155,7 @@ func TestOwnerOrder(t *testing.T) {
 // out stops the faults and removes the job.
 func TestOwnerOrderOnErrorAndInterrupt(t *testing.T) {
 	s := &steps{}
-	if _, err := run(context.Background(), &fakeEngine{s: s, t: t, failStart: true}, options(t, s)); err == nil {
+	if _, err := RunOn(context.Background(), &fakeEngine{s: s, t: t, failStart: true}, options(t, s)); err == nil {
 		t.Fatal("a refused job was no error")
 	}
 	if got, want := s.String(), "job refused\njob removed\nstop faults: authquake swarm ended"; got != want {
@@ -166,11 +166,11 @@ func TestOwnerOrderOnErrorAndInterrupt(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	time.AfterFunc(100*time.Millisecond, func() { cancel(errors.New("interrupted")) })
 	eng := &fakeEngine{s: s, t: t, hang: true}
-	res, err := run(ctx, eng, options(t, s))
+	res, err := RunOn(ctx, eng, options(t, s))
 	if err == nil || res == nil || res.Merged != "" {
 		t.Fatalf("interrupted run: %v, %+v", err, res)
 	}
-	at := eng.j.startAt.UnixNano()
+	at := eng.j.StartAt.UnixNano()
 	want := fmt.Sprintf("job created, start %d\nfaults from %d\ninterrupted\nstop faults: interrupted\ntasks ended\nstop faults: the load ended\n"+
 		"job removed\nstop faults: authquake swarm ended", at, at)
 	if got := s.String(); got != want {

@@ -83,7 +83,9 @@ type Options struct {
 	ScenarioData []byte
 	// Owner, when set, owns the target and the fault timeline (see Owner).
 	Owner Owner
-	Log   io.Writer
+	// Launcher names the command in the log: "swarm" (the default), "k8s".
+	Launcher string
+	Log      io.Writer
 }
 
 // Result says where the shards and the merged run are.
@@ -121,12 +123,13 @@ func Run(ctx context.Context, cli *client.Client, o Options) (*Result, error) {
 	if err := Active(ctx, cli); err != nil {
 		return nil, err
 	}
-	return run(ctx, &dockerJob{cli: cli}, o)
+	return RunOn(ctx, &dockerJob{cli: cli}, o)
 }
 
-// run is Run against an engine: the order of the steps, which tests check
-// with a fake engine and a fake owner.
-func run(ctx context.Context, eng engine, o Options) (*Result, error) {
+// RunOn is Run against any engine (a swarm, a Kubernetes cluster, a fake
+// in tests): the coordination endpoint, the owner's faults from the start
+// instant, the uploads, the merge and the owner's ledger, in that order.
+func RunOn(ctx context.Context, eng Engine, o Options) (*Result, error) {
 	if o.Lead == 0 {
 		o.Lead = 15 * time.Second
 	}
@@ -138,7 +141,7 @@ func run(ctx context.Context, eng engine, o Options) (*Result, error) {
 		}
 	}
 	if len(scen) > MaxScenario {
-		return nil, exitcode.Invalidf("move large data out of the scenario file", "swarm: %s is %d bytes; a Swarm config, which carries it to every node, holds at most %d", o.Scenario, len(scen), MaxScenario)
+		return nil, exitcode.Invalidf("move large data out of the scenario file", "%s: %s is %d bytes; a Swarm config or a ConfigMap, which carries it to every node, holds at most %d", o.Launcher, o.Scenario, len(scen), MaxScenario)
 	}
 	shards := filepath.Join(o.Dir, "shards")
 	if err := os.MkdirAll(shards, 0o755); err != nil {
@@ -149,6 +152,9 @@ func run(ctx context.Context, eng engine, o Options) (*Result, error) {
 	if o.Name == "" {
 		o.Name = "run"
 	}
+	if o.Launcher == "" {
+		o.Launcher = "swarm"
+	}
 	if o.Budget == (coord.Budget{}) {
 		o.Budget = coord.DefaultBudget(o.Workers)
 	}
@@ -156,8 +162,8 @@ func run(ctx context.Context, eng engine, o Options) (*Result, error) {
 	if owner == nil {
 		owner = noOwner{}
 	}
-	defer owner.Stop("authquake swarm ended") // every way out: no fault stays
-	token := coord.NewToken()                 // this process owns the run: the shards get it as a secret
+	defer owner.Stop("authquake " + o.Launcher + " ended") // every way out: no fault stays
+	token := coord.NewToken()                              // this process owns the run: the shards get it as a secret
 	srv, err := coord.Serve(o.Listen, coord.Config{Token: token, Shards: o.Workers,
 		OnStop: func(reason string, by int) { owner.Stop(fmt.Sprintf("shard %d: %s", by, reason)) }})
 	if err != nil {
@@ -176,31 +182,31 @@ func run(ctx context.Context, eng engine, o Options) (*Result, error) {
 	if o.Advertise != "" {
 		host = o.Advertise
 	}
-	defer eng.remove(o.Log) // the service, then its config and secret
-	name, err := eng.start(ctx, o, job{runID: runID, scenario: scen, token: token, startAt: startAt, coordinator: "http://" + net.JoinHostPort(host, port)})
+	defer eng.Remove(o.Log) // the service, then its config and secret
+	name, err := eng.Start(ctx, o, Job{RunID: runID, Scenario: scen, Token: token, StartAt: startAt, Coordinator: "http://" + net.JoinHostPort(host, port), Server: srv})
 	if err != nil {
 		return nil, err
 	}
 	owner.Faults(ctx, startAt)
-	fmt.Fprintf(o.Log, "swarm: job %s, %d shards, start at %s\n", name, o.Workers, startAt.Format(time.RFC3339))
-	tasks, err := eng.wait(ctx, o.Workers)
+	fmt.Fprintf(o.Log, "%s: job %s, %d shards, start at %s\n", o.Launcher, name, o.Workers, startAt.Format(time.RFC3339))
+	tasks, err := eng.Wait(ctx, o.Workers)
 	if err != nil && ctx.Err() != nil { // Ctrl-C: every shard stops, saves and uploads what it recorded
 		owner.Stop("interrupted")
-		srv.Stop("interrupted: authquake swarm was stopped", -1)
+		srv.Stop("interrupted: authquake "+o.Launcher+" was stopped", -1)
 		grace := coord.UploadTimeout + time.Minute
-		fmt.Fprintf(o.Log, "swarm: stopping every shard; waiting up to %s for their results to be uploaded (Ctrl-C again to force)\n", grace)
+		fmt.Fprintf(o.Log, "%s: stopping every shard; waiting up to %s for their results to be uploaded (Ctrl-C again to force)\n", o.Launcher, grace)
 		wctx, cancel := context.WithTimeout(context.Background(), grace)
-		tasks, _ = eng.wait(wctx, o.Workers)
+		tasks, _ = eng.Wait(wctx, o.Workers)
 		cancel()
 	} else if err != nil {
 		return &Result{Tasks: states(tasks)}, err
 	}
 	owner.Stop("the load ended")
-	eng.keepLogs(context.WithoutCancel(ctx), tasks, shards, o.Log)
+	eng.KeepLogs(context.WithoutCancel(ctx), tasks, shards, o.Log)
 	res := &Result{Tasks: states(tasks)}
 	res.Shards = srv.Collected()
 	for slot, st := range res.Tasks {
-		fmt.Fprintf(o.Log, "swarm: shard %d: %s\n", slot, st)
+		fmt.Fprintf(o.Log, "%s: shard %d: %s\n", o.Launcher, slot, st)
 	}
 	if len(res.Shards) == 0 {
 		return res, exitcode.New(exitcode.Environment, fmt.Errorf("no shard uploaded a run directory: %v", tasks), "the shards must reach the endpoint (--listen, --advertise); run one shard by hand with authquake run --shard 0/1")
