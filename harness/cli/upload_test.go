@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authquake/authquake/harness/coord"
+	"github.com/authquake/authquake/harness/exitcode"
 	"github.com/authquake/authquake/harness/rundir"
 )
 
@@ -29,6 +30,7 @@ func TestUploadedShardsMergeAsOneRun(t *testing.T) {
 seed: 5
 target: {kind: url, url: "%s"}
 traffic: {phases: [{duration: 5s, shape: constant, rate: 40/s}]}
+slo: {p99: 1us}
 `, target.URL)), 0o644)
 	token := coord.NewToken()
 	t.Setenv(coord.TokenEnv, token) // as the Swarm secret gives it to every task
@@ -48,8 +50,14 @@ traffic: {phases: [{duration: 5s, shape: constant, rate: 40/s}]}
 	outs := make([]string, 2)
 	for k := range 2 {
 		wg.Go(func() {
-			outs[k], _ = cmd("run", path, "--out", filepath.Join(dir, fmt.Sprintf("node%d", k)), "--shard", fmt.Sprintf("%d/2", k),
+			var err error
+			outs[k], err = cmd("run", path, "--out", filepath.Join(dir, fmt.Sprintf("node%d", k)), "--shard", fmt.Sprintf("%d/2", k),
 				"--start-at", start.Format(time.RFC3339Nano), "--coordinator", "http://"+srv.Addr(), "--upload")
+			// Each shard's part breaches the SLO, which is the merged run's
+			// to judge: the shard did its part, and exits 0.
+			if err != nil || !strings.Contains(outs[k], "the launcher judges the merged run") {
+				t.Errorf("shard %d: %v, want exit 0 and a word on its SLO", k, err)
+			}
 		})
 	}
 	// Mid-run: checkpoints (due at start + 2 s, then + 4 s) arrive while the
@@ -85,5 +93,8 @@ traffic: {phases: [{duration: 5s, shape: constant, rate: 40/s}]}
 	out, err := cmd(append(append([]string{"merge"}, shards...), "--out", merged)...)
 	if s := readSummary(t, merged); s.Requests.Planned != 200 || s.Requests.Payments != 200 || len(s.Shards) != 2 {
 		t.Errorf("planned %d, payments %d, %d shards; want 200, 200, 2 (%v)\n%s", s.Requests.Planned, s.Requests.Payments, len(s.Shards), err, out)
+	}
+	if exitcode.Of(err) != exitcode.SLOBreached {
+		t.Errorf("merge: exit %d, want the merged run's SLO breach (1)\n%s", exitcode.Of(err), out)
 	}
 }
