@@ -51,6 +51,11 @@ func TestShardFlagsRefuseWhatCannotAddUp(t *testing.T) {
 		{"upload unsharded", []string{"run", url, "--upload"}, "--upload needs --coordinator"},
 		// k8s quantities are checked before anything is written.
 		{"k8s bad cpu", []string{"k8s", url, "--cpu", "lots", "--out", filepath.Join(dir, "k.yaml")}, "--cpu"},
+		// A target k8s starts and owns: its endpoint and the pods' links to
+		// it stay on loopback unless the user says otherwise, and the pods
+		// need time to be applied; both are refused before the target starts.
+		{"k8s own, endpoint off loopback", []string{"k8s", sim, "--listen", "0.0.0.0:7190", "--out", filepath.Join(dir, "k.yaml")}, "not a loopback host:port"},
+		{"k8s lead too short", []string{"k8s", sim, "--lead", "1s", "--out", filepath.Join(dir, "k.yaml")}, "--lead 1s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,9 @@
 //	                       NetworkPolicy NAME-coordination: from the job's pods only
 //	PVC NAME-results (ReadWriteMany) ──▶ /out in every pod and the collector
 //	Pod NAME-collect: authquake pack --hold /out (kubectl exec ... pack /out > shards.tar.gz)
+//
+// A target authquake starts (authsim, containers) is started and owned
+// outside the cluster instead: see Owned and Outside.
 package k8s
 
 import (
@@ -68,40 +71,17 @@ func (o Options) meta(name string) metav1.ObjectMeta {
 
 // Manifests returns the objects of the run, in the order to apply them.
 func Manifests(o Options) ([]any, error) {
-	if err := coord.CheckToken(o.Token); err != nil {
+	res, storage, err := o.resources()
+	if err != nil {
 		return nil, err
 	}
-	cpu, err := resource.ParseQuantity(o.CPU)
-	if err != nil {
-		return nil, fmt.Errorf("--cpu %q: %w", o.CPU, err)
-	}
-	mem, err := resource.ParseQuantity(o.Memory)
-	if err != nil {
-		return nil, fmt.Errorf("--memory %q: %w", o.Memory, err)
-	}
-	storage, err := resource.ParseQuantity(o.Storage)
-	if err != nil {
-		return nil, fmt.Errorf("--storage %q: %w", o.Storage, err)
-	}
-	n := int32(o.Workers)
-	zero := int32(0)
-	res := corev1.ResourceRequirements{
-		Requests: corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem},
-		Limits:   corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem},
-	}
 	coordinator := fmt.Sprintf("http://%s-0.%s:%d", o.Name, o.Name, o.Port)
-	args := append([]string{"run", "/scenario/scenario.yaml", "--out", "/out",
-		"--shard", fmt.Sprintf("$(%s)/%d", IndexEnv, o.Workers), "--start-at", o.StartAt.UTC().Format(time.RFC3339Nano),
-		"--listen", fmt.Sprintf("0.0.0.0:%d", o.Port), "--coordinator", coordinator, "--allow-remote"}, o.Args...)
-	volumes := []corev1.Volume{
-		{Name: "scenario", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: o.Name + "-scenario"}}}},
+	args := append(o.shardArgs(coordinator), "--listen", fmt.Sprintf("0.0.0.0:%d", o.Port), "--allow-remote")
+	volumes := []corev1.Volume{o.scenarioVolume(),
 		{Name: "results", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
 			ClaimName: o.Name + "-results"}}},
 	}
 	mounts := []corev1.VolumeMount{{Name: "scenario", MountPath: "/scenario", ReadOnly: true}, {Name: "results", MountPath: "/out"}}
-	cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: o.meta(o.Name + "-scenario"),
-		Data: map[string]string{"scenario.yaml": string(o.Scenario)}}
 	pvc := &corev1.PersistentVolumeClaim{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"}, ObjectMeta: o.meta(o.Name + "-results"),
 		Spec: corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany},
 			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: storage}}}}
@@ -111,10 +91,68 @@ func Manifests(o Options) ([]any, error) {
 	svc := &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}, ObjectMeta: o.meta(o.Name),
 		Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Selector: map[string]string{"batch.kubernetes.io/job-name": o.Name},
 			Ports: []corev1.ServicePort{{Name: "coordination", Port: int32(o.Port), TargetPort: intstr.FromInt32(int32(o.Port))}}}}
+	job := o.job(args, res, volumes, mounts)
+	job.Spec.Template.Spec.Subdomain = o.Name // NAME-0.NAME resolves to shard 0
+	job.Spec.Template.Spec.Containers[0].Ports = []corev1.ContainerPort{{Name: "coordination", ContainerPort: int32(o.Port)}}
+	collect := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}, ObjectMeta: o.meta(o.Name + "-collect"),
+		Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, SecurityContext: job.Spec.Template.Spec.SecurityContext,
+			Containers: []corev1.Container{{Name: "collect", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent,
+				Args: []string{"pack", "--hold", "/out"}, VolumeMounts: mounts[1:]}},
+			Volumes: volumes[1:]}}
+	return []any{o.scenarioMap(), o.tokenSecret(), pvc, svc, o.networkPolicy(), job, collect}, nil
+}
+
+// resources are each shard's requests and limits, and the results claim's
+// size; they check the token too, which every set of manifests carries.
+func (o Options) resources() (corev1.ResourceRequirements, resource.Quantity, error) {
+	var res corev1.ResourceRequirements
+	var storage resource.Quantity
+	if err := coord.CheckToken(o.Token); err != nil {
+		return res, storage, err
+	}
+	cpu, err := resource.ParseQuantity(o.CPU)
+	if err != nil {
+		return res, storage, fmt.Errorf("--cpu %q: %w", o.CPU, err)
+	}
+	mem, err := resource.ParseQuantity(o.Memory)
+	if err != nil {
+		return res, storage, fmt.Errorf("--memory %q: %w", o.Memory, err)
+	}
+	if storage, err = resource.ParseQuantity(o.Storage); err != nil {
+		return res, storage, fmt.Errorf("--storage %q: %w", o.Storage, err)
+	}
+	res.Requests = corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}
+	res.Limits = corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}
+	return res, storage, nil
+}
+
+// shardArgs are every shard's run flags: the scenario from its ConfigMap,
+// the completion index as the shard number, the start instant and the
+// coordination endpoint.
+func (o Options) shardArgs(coordinator string) []string {
+	return []string{"run", "/scenario/scenario.yaml", "--out", "/out",
+		"--shard", fmt.Sprintf("$(%s)/%d", IndexEnv, o.Workers), "--start-at", o.StartAt.UTC().Format(time.RFC3339Nano),
+		"--coordinator", coordinator}
+}
+
+func (o Options) scenarioMap() *corev1.ConfigMap {
+	return &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: o.meta(o.Name + "-scenario"),
+		Data: map[string]string{"scenario.yaml": string(o.Scenario)}}
+}
+
+func (o Options) scenarioVolume() corev1.Volume {
+	return corev1.Volume{Name: "scenario", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+		LocalObjectReference: corev1.LocalObjectReference{Name: o.Name + "-scenario"}}}}
+}
+
+// job is the Indexed Job of N shards running args (then o.Args).
+func (o Options) job(args []string, res corev1.ResourceRequirements, volumes []corev1.Volume, mounts []corev1.VolumeMount) *batchv1.Job {
+	n := int32(o.Workers)
+	zero := int32(0)
 	indexed := batchv1.IndexedCompletion
 	nobody := int64(65534) // the image's user: the claim is made writable for it
 	sec := &corev1.PodSecurityContext{RunAsUser: &nobody, RunAsGroup: &nobody, FSGroup: &nobody}
-	job := &batchv1.Job{TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"}, ObjectMeta: o.meta(o.Name),
+	return &batchv1.Job{TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"}, ObjectMeta: o.meta(o.Name),
 		Spec: batchv1.JobSpec{
 			CompletionMode: &indexed, Completions: &n, Parallelism: &n,
 			BackoffLimit: &zero, // a killed shard is reported by merge, never rerun at another time
@@ -123,12 +161,10 @@ func Manifests(o Options) ([]any, error) {
 				Spec: corev1.PodSpec{
 					RestartPolicy:   corev1.RestartPolicyNever,
 					SecurityContext: sec,
-					Subdomain:       o.Name, // NAME-0.NAME resolves to shard 0
 					Containers: []corev1.Container{{
-						Name: "shard", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent, Args: args,
+						Name: "shard", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent, Args: append(args, o.Args...),
 						Env: []corev1.EnvVar{{Name: IndexEnv, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{
 							FieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']"}}}, o.tokenEnv()},
-						Ports:        []corev1.ContainerPort{{Name: "coordination", ContainerPort: int32(o.Port)}},
 						Resources:    res,
 						VolumeMounts: mounts,
 					}},
@@ -136,12 +172,6 @@ func Manifests(o Options) ([]any, error) {
 				},
 			},
 		}}
-	collect := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}, ObjectMeta: o.meta(o.Name + "-collect"),
-		Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, SecurityContext: sec,
-			Containers: []corev1.Container{{Name: "collect", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent,
-				Args: []string{"pack", "--hold", "/out"}, VolumeMounts: mounts[1:]}},
-			Volumes: volumes[1:]}}
-	return []any{cm, o.tokenSecret(), pvc, svc, o.networkPolicy(), job, collect}, nil
 }
 
 // YAML renders the objects as one multi-document YAML file.
