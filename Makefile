@@ -85,15 +85,19 @@ vet:
 # without the race detector, whose slowdown would make the load generator
 # the bottleneck (test-short runs it with it).
 test: vet deps-test images
-	$(GO) test -race -p 1 -timeout 15m $$($(GO) list ./... | grep -v -e '/scenarios$$' -e '/examples/' -e '/targets/truth$$')
+	$(GO) test -race -p 1 -timeout 15m -skip '$(SCALEOUT_TESTS)' $$($(GO) list ./... | grep -v -e '/scenarios$$' -e '/examples/' -e '/targets/truth$$')
 	$(GO) test -p 1 -timeout 15m ./targets/truth/
 	@$(call fuzz-run,3s)
 
 # The scenario library and the bugs it must catch, and the your-service
-# example: whole scenarios at full rate, without the race detector (about
-# 10 minutes). .ci/run runs it after test.
+# example: whole scenarios at full rate, without the race detector; then the
+# whole sharded runs (swarm on a single-node swarm it makes, k8s with the test
+# playing the cluster, capacity --workers), with it. About 15 minutes; .ci/run
+# runs it after test.
+SCALEOUT_TESTS = ^(TestSwarmRunsShardsEndToEnd|TestSwarmOwnsTheTargetAndItsFaults|TestHandShardsShareTheTargetShard0Starts|TestK8sOwnsTheTargetAndItsFaults|TestCapacityFromSwarmShards)$$
 test-scenarios: deps-test images
 	$(GO) test -p 1 -timeout 20m ./scenarios/ ./examples/...
+	$(GO) test -race -p 1 -timeout 15m -run '$(SCALEOUT_TESTS)' ./harness/cli/
 
 # A multi-node swarm simulated on this machine (opt in, not part of test):
 # three Docker-in-Docker nodes from Debian's docker.io (authquake images
