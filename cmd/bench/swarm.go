@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shirou/gopsutil/v3/cpu"
 	"github.com/shirou/gopsutil/v3/load"
 
 	"github.com/authquake/authquake/harness/analysis"
@@ -43,6 +45,13 @@ func swarmBench(args []string) error {
 	c := swarmConfig{rate: 150, dur: 20 * time.Second, at: 8 * time.Second, length: 4 * time.Second, trials: *trials, workers: *workers}
 	if *quick {
 		c = swarmConfig{rate: 100, dur: 10 * time.Second, at: 4 * time.Second, length: 2 * time.Second, trials: 1, workers: *workers}
+	}
+	c.command = "go run ./cmd/bench swarm"
+	if *workers != 3 {
+		c.command += fmt.Sprintf(" -workers %d", *workers)
+	}
+	if *lock != "" {
+		c.command += " -lock " + *lock
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -82,6 +91,8 @@ type swarmConfig struct {
 	rate            float64
 	dur, at, length time.Duration
 	trials, workers int
+	// command is how the table was made, for its header.
+	command string
 }
 
 func (c swarmConfig) scenario() string {
@@ -100,6 +111,9 @@ faults:
 type swarmTrial struct {
 	sum  *analysis.Summary
 	wall time.Duration
+	// steal is the share of the machine's CPU time the hypervisor gave to
+	// other machines during the trial, in percent (NaN: unknown).
+	steal float64
 }
 
 // trial runs authquake with args under the lock (and, for a swarm, on a
@@ -117,11 +131,11 @@ func (c swarmConfig) trial(ctx context.Context, lock string, swarm bool, aq stri
 		}
 		defer leave()
 	}
-	began := time.Now()
+	began, t0 := time.Now(), cpuTimes()
 	// Not CommandContext: a Ctrl-C reaches authquake from the terminal, and
 	// a second signal would make it force its stop instead of reverting.
 	o, err := exec.Command(aq, args...).CombinedOutput()
-	wall := time.Since(began)
+	wall, steal := time.Since(began), stealPct(t0, cpuTimes())
 	if ctx.Err() != nil {
 		return swarmTrial{}, ctx.Err()
 	}
@@ -129,7 +143,7 @@ func (c swarmConfig) trial(ctx context.Context, lock string, swarm bool, aq stri
 	if serr != nil {
 		return swarmTrial{}, fmt.Errorf("%v (%v): %s", serr, err, lastLines(string(o), 5))
 	}
-	return swarmTrial{sum: s, wall: wall}, nil
+	return swarmTrial{sum: s, wall: wall, steal: steal}, nil
 }
 
 // flock holds an exclusive lock on file until unlock; none without a file.
@@ -179,6 +193,30 @@ func freeAddr() string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// cpuTimes are the machine's CPU times, all cores together (nil: unknown).
+func cpuTimes() *cpu.TimesStat {
+	if ts, err := cpu.Times(false); err == nil && len(ts) == 1 {
+		return &ts[0]
+	}
+	return nil
+}
+
+// stealPct is the share of the CPU time from a to b that the hypervisor
+// gave to other machines (steal), in percent; NaN when unknown. On a shared
+// VM it moves latency by itself, whatever runs here.
+func stealPct(a, b *cpu.TimesStat) float64 {
+	if a == nil || b == nil {
+		return math.NaN()
+	}
+	total := func(t *cpu.TimesStat) float64 {
+		return t.User + t.System + t.Idle + t.Nice + t.Iowait + t.Irq + t.Softirq + t.Steal
+	}
+	if d := total(b) - total(a); d > 0 {
+		return 100 * (b.Steal - a.Steal) / d
+	}
+	return math.NaN()
 }
 
 func loadAvg() string {

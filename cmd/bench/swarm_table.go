@@ -23,8 +23,15 @@ func (t swarmTrial) db() analysis.FaultStats {
 func (t swarmTrial) cells() string {
 	s, f := t.sum, t.db()
 	r := s.Requests
-	return fmt.Sprintf("| %d | %d | %d | %d | %.2f | %.1f | %s | %s | %s | %s | %.0f |", r.Payments, r.Approved, r.Declined, r.Failures(),
-		s.Latency.P50, s.Latency.P99, optS(f.TimeToImpactS), optS(f.TimeToRecoverS), f.State, auditCell(s), t.wall.Seconds())
+	return fmt.Sprintf("| %d | %d | %d | %d | %.2f | %.1f | %s | %s | %s | %s | %.0f | %s |", r.Payments, r.Approved, r.Declined, r.Failures(),
+		s.Latency.P50, s.Latency.P99, optS(f.TimeToImpactS), optS(f.TimeToRecoverS), f.State, auditCell(s), t.wall.Seconds(), pctCell(t.steal))
+}
+
+func pctCell(v float64) string {
+	if math.IsNaN(v) {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f", v)
 }
 
 func auditCell(s *analysis.Summary) string {
@@ -39,6 +46,11 @@ func auditCell(s *analysis.Summary) string {
 	}
 	return fmt.Sprintf("clean, %d keys (%s)", a.Keys, a.Source)
 }
+
+// StealNoise is the hypervisor steal, in percent of the machine's CPU time
+// over a trial, above which the table says the trials shared the host's
+// cores with other machines.
+const StealNoise = 5.0
 
 // median of f over trials; NaN when a trial has no value.
 func median(ts []swarmTrial, f func(swarmTrial) *float64) float64 {
@@ -80,7 +92,7 @@ func (c swarmConfig) table(res [2][]swarmTrial, began time.Time, load0 string) s
 			med[i] = append(med[i], m(i, f))
 			cells = append(cells, strings.Replace(fmt.Sprintf("%.4g", med[i][len(med[i])-1]), "NaN", "-", 1))
 		}
-		rows = append(rows, fmt.Sprintf("| median | %s | | %s | | | | |", names[i], strings.Join(cells, " | ")))
+		rows = append(rows, fmt.Sprintf("| median | %s | | %s | | | | | |", names[i], strings.Join(cells, " | ")))
 	}
 	// The bar, each part from the medians.
 	samePayments := true
@@ -118,20 +130,31 @@ func (c swarmConfig) table(res [2][]swarmTrial, began time.Time, load0 string) s
 		fault = "**not comparable**: a trial saw no impact or no recovery"
 	}
 	payments := fmt.Sprintf("the same %d in every run", res[0][0].sum.Requests.Payments)
+	steal := func(i int) float64 { return m(i, func(t swarmTrial) *float64 { return num(t.steal) }) }
+	most := 0.0
+	for i := range 2 {
+		for _, t := range res[i] {
+			most = max(most, t.steal)
+		}
+	}
+	stealText := fmt.Sprintf("hypervisor steal, medians: run %s%%, swarm %s%%, the most in a trial %s%%", pctCell(steal(0)), pctCell(steal(1)), pctCell(most))
+	if most > StealNoise {
+		stealText += fmt.Sprintf(": above %g%%, other machines on this host took CPU time the trials needed, and their latency says as much of them as of authquake", StealNoise)
+	}
 	if !samePayments {
 		payments = "**they differ**"
 	}
 	return fmt.Sprintf(`<!-- swarm -->
 ## Swarm with an authsim target (`+"`make bench-swarm`"+`)
 
-`+"`go run ./cmd/bench swarm -lock /tmp/authquake-swarm.lock`"+`: authsim with a database blackhole (timeout on db, at %s for %s),
+`+"`%s`"+`: authsim with a database blackhole (timeout on db, at %s for %s),
 %g/s for %s, seed 23, one attempt a payment with a 1 s timeout, as a single `+"`authquake run`"+` and as `+"`authquake swarm --workers %d`"+`
 (`+"`--lead 10s`"+`; the swarm command starts authsim once, runs the fault from the shards' start instant and reads the ledger),
 alternating, %d trials each, on a single-node swarm made for each swarm trial and left after it. Measured %s to %s UTC on %s;
 load average %s at the start, %s at the end (what else ran shows there). Failed: shed, error, timeout, connection error.
 
-| trial | run | payments | approved | declined | failed | p50 ms | p99 ms | db fault: time to impact | time to recover | state | audit | wall s |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| trial | run | payments | approved | declined | failed | p50 ms | p99 ms | db fault: time to impact | time to recover | state | audit | wall s | steal %% |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 %s
 
 The bar (swarm medians against the single run's):
@@ -140,8 +163,9 @@ The bar (swarm medians against the single run's):
   taken: the swarm's median counts within the single runs' own spread: %s (%s).
 - p50 %+.1f%%, p99 %+.1f%%: %s (within 5%%).
 - time to impact %+.2f s, to recover %+.2f s: %s (within one bucket, %g s).
+- %s.
 <!-- /swarm -->
-`, c.at, c.length, c.rate, c.dur, c.workers, c.trials, began.UTC().Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04"), machine(), load0, loadAvg(),
+`, c.command, c.at, c.length, c.rate, c.dur, c.workers, c.trials, began.UTC().Format("2006-01-02 15:04"), time.Now().UTC().Format("15:04"), machine(), load0, loadAvg(),
 		strings.Join(rows, "\n"), payments, held(within), strings.Join(outcomes, ", "),
-		d50, d99, held(abs(d50) <= 5 && abs(d99) <= 5), dI, dR, fault, bucket)
+		d50, d99, held(abs(d50) <= 5 && abs(d99) <= 5), dI, dR, fault, bucket, stealText)
 }
