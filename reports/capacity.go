@@ -118,6 +118,9 @@ func stepCells(st rundir.CapacityStep) []string {
 				parts[i] = fmt.Sprintf("%.0f%%", b)
 			}
 			host = strings.Join(parts, " ")
+			if st := meanPct(u.HostStealPct); st >= 1 {
+				host += fmt.Sprintf(" (steal %.0f%%)", st)
+			}
 		}
 		if u.GeneratorCPU != nil {
 			gen = fmt.Sprintf("%.2f of %g", *u.GeneratorCPU, u.GeneratorBudget)
@@ -157,4 +160,13 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// meanPct is the mean of per-core shares (0 for none).
+func meanPct(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(max(len(xs), 1))
 }

@@ -53,10 +53,11 @@ func TestCapacityMarkdown(t *testing.T) {
 func TestCapacityFromShards(t *testing.T) {
 	c := &rundir.Capacity{Scenario: "s", Cores: 2, Workers: 3, Generator: "the load came from 3 swarm shards",
 		Limits: []rundir.CapacityLimit{{CPUs: 1, Sustainable: 400, Steps: []rundir.CapacityStep{{Rate: 400, WindowS: 8,
-			Use: &rundir.StepUse{HostBusyPct: []float64{50, 40}}}}}}}
+			Use: &rundir.StepUse{HostBusyPct: []float64{50, 40}, HostStealPct: []float64{12, 8}}}}}}}
 	var b strings.Builder
 	CapacityMarkdown(&b, c)
-	if !strings.Contains(b.String(), "Generator: the load came from 3 swarm shards.") || !strings.Contains(b.String(), "| 50% 40% | unknown |") {
+	// the hypervisor's steal is part of the host's busy share, and said
+	if !strings.Contains(b.String(), "Generator: the load came from 3 swarm shards.") || !strings.Contains(b.String(), "| 50% 40% (steal 10%) | unknown |") {
 		t.Errorf("capacity.md:\n%s", b.String())
 	}
 	dir := t.TempDir()

@@ -36,6 +36,10 @@ type CapacityStep struct {
 type StepUse struct {
 	// HostBusyPct is each core's busy share over the window, 0-100.
 	HostBusyPct []float64 `json:"host_busy_pct,omitempty"`
+	// HostStealPct is each core's share of the window that the hypervisor
+	// gave to other machines (steal), 0-100: counted in HostBusyPct, since
+	// this machine could not use it either.
+	HostStealPct []float64 `json:"host_steal_pct,omitempty"`
 	// GeneratorCPU is the cores this process used (user+system over the
 	// window); GeneratorBudget the cores it may run on (its affinity).
 	GeneratorCPU    *float64      `json:"generator_cpu_cores,omitempty"`

@@ -57,6 +57,11 @@ const (
 	// Sustained is the throughput/offered ratio below which a step did not
 	// sustain its rate (also the knee's).
 	Sustained = 0.98
+	// Steal is the mean share of the cores' time, in percent, that the
+	// hypervisor gave to other machines (steal) past which a step's figures
+	// are said to include them, and a step that did not sustain its rate
+	// with nothing else at its limit is host-limited.
+	Steal = 5.0
 )
 
 // Classify names the limit that bound one step, and the figures that say
@@ -72,6 +77,7 @@ const (
 //	send lag p99 > LagMS, sent < SentShare of scheduled,
 //	    or generator CPU >= GeneratorBusy of its cores -> generator-limited
 //	sustained (passed the SLO, throughput >= Sustained of offered) -> not-limited
+//	hypervisor steal >= Steal of the cores' time     -> host-limited
 //	otherwise                                        -> unexplained
 func Classify(st rundir.CapacityStep, split *rundir.CapacityCpuset) (binding, why string) {
 	u := st.Use
@@ -81,6 +87,14 @@ func Classify(st rundir.CapacityStep, split *rundir.CapacityCpuset) (binding, wh
 	hostText := fmt.Sprintf("host busy %.0f%% (%s)", mean(u.HostBusyPct), perCore(u.HostBusyPct))
 	svcAt, svcText := serviceAtLimit(u.Service)
 	full, fullText := hostFull(u.HostBusyPct, split, svcAt)
+	stolen := mean(u.HostStealPct)
+	if stolen >= Steal {
+		steal := fmt.Sprintf(", of which %.0f%% the hypervisor gave to other machines (steal)", stolen)
+		hostText += steal
+		if full {
+			fullText += steal
+		}
+	}
 	switch {
 	case svcAt && !full:
 		return ServiceLimited, svcText + ", " + hostText
@@ -94,6 +108,9 @@ func Classify(st rundir.CapacityStep, split *rundir.CapacityCpuset) (binding, wh
 	}
 	if sustained(st) {
 		return NotLimited, fmt.Sprintf("sustained %.0f/s of %.0f/s, %s", st.Throughput, st.Rate, hostText)
+	}
+	if stolen >= Steal {
+		return HostLimited, fmt.Sprintf("did not sustain %.0f/s with no CPU at its limit while other machines took the host's cores: %s; %s", st.Rate, hostText, svcText)
 	}
 	text := fmt.Sprintf("did not sustain %.0f/s (throughput %.0f/s, %s) with no CPU at its limit: %s", st.Rate, st.Throughput, strings.TrimSpace(st.Why), hostText)
 	if svcText != "" {

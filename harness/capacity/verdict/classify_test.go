@@ -25,6 +25,14 @@ func use(host []float64, gen, budget, svc, limit float64, throttled int) *rundir
 	return u
 }
 
+// stolen is st with each core's steal share.
+func stolen(st rundir.CapacityStep, steal ...float64) rundir.CapacityStep {
+	u := *st.Use
+	u.HostStealPct = steal
+	st.Use = &u
+	return st
+}
+
 func TestClassify(t *testing.T) {
 	late := step(800, false, use([]float64{60, 55}, 0.6, 2, 0.3, 1, 0))
 	late.SendLagP99MS = 250
@@ -79,6 +87,15 @@ func TestClassify(t *testing.T) {
 		{"pinned: the service fills its core", step(600, false, use([]float64{60, 100}, 0.1, 1, 0.99, 1, 30)), ServiceLimited, "99% of its 1-CPU limit", pinned},
 		// 3 cores or more: the database and proxy have a core of their own
 		{"pinned: the database's core full", step(600, false, use([]float64{40, 95, 50}, 0.1, 1, 0.4, 1, 0)), HostLimited, "the database and proxy's", &rundir.CapacityCpuset{Service: "2", Others: "1", Generator: "0"}},
+		// a failed step with nothing at its limit while the hypervisor gave 20%
+		// of the cores to other machines (a shared VM): the host, not unexplained
+		{"failed under steal", stolen(slow, 22, 18), HostLimited, "20% the hypervisor gave to other machines", nil},
+		// 4% steal is below the line: as without
+		{"failed under a little steal", stolen(slow, 4, 4), Unexplained, "p99 900 ms", nil},
+		// the service at its limit says so, steal or not, and the steal is in the figures
+		{"service at its limit under steal", stolen(step(400, false, use([]float64{50, 50}, 0.3, 2, 0.475, 0.5, 0)), 10, 10), ServiceLimited, "of which 10% the hypervisor", nil},
+		// a sustained step stays sustained
+		{"sustained under steal", stolen(step(100, true, use([]float64{30, 30}, 0.1, 2, 0.1, 1, 0)), 10, 10), NotLimited, "of which 10%", nil},
 	} {
 		got, why := Classify(c.st, c.split)
 		if got != c.want || !strings.Contains(why, c.says) {
