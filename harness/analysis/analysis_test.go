@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,5 +174,33 @@ func TestAchievedRatePerPhaseAndGenerator(t *testing.T) {
 	}
 	if !s.Generator.Trustworthy {
 		t.Errorf("generator %+v", s.Generator)
+	}
+}
+
+// TestHypervisorStealIsWarned: the generator's samples carry the machine's
+// steal each second; its mean and worst second are in the summary, and from
+// StealWarn on average the run is warned (the verdict is unchanged).
+func TestHypervisorStealIsWarned(t *testing.T) {
+	for _, c := range []struct {
+		steal      []float64
+		mean, most float64
+		warned     bool
+	}{
+		{[]float64{0, 1, 0.5, 0.5}, 0.5, 1, false},
+		{[]float64{2, 30, 4, 4}, 10, 30, true},
+	} {
+		dir := synth(t, synthScenario, ok)
+		f, _ := os.Create(filepath.Join(dir, rundir.SamplesFile))
+		for i, st := range c.steal {
+			json.NewEncoder(f).Encode(rundir.Sample{TS: float64(i + 1), Kind: "generator", CPUPct: 5, HostCPU: 40, HostSteal: st})
+		}
+		f.Close()
+		s := analyze(t, dir)
+		g := s.Generator
+		warned := strings.Contains(strings.Join(s.Validity.Warnings, "\n"), "the hypervisor gave 10% of this machine's CPU time to other machines during the run (up to 30% in a second)")
+		if g.HostStealMeanPct != c.mean || g.HostStealMaxPct != c.most || warned != c.warned || !g.Trustworthy {
+			t.Errorf("steal %v: mean %v, max %v, warned %v, generator trustworthy %v; want %v, %v, %v, true (%q)",
+				c.steal, g.HostStealMeanPct, g.HostStealMaxPct, warned, g.Trustworthy, c.mean, c.most, c.warned, s.Validity.Warnings)
+		}
 	}
 }

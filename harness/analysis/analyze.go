@@ -175,10 +175,16 @@ func secs(s float64) time.Duration { return time.Duration(s * float64(time.Secon
 // generator judges the load generator from its send lag and CPU.
 func generator(r *Run, p *pass) Generator {
 	g := Generator{Trustworthy: true, SendLag: percentiles(p.lag), CPUs: r.Meta.Generator.CPUs}
+	steal, seconds := 0.0, 0
 	for _, smp := range r.Samples {
 		if smp.Kind == "generator" {
 			g.CPUMaxPct = math.Max(g.CPUMaxPct, round(smp.CPUPct, 1))
+			g.HostStealMaxPct = math.Max(g.HostStealMaxPct, round(smp.HostSteal, 1))
+			steal, seconds = steal+smp.HostSteal, seconds+1
 		}
+	}
+	if seconds > 0 {
+		g.HostStealMeanPct = round(steal/float64(seconds), 1)
 	}
 	saturated, n := 0, 0
 	for _, smp := range r.Samples {

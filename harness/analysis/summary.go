@@ -146,4 +146,9 @@ type Generator struct {
 	SendLag     Latency  `json:"send_lag_ms"`
 	CPUMaxPct   float64  `json:"cpu_max_pct"`
 	CPUs        int      `json:"cpus"`
+	// HostStealMeanPct and HostStealMaxPct are the share of the machine's
+	// CPU time the hypervisor gave to other machines during the run, on
+	// average and in its worst second (0: none, or not measured).
+	HostStealMeanPct float64 `json:"host_steal_mean_pct,omitempty"`
+	HostStealMaxPct  float64 `json:"host_steal_max_pct,omitempty"`
 }

@@ -183,6 +183,10 @@ func collision(v Validity) string {
 }
 
 // warnings are what the reader should know that does not change the verdict.
+// StealWarn is the mean hypervisor steal, in percent of the machine's CPU
+// time, from which a run is warned about it.
+const StealWarn = 5.0
+
 func warnings(s *Summary) []string {
 	var out []string
 	if v := s.Validity; v.FirstDuplicates > 0 && 2*v.FirstDuplicates <= v.FirstAttempts {
@@ -191,6 +195,10 @@ func warnings(s *Summary) []string {
 	if n := s.Requests.Truncated; n > 0 {
 		out = append(out, fmt.Sprintf("%d answers were longer than requests.client.max_answer_bytes: each was classified by its status "+
 			"and the part that was read, and its connection closed", n))
+	}
+	if g := s.Generator; g.HostStealMeanPct >= StealWarn {
+		out = append(out, fmt.Sprintf("the hypervisor gave %.0f%% of this machine's CPU time to other machines during the run (up to %.0f%% in a second): "+
+			"latency and recovery times include them; compare runs made at low steal, or on a machine of your own", g.HostStealMeanPct, g.HostStealMaxPct))
 	}
 	if q := s.Requests; q.Approved == 0 && q.Declined > 0 && q.Declined*2 > q.Payments {
 		out = append(out, fmt.Sprintf("no payment was approved (%d of %d declined): the approval path was not tested; "+
