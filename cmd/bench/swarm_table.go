@@ -141,6 +141,12 @@ func (c swarmConfig) table(res [2][]swarmTrial, began time.Time, load0 string) s
 	if most > StealNoise {
 		stealText += fmt.Sprintf(": above %g%%, other machines on this host took CPU time the trials needed, and their latency says as much of them as of authquake", StealNoise)
 	}
+	switch {
+	case len(c.repeated) > 0:
+		stealText += fmt.Sprintf(". Repeated for steal past %g%% (the table keeps the repeat): %s", c.maxSteal, strings.Join(c.repeated, ", "))
+	case c.maxSteal > 0:
+		stealText += fmt.Sprintf(". No pair of trials was repeated (steal past %g%% repeats one, at most twice)", c.maxSteal)
+	}
 	if !samePayments {
 		payments = "**they differ**"
 	}
