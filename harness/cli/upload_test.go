@@ -55,7 +55,7 @@ slo: {p99: 1us}
 				"--start-at", start.Format(time.RFC3339Nano), "--coordinator", "http://"+srv.Addr(), "--upload")
 			// Each shard's part breaches the SLO, which is the merged run's
 			// to judge: the shard did its part, and exits 0.
-			if err != nil || !strings.Contains(outs[k], "the launcher judges the merged run") {
+			if err != nil || !strings.Contains(outs[k], "the merged run is the one judged") {
 				t.Errorf("shard %d: %v, want exit 0 and a word on its SLO", k, err)
 			}
 		})
