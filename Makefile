@@ -92,7 +92,7 @@ test: vet deps-test images
 # The scenario library and the bugs it must catch, and the your-service
 # example: whole scenarios at full rate, without the race detector; then the
 # whole sharded runs (swarm on a single-node swarm it makes, k8s with the test
-# playing the cluster, capacity --workers), with it. About 15 minutes; .ci/run
+# playing the cluster, capacity --workers), with it. About 16 minutes; .ci/run
 # runs it after test.
 SCALEOUT_TESTS = ^(TestSwarmRunsShardsEndToEnd|TestSwarmOwnsTheTargetAndItsFaults|TestHandShardsShareTheTargetShard0Starts|TestK8sOwnsTheTargetAndItsFaults|TestCapacityFromSwarmShards)$$
 test-scenarios: deps-test images
