@@ -56,12 +56,16 @@ func TestShardFlagsRefuseWhatCannotAddUp(t *testing.T) {
 		// need time to be applied; both are refused before the target starts.
 		{"k8s own, endpoint off loopback", []string{"k8s", sim, "--listen", "0.0.0.0:7190", "--out", filepath.Join(dir, "k.yaml")}, "not a loopback host:port"},
 		{"k8s lead too short", []string{"k8s", sim, "--lead", "1s", "--out", filepath.Join(dir, "k.yaml")}, "--lead 1s"},
+		{"k8s own, bad memory", []string{"k8s", sim, "--memory", "lots", "--out", filepath.Join(dir, "k.yaml")}, "--memory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := cmd(tt.args...)
 			if exitcode.Of(err) != exitcode.Invalid || !strings.Contains(err.Error()+out, tt.says) {
 				t.Errorf("exit %d, %v, want exit 2 saying %q\n%s", exitcode.Of(err), err, tt.says, out)
+			}
+			if strings.Contains(out, "starting the target") { // refused first, not after containers started
+				t.Errorf("a target was started before the refusal:\n%s", out)
 			}
 		})
 	}
