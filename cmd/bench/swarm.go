@@ -18,6 +18,7 @@ import (
 	"github.com/shirou/gopsutil/v3/load"
 
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/hostcpu"
 )
 
 // swarmBench is `bench swarm` (make bench-swarm): one authsim scenario with
@@ -41,7 +42,7 @@ func swarmBench(args []string) error {
 	trials := fs.Int("trials", 3, "alternating trials of each")
 	workers := fs.Int("workers", 3, "shards of the swarm runs (1: the swarm's own cost, without the sharding)")
 	lock := fs.String("lock", "", "hold flock FILE around each trial")
-	maxSteal := fs.Float64("max-steal", StealNoise, "repeat a pair of trials (run, swarm) in which either saw more hypervisor steal than this, in percent of the CPU time, at most twice (0: never)")
+	maxSteal := fs.Float64("max-steal", analysis.StealWarn, "repeat a pair of trials (run, swarm) in which either saw more hypervisor steal than this, in percent of the CPU time, at most twice (0: never)")
 	out := fs.String("out", "results/bench-swarm", "where the runs go (emptied first)")
 	md := fs.String("o", "BENCHMARKS.md", "the file whose swarm section is written")
 	fs.Parse(args)
@@ -148,11 +149,11 @@ func (c swarmConfig) trial(ctx context.Context, lock string, swarm bool, aq stri
 		}
 		defer leave()
 	}
-	began, t0 := time.Now(), cpuTimes()
+	began, t0 := time.Now(), hostcpu.Now()
 	// Not CommandContext: a Ctrl-C reaches authquake from the terminal, and
 	// a second signal would make it force its stop instead of reverting.
 	o, err := exec.Command(aq, args...).CombinedOutput()
-	wall, steal := time.Since(began), stealPct(t0, cpuTimes())
+	wall, steal := time.Since(began), stealPct(t0, hostcpu.Now())
 	if ctx.Err() != nil {
 		return swarmTrial{}, ctx.Err()
 	}
@@ -212,28 +213,15 @@ func freeAddr() string {
 	return ln.Addr().String()
 }
 
-// cpuTimes are the machine's CPU times, all cores together (nil: unknown).
-func cpuTimes() *cpu.TimesStat {
-	if ts, err := cpu.Times(false); err == nil && len(ts) == 1 {
-		return &ts[0]
-	}
-	return nil
-}
-
 // stealPct is the share of the CPU time from a to b that the hypervisor
 // gave to other machines (steal), in percent; NaN when unknown. On a shared
 // VM it moves latency by itself, whatever runs here.
 func stealPct(a, b *cpu.TimesStat) float64 {
-	if a == nil || b == nil {
+	if a == nil || b == nil || hostcpu.Total(*b) <= hostcpu.Total(*a) {
 		return math.NaN()
 	}
-	total := func(t *cpu.TimesStat) float64 {
-		return t.User + t.System + t.Idle + t.Nice + t.Iowait + t.Irq + t.Softirq + t.Steal
-	}
-	if d := total(b) - total(a); d > 0 {
-		return 100 * (b.Steal - a.Steal) / d
-	}
-	return math.NaN()
+	_, steal := hostcpu.Shares(*a, *b)
+	return steal
 }
 
 func loadAvg() string {

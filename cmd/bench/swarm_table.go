@@ -47,11 +47,6 @@ func auditCell(s *analysis.Summary) string {
 	return fmt.Sprintf("clean, %d keys (%s)", a.Keys, a.Source)
 }
 
-// StealNoise is the hypervisor steal, in percent of the machine's CPU time
-// over a trial, above which the table says the trials shared the host's
-// cores with other machines.
-const StealNoise = 5.0
-
 // median of f over trials; NaN when a trial has no value.
 func median(ts []swarmTrial, f func(swarmTrial) *float64) float64 {
 	var xs []float64
@@ -138,8 +133,8 @@ func (c swarmConfig) table(res [2][]swarmTrial, began time.Time, load0 string) s
 		}
 	}
 	stealText := fmt.Sprintf("hypervisor steal, medians: run %s%%, swarm %s%%, the most in a trial %s%%", pctCell(steal(0)), pctCell(steal(1)), pctCell(most))
-	if most > StealNoise {
-		stealText += fmt.Sprintf(": above %g%%, other machines on this host took CPU time the trials needed, and their latency says as much of them as of authquake", StealNoise)
+	if most > analysis.StealWarn {
+		stealText += fmt.Sprintf(": above %g%%, other machines on this host took CPU time the trials needed, and their latency says as much of them as of authquake", analysis.StealWarn)
 	}
 	switch {
 	case len(c.repeated) > 0:

@@ -49,13 +49,13 @@ func TestCPUStat(t *testing.T) {
 func TestHostBusy(t *testing.T) {
 	a := []cpu.TimesStat{{User: 10, Idle: 90}, {User: 50, Idle: 50}}
 	b := []cpu.TimesStat{{User: 15, System: 3, Idle: 91, Iowait: 1}, {User: 60, Idle: 50}}
-	got := hostBusy(a, b)
+	got, _ := hostShares(a, b)
 	if len(got) != 2 || got[0] != 80 || got[1] != 100 {
 		t.Errorf("busy %v, want [80 100]", got)
 	}
 	// The hypervisor's steal is busy for this machine, and said apart.
 	c := []cpu.TimesStat{{User: 15, System: 3, Idle: 91, Iowait: 1, Steal: 5}, {User: 60, Idle: 60}}
-	if busy, steal := hostBusy(a, c), hostSteal(a, c); busy[0] != 86.67 || steal[0] != 33.33 || busy[1] != 50 || steal[1] != 0 {
+	if busy, steal := hostShares(a, c); busy[0] != 86.67 || steal[0] != 33.33 || busy[1] != 50 || steal[1] != 0 {
 		t.Errorf("busy %v, steal %v, want [86.67 50] and [33.33 0]", busy, steal)
 	}
 }

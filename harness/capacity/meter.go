@@ -13,6 +13,7 @@ import (
 	"github.com/shirou/gopsutil/v3/cpu"
 	"github.com/shirou/gopsutil/v3/process"
 
+	"github.com/authquake/authquake/harness/hostcpu"
 	"github.com/authquake/authquake/harness/rundir"
 )
 
@@ -161,7 +162,7 @@ func (m *meter) use(a, b snapshot) *rundir.StepUse {
 	if a.hostErr != nil || b.hostErr != nil {
 		u.Errors = append(u.Errors, fmt.Sprintf("host CPU: %v", firstErr(a.hostErr, b.hostErr)))
 	} else {
-		u.HostBusyPct, u.HostStealPct = hostBusy(a.host, b.host), hostSteal(a.host, b.host)
+		u.HostBusyPct, u.HostStealPct = hostShares(a.host, b.host)
 	}
 	switch {
 	case m.shards > 0: // the shards' CPU: capacity.json's generator note says so
@@ -199,36 +200,14 @@ func containerUse(w *watched, a, b ctrSnap, wall float64, role string, errs *[]s
 	return c
 }
 
-// hostBusy is each core's busy share from a to b, in percent: all time
-// but idle and iowait, as gopsutil's cpu.Percent counts it (steal
-// included).
-func hostBusy(a, b []cpu.TimesStat) []float64 {
-	return perCore(a, b, func(a, b cpu.TimesStat, d float64) float64 {
-		return d - ((b.Idle + b.Iowait) - (a.Idle + a.Iowait))
-	})
-}
-
-// hostSteal is each core's share from a to b, in percent, that the
-// hypervisor gave to other machines.
-func hostSteal(a, b []cpu.TimesStat) []float64 {
-	return perCore(a, b, func(a, b cpu.TimesStat, _ float64) float64 { return b.Steal - a.Steal })
-}
-
-// perCore is part(a, b, d) as a share of each core's time d from a to b,
-// in percent, within 0-100.
-func perCore(a, b []cpu.TimesStat, part func(a, b cpu.TimesStat, d float64) float64) []float64 {
-	total := func(t cpu.TimesStat) float64 {
-		return t.User + t.System + t.Idle + t.Nice + t.Iowait + t.Irq + t.Softirq + t.Steal
-	}
-	out := make([]float64, 0, len(b))
+// hostShares are each core's busy share from a to b and, within it, the
+// hypervisor's steal, in percent (hostcpu.Shares).
+func hostShares(a, b []cpu.TimesStat) (busy, steal []float64) {
 	for i := range min(len(a), len(b)) {
-		v := 0.0
-		if d := total(b[i]) - total(a[i]); d > 0 {
-			v = min(max(100*part(a[i], b[i], d)/d, 0), 100)
-		}
-		out = append(out, round2(v))
+		bu, st := hostcpu.Shares(a[i], b[i])
+		busy, steal = append(busy, round2(bu)), append(steal, round2(st))
 	}
-	return out
+	return busy, steal
 }
 
 // generatorBudget is the cores this process may use: those of its

@@ -44,7 +44,7 @@ func (f k8sOwnFlags) run(ctx context.Context, io IO, path string, s *scenario.Sc
 	if err := (swarmFlags{listen: f.listen, remote: f.remote}).check("k8s", o.Workers); err != nil {
 		return err
 	}
-	if _, err := k8s.Owned(o, "http://127.0.0.1:7190", *f.remote); err != nil { // before the target starts
+	if err := o.Check(); err != nil { // before the target starts
 		return exitcode.Invalidf("e.g. --cpu 500m --memory 256Mi", "k8s: %v", err)
 	}
 	name := strings.ReplaceAll(s.Name, "/", "_")

@@ -106,6 +106,10 @@ func TestK8sOwnsTheTargetAndItsFaults(t *testing.T) {
 	}
 }
 
+// envRef is a $(VAR) reference in a container's args, which the kubelet
+// expands from the container's env.
+var envRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+
 // applyAsKubelet runs the Job of the manifests y as a kubelet would run its
 // pods, one container per completion index, and returns their ids (removed
 // when the test ends): the pod template's image and args, $(VAR) expanded
@@ -148,7 +152,7 @@ func applyAsKubelet(t *testing.T, cli *client.Client, y []byte) []string {
 		}
 		args := make([]string, len(c.Args))
 		for i, a := range c.Args {
-			args[i] = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`).ReplaceAllStringFunc(a, func(m string) string {
+			args[i] = envRef.ReplaceAllStringFunc(a, func(m string) string {
 				if v, ok := env[m[2:len(m)-1]]; ok {
 					return v
 				}

@@ -8,10 +8,7 @@ import (
 // Commands is how to run the manifests on a real cluster and bring the
 // shard directories back for authquake merge, with the names filled in.
 func Commands(o Options, file, local string) string {
-	ns := ""
-	if o.Namespace != "" {
-		ns = " -n " + o.Namespace
-	}
+	ns := o.nsFlag()
 	var b strings.Builder
 	fmt.Fprintf(&b, `wrote %s: %d shards of %s starting at %s
 (it holds the run's token, Secret %s-token: keep it private; the NetworkPolicy binds where the network plugin enforces it)

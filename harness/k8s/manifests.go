@@ -102,6 +102,13 @@ func Manifests(o Options) ([]any, error) {
 	return []any{o.scenarioMap(), o.tokenSecret(), pvc, svc, o.networkPolicy(), job, collect}, nil
 }
 
+// Check says what is wrong with the options' token or quantities, before
+// anything is written or started.
+func (o Options) Check() error {
+	_, _, err := o.resources()
+	return err
+}
+
 // resources are each shard's requests and limits, and the results claim's
 // size; they check the token too, which every set of manifests carries.
 func (o Options) resources() (corev1.ResourceRequirements, resource.Quantity, error) {

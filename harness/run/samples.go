@@ -10,9 +10,9 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
-	"github.com/shirou/gopsutil/v3/cpu"
 	"github.com/shirou/gopsutil/v3/process"
 
+	"github.com/authquake/authquake/harness/hostcpu"
 	"github.com/authquake/authquake/harness/rundir"
 )
 
@@ -49,7 +49,7 @@ func (s *sampler) generator(ctx context.Context) {
 			return
 		}
 		p.Percent(0)
-		host := hostTimes()
+		host := hostcpu.Now()
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
@@ -63,36 +63,13 @@ func (s *sampler) generator(ctx context.Context) {
 			if mem, err := p.MemoryInfo(); err == nil {
 				v.RSS = mem.RSS
 			}
-			if now := hostTimes(); host != nil && now != nil {
-				v.HostCPU, v.HostSteal = hostShares(*host, *now)
+			if now := hostcpu.Now(); host != nil && now != nil {
+				v.HostCPU, v.HostSteal = hostcpu.Shares(*host, *now)
 				host = now
 			}
 			s.write(v)
 		}
 	}()
-}
-
-// hostTimes are the machine's CPU times, all cores together (nil: unknown).
-func hostTimes() *cpu.TimesStat {
-	if ts, err := cpu.Times(false); err == nil && len(ts) == 1 {
-		return &ts[0]
-	}
-	return nil
-}
-
-// hostShares are the machine's busy share from a to b (all but idle and
-// iowait, as gopsutil's cpu.Percent counts it) and the hypervisor's steal
-// within it, in percent.
-func hostShares(a, b cpu.TimesStat) (busy, steal float64) {
-	total := func(t cpu.TimesStat) float64 {
-		return t.User + t.System + t.Idle + t.Nice + t.Iowait + t.Irq + t.Softirq + t.Steal
-	}
-	d := total(b) - total(a)
-	if d <= 0 {
-		return 0, 0
-	}
-	idle := (b.Idle + b.Iowait) - (a.Idle + a.Iowait)
-	return min(max(100*(d-idle)/d, 0), 100), min(max(100*(b.Steal-a.Steal)/d, 0), 100)
 }
 
 // container streams Docker stats of one container until ctx ends. A

@@ -1,4 +1,4 @@
-package run
+package hostcpu
 
 import (
 	"testing"
@@ -6,17 +6,17 @@ import (
 	"github.com/shirou/gopsutil/v3/cpu"
 )
 
-// TestHostShares: busy is all but idle and iowait, as gopsutil's
+// TestShares: busy is all but idle and iowait, as gopsutil's
 // cpu.Percent counts it; the hypervisor's steal is part of it and said
 // apart; a clock that did not move gives nothing.
-func TestHostShares(t *testing.T) {
+func TestShares(t *testing.T) {
 	a := cpu.TimesStat{User: 100, System: 50, Idle: 800, Iowait: 10, Steal: 40}
 	b := cpu.TimesStat{User: 130, System: 60, Idle: 840, Iowait: 10, Steal: 60}
-	busy, steal := hostShares(a, b) // 100 s: 30 user, 10 system, 40 idle, 20 steal
+	busy, steal := Shares(a, b) // 100 s: 30 user, 10 system, 40 idle, 20 steal
 	if busy != 60 || steal != 20 {
 		t.Errorf("busy %v, steal %v; want 60 and 20", busy, steal)
 	}
-	if busy, steal := hostShares(b, b); busy != 0 || steal != 0 {
+	if busy, steal := Shares(b, b); busy != 0 || steal != 0 {
 		t.Errorf("no time passed: busy %v, steal %v", busy, steal)
 	}
 }
