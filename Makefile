@@ -46,14 +46,13 @@ capacity: images
 # bomb, 100 KB of nesting and a file past the size limit), the rate and
 # duration parsers, the request templates, the readers of a run
 # directory (attempts, run.json/timeline/samples, summary.json), the
-# coordination endpoint's bodies and uploads, and merge's shard.json. -fuzz
-# takes one target per call; -fuzzminimizetime keeps minimising a new input short.
+# coordination endpoint's bodies and uploads, and merge's shard.json.
+# scripts/fuzz runs them one at a time (-fuzz takes one target per call).
 FUZZ_TARGETS := harness/scenario:FuzzParse harness/scenario:FuzzYAMLBudget harness/scenario:FuzzParseRate harness/scenario:FuzzParseDuration \
 	harness/load:FuzzRequestTemplate harness/record:FuzzRead harness/analysis:FuzzRunDir harness/cli:FuzzSummary \
 	harness/coord:FuzzMessage harness/coord:FuzzUpload harness/merge:FuzzShardFile
 FUZZTIME ?= 1m
-fuzz-run = set -e; for t in $(FUZZ_TARGETS); do \
-	echo "fuzz $$t ($(1))"; $(GO) test -run XXX -fuzz "^$${t\#*:}\$$" -fuzztime $(1) -fuzzminimizetime 100x ./$${t%%:*}/; done
+fuzz-run = GO=$(GO) scripts/fuzz $(1) $(FUZZ_TARGETS)
 
 # Run every fuzzer for FUZZTIME each (about 11.5 minutes); new finds land in
 # each package's testdata/fuzz.
@@ -79,7 +78,8 @@ vet:
 
 # Unit tests and container tests, one package at a time (container tests
 # measure timing and must not share the two cores), then each fuzz target
-# for 3 s; under 20 minutes on 2 cores. Container tests need the images;
+# for 2000 inputs (a count, not a duration: see scripts/fuzz); under 20
+# minutes on 2 cores. Container tests need the images;
 # with CI=true they fail, not skip, when Docker is missing. The truth matrix
 # (every cell against the truth service at once, about a minute) runs
 # without the race detector, whose slowdown would make the load generator
@@ -87,7 +87,7 @@ vet:
 test: vet deps-test images
 	$(GO) test -race -p 1 -timeout 15m -skip '$(SCALEOUT_TESTS)' $$($(GO) list ./... | grep -v -e '/scenarios$$' -e '/examples/' -e '/targets/truth$$')
 	$(GO) test -p 1 -timeout 15m ./targets/truth/
-	@$(call fuzz-run,3s)
+	@$(call fuzz-run,2000x)
 
 # The scenario library and the bugs it must catch, and the your-service
 # example: whole scenarios at full rate, without the race detector; then the
