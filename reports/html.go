@@ -29,7 +29,8 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		t := topCodes(cs)
 		return &t
 	},
-	"recovery": func(f analysis.FaultStats) []string { i, r := recoveryText(f); return []string{i, r} },
+	"recovery":  func(f analysis.FaultStats) []string { i, r := recoveryText(f); return []string{i, r} },
+	"decisions": decisionsText,
 }).Parse(pageSrc))
 
 // HTML renders report.html: one self-contained file, no script, no external

@@ -102,6 +102,11 @@ func mdFaults(w io.Writer, s *analysis.Summary) {
 			f.State, impact, rec, f.UnhealthyS, pct(f.Before.FailureRatio), pct(f.During.FailureRatio), pct(f.After.FailureRatio),
 			f.Before.Latency.P99, f.During.Latency.P99, f.After.Latency.P99, f.Note)
 	}
+	for _, f := range s.Faults {
+		if d := decisionsText(f); d != "" {
+			p("\n%s: %s.\n", f.Name, d)
+		}
+	}
 }
 
 // mdErrors is how clearly failures said why, and the codes of failures,

@@ -76,3 +76,35 @@ func settleMarkdown(w io.Writer, s *analysis.Summary) {
 	}
 	p("\nA phase counts the payments scheduled in it; a fault those answered while it was in force, whose unsettled are final states lost to it (notifications lost, or a status no poll found).\n\n")
 }
+
+// decisionsText says how a fault went on the decision clock of a service
+// that tells final states later (FaultStats.Decisions); "" for one that
+// answers final at once.
+func decisionsText(f analysis.FaultStats) string {
+	d := f.Decisions
+	if d == nil {
+		return ""
+	}
+	head := fmt.Sprintf("decisions told later (late past %g ms, %s): ", d.LimitMS, d.Rule)
+	switch {
+	case d.State == analysis.StateSkipped:
+		return ""
+	case d.State == analysis.StateAlreadyUnhealthy:
+		return head + "already late before the fault began"
+	case !d.Impact:
+		return head + "no impact"
+	}
+	out := head + fmt.Sprintf("%d late, known late %s after the start; ", d.Late, opt(d.TimeToImpactS, " s"))
+	switch {
+	case d.Recovered:
+		out += fmt.Sprintf("in time again %s after the revert", opt(d.TimeToRecoverS, " s"))
+	case len(d.HiddenBy) > 0:
+		out += "recovery hidden by " + strings.Join(d.HiddenBy, ", ")
+	default:
+		out += "NOT in time again"
+	}
+	if d.Note != "" {
+		out += " (" + d.Note + ")"
+	}
+	return out
+}

@@ -77,6 +77,9 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 		if f.Note != "" {
 			fmt.Fprintf(w, "        %s\n", f.Note)
 		}
+		if d := decisionsText(f); d != "" {
+			fmt.Fprintf(w, "        %s\n", d)
+		}
 	}
 	for _, r := range s.SLO {
 		mark := "pass"

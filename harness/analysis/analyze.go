@@ -76,11 +76,15 @@ func Analyze(r *Run, bucket time.Duration) (*Summary, *Series, error) {
 	}
 	recs := judgeFaults(events, sus, p.series, &p.answered, bs, slo.RecoveredAfter.D().Seconds(), s.Health)
 	fw := windows[len(r.Plan.Spans()):]
+	decs := p.settle.decisions(r, sus, bs, slo.RecoveredAfter.D().Seconds())
 	for i, e := range events {
 		start, end := faultSpan(e)
 		s.Faults = append(s.Faults, FaultStats{Name: e.Name, Kind: e.Kind, Family: e.Family, Target: e.Target, TimelineState: e.State,
 			InjectError: e.InjectError, StartS: round(start, 3), EndS: round(end, 3), Recovery: recs[i],
 			Before: fw[3*i].acc.stats(), During: fw[3*i+1].acc.stats(), After: fw[3*i+2].acc.stats()})
+		if decs != nil {
+			s.Faults[i].Decisions = decs[i]
+		}
 	}
 	s.Settle = p.settle.stats(r, events)
 	s.Generator = generator(r, p)

@@ -151,10 +151,13 @@ func (a *attributor) limits(k int, harmful func(int) bool) (next float64, hidden
 }
 
 // hiddenBy names the harmful faults that began at next.
-func (a *attributor) hiddenBy(next float64) []string {
+func (a *attributor) hiddenBy(next float64) []string { return startingAt(a.faults, next) }
+
+// startingAt names the injected faults that began at t.
+func startingAt(faults []suspect, t float64) []string {
 	var out []string
-	for _, g := range a.faults {
-		if g.injected && g.start == next {
+	for _, g := range faults {
+		if g.injected && g.start == t {
 			out = addNames(out, g.name)
 		}
 	}

@@ -120,6 +120,10 @@ type FaultStats struct {
 	StartS        float64 `json:"start_s"`
 	EndS          float64 `json:"end_s"`
 	Recovery
+	// Decisions judges the fault on the decision clock of a service that
+	// tells final states later (target.webhooks, target.status): nil for
+	// one that answers final at once.
+	Decisions *Decisions `json:"decisions,omitempty"`
 	// Before are the payments answered in the fault's length before it
 	// began; During those it caught (in flight at some moment it was in
 	// force); After those sent in its length after its revert that no

@@ -25,6 +25,7 @@ const (
 	asyncHoldAt  = 4.0
 	asyncHoldFor = 3.0
 	asyncSlack   = 0.15 // s: a poll's own round trip and a loaded machine's timers
+	asyncRate    = 40.0 // payments a second
 )
 
 // TestTruthAsync checks the time to a final state (summary.settle) against
@@ -87,8 +88,41 @@ func TestTruthAsync(t *testing.T) {
 	// Answered while the hold was on: each settles when it went off, or its own decision time if later.
 	within("hold settle max", hold.LatencyMS.Max, held-asyncEvery.Seconds(), held)
 	within("hold settle p50", hold.LatencyMS.P50, held/2, held/2)
+	checkDecisions(t, s.Faults[0], held, decide)
 	t.Logf("settle p50 %.0f ms, max %.0f ms; hold (%.2f s) p50 %.0f ms, max %.0f ms; the hold's state by the answers: %s",
 		st.LatencyMS.P50, st.LatencyMS.Max, held, hold.LatencyMS.P50, hold.LatencyMS.Max, s.Faults[0].State)
+}
+
+// checkDecisions checks the hold's impact and recovery on the decision
+// clock. With the lateness limit L the run reports, the first payment the
+// hold caught was answered decide before it began (its decision was due as
+// it went on) and was known late L after its answer: time to impact
+// L - decide. Late are those answered from then until L before the hold
+// went off (+ a poll interval: a state is seen when polled). Those answered
+// after the revert are decided in decide, within L: in time again at once.
+// The answers were never hurt: by them the hold had no impact.
+func checkDecisions(t *testing.T, f analysis.FaultStats, held, decide float64) {
+	t.Helper()
+	d := f.Decisions
+	if d == nil || d.Rule != "baseline" || d.State != analysis.StateImpactRecovered || !d.Impact || d.TimeToImpactS == nil || d.TimeToRecoverS == nil {
+		t.Fatalf("the hold's decisions %+v: want an impact and a recovery against the baseline", d)
+	}
+	if f.State != analysis.StateNoImpact {
+		t.Errorf("the hold's state by the answers %s, want %s: it only delayed decisions", f.State, analysis.StateNoImpact)
+	}
+	limit, gap := d.LimitMS/1000, 1/asyncRate
+	if tti := *d.TimeToImpactS; tti < limit-decide-asyncSlack || tti > limit-decide+gap+asyncSlack {
+		t.Errorf("decisions time to impact %.3f s, want %.3f s (the limit %.3f s less the decision time %.3f s)", tti, limit-decide, limit, decide)
+	}
+	if ttr := *d.TimeToRecoverS; ttr > gap+asyncSlack {
+		t.Errorf("decisions time to recover %.3f s, want 0 (within a payment's spacing %.3f s)", ttr, gap)
+	}
+	want := asyncRate * (held - limit + decide)
+	if late := float64(d.Late); late < want-asyncRate*asyncSlack || late > want+asyncRate*(asyncEvery.Seconds()+asyncSlack) {
+		t.Errorf("%d late decisions, want %.0f (%.0f/s from decide before the hold until the limit before its end)", d.Late, want, asyncRate)
+	}
+	t.Logf("decisions: late past %.0f ms, impact after %.3f s, in time again %.3f s after the revert, %d late (want %.0f)",
+		d.LimitMS, *d.TimeToImpactS, *d.TimeToRecoverS, d.Late, want)
 }
 
 // asyncScenario is the async cell against the truth service at base.
@@ -108,9 +142,9 @@ target:
     rules:
       - {equals: approved, outcome: approved}
   settle: 10s
-traffic: {phases: [{name: steady, duration: 12s, shape: constant, rate: 40/s}]}
+traffic: {phases: [{name: steady, duration: 12s, shape: constant, rate: %[5]g/s}]}
 requests: {client: {timeout: 5s, retries: {max_attempts: 1}}}
 faults:
   - {name: hold, at: %[3]gs, duration: %[4]gs, kind: http, params: {inject: {url: "%[1]s/switch/hold/on?mode=defer"}, revert: {url: "%[1]s/switch/hold/off"}, effect: delays}}
-`, base, asyncEvery, asyncHoldAt, asyncHoldFor)
+`, base, asyncEvery, asyncHoldAt, asyncHoldFor, asyncRate)
 }

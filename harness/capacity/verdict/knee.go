@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -21,7 +22,7 @@ const KneeP99Factor = 2.0
 // no step climbs, rate is 0 and note says up to which rate none did.
 func Knee(steps []rundir.CapacityStep) (rate, p99 float64, note string) {
 	s := slices.Clone(steps)
-	slices.SortStableFunc(s, func(a, b rundir.CapacityStep) int { return cmpFloat(a.Rate, b.Rate) })
+	slices.SortStableFunc(s, func(a, b rundir.CapacityStep) int { return cmp.Compare(a.Rate, b.Rate) })
 	if len(s) < 2 {
 		return 0, 0, fmt.Sprintf("no knee: %d step(s), a knee needs a baseline and a step above it", len(s))
 	}
@@ -45,14 +46,4 @@ func Knee(steps []rundir.CapacityStep) (rate, p99 float64, note string) {
 // without a window, from an older capacity.json, holds).
 func throughputHeld(st rundir.CapacityStep) bool {
 	return st.WindowS == 0 || st.Throughput >= Sustained*st.Rate
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,0 +1,205 @@
+package analysis
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Decisions is how a fault hurt an asynchronous service's decisions (the
+// final states told later, summary.settle) and how they came back: the
+// second clock of a service that answers "pending" at once while a fault
+// holds what it decides. A payment's decision is late when its final state
+// came more than LimitMS after its pending answer, or never came.
+type Decisions struct {
+	// LimitMS is the lateness limit; Rule says where it comes from: "slo"
+	// (slo.settle_p99), "baseline" (the payments decided before the first
+	// fault: twice their p99, at least their p99 + 20 ms) or "settle"
+	// (target.settle: with no baseline, only a decision that never came
+	// within it is late).
+	LimitMS float64 `json:"limit_ms"`
+	Rule    string  `json:"rule"`
+	// State is no_impact, impact_and_recovered, did_not_recover,
+	// recovery_hidden, already_unhealthy or skipped (as for the answers).
+	State  string `json:"state"`
+	Impact bool   `json:"impact"`
+	// TimeToImpactS runs from the fault's start to the moment its first
+	// late decision was known to be late: its pending answer plus LimitMS.
+	TimeToImpactS *float64 `json:"time_to_impact_s"`
+	Recovered     bool     `json:"recovered"`
+	// TimeToRecoverS runs from the fault's end to the first payment
+	// answered pending after it of a stretch of recovered_after whose
+	// decisions all came in time (at most 1% late a bucket).
+	TimeToRecoverS *float64 `json:"time_to_recover_s"`
+	// Late counts the fault's late decisions: of the payments whose
+	// decision was still due when it began and that were answered by its
+	// revert.
+	Late     int      `json:"late"`
+	HiddenBy []string `json:"hidden_by,omitempty"`
+	Note     string   `json:"note,omitempty"`
+}
+
+// decision is one payment answered pending: when, and when its final state
+// came (+Inf if never within target.settle), in seconds.
+type decision struct{ answered, final float64 }
+
+func (d decision) late(limit float64) bool { return d.final-d.answered > limit }
+
+// decisionClock judges faults on the decision clock.
+type decisionClock struct {
+	ds        []decision // by answer time
+	limit, bs float64
+	need      int
+	faults    []suspect
+}
+
+// decisions judges every fault on the decision clock; nil when the target
+// tells no final states later or no payment was answered pending.
+func (s *settleAcc) decisions(r *Run, sus []suspect, bs, recoveredAfter float64) []*Decisions {
+	if !r.Scenario.Target.Async() || len(s.pending) == 0 {
+		return nil
+	}
+	settle := r.Scenario.Target.SettleTime()
+	c := &decisionClock{bs: bs, faults: sus, need: max(int(math.Ceil(recoveredAfter/bs-1e-9)), 1)}
+	for seq, p := range s.pending {
+		d := decision{answered: p.answered.Seconds(), final: math.Inf(1)}
+		if f, ok := s.final[seq]; ok && f.at-p.answered <= settle {
+			d.final = f.at.Seconds()
+		}
+		c.ds = append(c.ds, d)
+	}
+	slices.SortFunc(c.ds, func(a, b decision) int { return cmp.Compare(a.answered, b.answered) })
+	rule := "settle"
+	c.limit = settle.Seconds()
+	if slo := r.Scenario.SLO.SettleP99; slo != nil {
+		rule, c.limit = "slo", slo.D().Seconds()
+	} else if p99, ok := c.baselineP99(firstStart(sus)); ok {
+		rule, c.limit = "baseline", math.Max(2*p99, p99+0.02)
+	}
+	out := make([]*Decisions, len(sus))
+	for k := range sus {
+		out[k] = c.judge(k)
+		out[k].LimitMS, out[k].Rule = round(c.limit*1000, 3), rule
+	}
+	return out
+}
+
+// baselineP99 is the p99 time to a decision of the payments decided
+// before the first fault began.
+func (c *decisionClock) baselineP99(first float64) (float64, bool) {
+	var xs []float64
+	for _, d := range c.ds {
+		if d.final < first {
+			xs = append(xs, d.final-d.answered)
+		}
+	}
+	if len(xs) == 0 {
+		return 0, false
+	}
+	slices.Sort(xs)
+	return xs[min(int(math.Ceil(0.99*float64(len(xs))))-1, len(xs)-1)], true
+}
+
+// damaged says whether more than 1% of the decisions of payments answered
+// in [from, to) were late; judged is false when there were none.
+func (c *decisionClock) damaged(from, to float64) (bad, judged bool) {
+	i, _ := slices.BinarySearchFunc(c.ds, from, func(d decision, t float64) int { return cmp.Compare(d.answered, t) })
+	n, late := 0, 0
+	for ; i < len(c.ds) && c.ds[i].answered < to; i++ {
+		n++
+		if c.ds[i].late(c.limit) {
+			late++
+		}
+	}
+	return float64(late) > slowShare*float64(n), n > 0
+}
+
+// judge says how fault k hurt the decisions and how they came back.
+func (c *decisionClock) judge(k int) *Decisions {
+	f := c.faults[k]
+	out := &Decisions{State: StateNoImpact}
+	if !f.injected {
+		out.State = StateSkipped
+		return out
+	}
+	// Known late before the fault began: the service was already late.
+	if bad, ok := c.damaged(f.start-c.limit-c.bs, f.start-c.limit); ok && bad {
+		out.State, out.Note = StateAlreadyUnhealthy, "decisions were already late before the fault began"
+		return out
+	}
+	first := math.Inf(1)
+	for _, d := range c.ds {
+		if d.answered > f.end || d.final <= f.start || !d.late(c.limit) {
+			continue
+		}
+		if bad, _ := c.damaged(c.bucket(d.answered)); bad {
+			out.Late++
+			first = math.Min(first, d.answered+c.limit)
+		}
+	}
+	if out.Late == 0 {
+		zero := 0.0
+		out.Recovered, out.TimeToRecoverS = true, &zero
+		return out
+	}
+	tti := round(math.Max(0, first-f.start), 3)
+	out.Impact, out.TimeToImpactS = true, &tti
+	c.recover(k, out)
+	return out
+}
+
+// bucket is the answer bucket holding t.
+func (c *decisionClock) bucket(t float64) (float64, float64) {
+	lo := math.Floor(t/c.bs+1e-9) * c.bs
+	return lo, lo + c.bs
+}
+
+// recover finds the first stretch of need healthy buckets of payments
+// answered from the revert on, before the next fault began.
+func (c *decisionClock) recover(k int, out *Decisions) {
+	f := c.faults[k]
+	next := math.Inf(1)
+	for j, g := range c.faults {
+		switch {
+		case j == k || !g.injected:
+		case g.start <= f.end && g.end > f.end+c.bs/2:
+			out.HiddenBy = addNames(out.HiddenBy, g.name)
+		case g.start > f.end:
+			next = math.Min(next, g.start)
+		}
+	}
+	if len(out.HiddenBy) > 0 {
+		out.State, out.Note = StateRecoveryHidden, listed(out.HiddenBy)+" was still in force when this fault was reverted: its recovery cannot be seen"
+		return
+	}
+	last := c.ds[len(c.ds)-1].answered
+	for from := f.end; from <= last && from < next; from += c.bs {
+		run, t := 0, from
+		for ; run < c.need && t <= last && t+c.bs <= next; t += c.bs {
+			bad, judged := c.damaged(t, t+c.bs)
+			if bad {
+				break
+			}
+			if judged {
+				run++
+			}
+		}
+		if run < c.need {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(c.ds, from, func(d decision, t float64) int { return cmp.Compare(d.answered, t) })
+		ttr := round(math.Max(0, c.ds[i].answered-f.end), 3)
+		out.State, out.Recovered, out.TimeToRecoverS = StateImpactRecovered, true, &ttr
+		return
+	}
+	out.State = StateDidNotRecover
+	if bad, _ := c.damaged(c.bucket(last)); !bad && math.IsInf(next, 1) {
+		out.Note = "the run ended before a recovery could be seen"
+	}
+	if !math.IsInf(next, 1) {
+		out.State, out.HiddenBy = StateRecoveryHidden, startingAt(c.faults, next)
+		out.Note = fmt.Sprintf("%s began %s after the revert, before %s of decisions in time could be seen: the recovery is hidden",
+			listed(out.HiddenBy), secsAfter(next-f.end), secsAfter(float64(c.need)*c.bs))
+	}
+}
