@@ -60,9 +60,36 @@ func Compare(base, next *analysis.Summary, t Thresholds) []Row {
 				row.Change = "-"
 			}
 			rows = append(rows, row)
+			if bf.Decisions != nil && nf.Decisions != nil {
+				rows = append(rows, decisionsRow(nf.Name, bf.Decisions, nf.Decisions, t.RecoverS))
+			}
 		}
 	}
 	return rows
+}
+
+// decisionsRow compares a fault's recovery on the decision clock (an
+// asynchronous service's final states): no longer in time again, or later
+// by more than the allowed seconds, is a regression.
+func decisionsRow(name string, b, n *analysis.Decisions, allowS float64) Row {
+	text := func(d *analysis.Decisions) string {
+		switch {
+		case !d.Impact:
+			return "no impact"
+		case d.Recovered:
+			return opt(d.TimeToRecoverS, " s")
+		}
+		return "did not recover"
+	}
+	row := Row{Measure: "decisions in time again after " + name, Base: text(b), New: text(n), Limit: fmt.Sprintf("+%gs", allowS), Change: "-"}
+	switch {
+	case b.Recovered && n.Impact && !n.Recovered:
+		row.Change, row.Regression = "no longer recovers", true
+	case b.TimeToRecoverS != nil && n.TimeToRecoverS != nil:
+		dr := *n.TimeToRecoverS - *b.TimeToRecoverS
+		row.Change, row.Regression = fmt.Sprintf("%+.1f s", dr), dr > allowS
+	}
+	return row
 }
 
 // CapacityFigure is one CPU limit's sustainable rate in capacity.json, and,

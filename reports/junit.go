@@ -83,8 +83,12 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 		if f.Note != "" {
 			text += " (" + f.Note + ")"
 		}
+		d := f.Decisions
+		if dt := decisionsText(f); dt != "" {
+			text += "; " + dt
+		}
 		fail := ""
-		if judged && f.State != "skipped" && !f.Recovered {
+		if judged && f.State != "skipped" && (!f.Recovered || d != nil && d.Impact && !d.Recovered && d.State != analysis.StateAlreadyUnhealthy) {
 			fail = text
 		}
 		if f.InjectError != "" {

@@ -101,12 +101,28 @@ func (c *decisionClock) baselineP99(first float64) (float64, bool) {
 	return xs[min(int(math.Ceil(0.99*float64(len(xs))))-1, len(xs)-1)], true
 }
 
+// index is the first decision answered at or after t.
+func (c *decisionClock) index(t float64) int {
+	i, _ := slices.BinarySearchFunc(c.ds, t, func(d decision, t float64) int { return cmp.Compare(d.answered, t) })
+	return i
+}
+
+// afterLastLate is the index after the last late decision answered in
+// [from, to): where a stretch in time may begin.
+func (c *decisionClock) afterLastLate(from, to float64) int {
+	for i := c.index(to) - 1; i >= c.index(from); i-- {
+		if c.ds[i].late(c.limit) {
+			return i + 1
+		}
+	}
+	return c.index(to)
+}
+
 // damaged says whether more than 1% of the decisions of payments answered
 // in [from, to) were late; judged is false when there were none.
 func (c *decisionClock) damaged(from, to float64) (bad, judged bool) {
-	i, _ := slices.BinarySearchFunc(c.ds, from, func(d decision, t float64) int { return cmp.Compare(d.answered, t) })
 	n, late := 0, 0
-	for ; i < len(c.ds) && c.ds[i].answered < to; i++ {
+	for i := c.index(from); i < len(c.ds) && c.ds[i].answered < to; i++ {
 		n++
 		if c.ds[i].late(c.limit) {
 			late++
@@ -156,7 +172,9 @@ func (c *decisionClock) bucket(t float64) (float64, float64) {
 }
 
 // recover finds the first stretch of need healthy buckets of payments
-// answered from the revert on, before the next fault began.
+// answered from the revert on, before the next fault began: tried from
+// the first payment after it, and after an unhealthy bucket from the
+// first payment after that bucket's last late decision.
 func (c *decisionClock) recover(k int, out *Decisions) {
 	f := c.faults[k]
 	next := math.Inf(1)
@@ -174,27 +192,33 @@ func (c *decisionClock) recover(k int, out *Decisions) {
 		return
 	}
 	last := c.ds[len(c.ds)-1].answered
-	for from := f.end; from <= last && from < next; from += c.bs {
-		run, t := 0, from
-		for ; run < c.need && t <= last && t+c.bs <= next; t += c.bs {
+	ended := false // the last stretch tried met no late bucket: the run ended first
+	for i := c.index(f.end); i < len(c.ds) && c.ds[i].answered < next; {
+		from := c.ds[i].answered
+		run, restart := 0, -1
+		for t := from; run < c.need && t <= last && t+c.bs <= next; t += c.bs {
 			bad, judged := c.damaged(t, t+c.bs)
 			if bad {
+				restart = c.afterLastLate(t, t+c.bs)
 				break
 			}
 			if judged {
 				run++
 			}
 		}
-		if run < c.need {
-			continue
+		if run >= c.need {
+			ttr := round(math.Max(0, from-f.end), 3)
+			out.State, out.Recovered, out.TimeToRecoverS = StateImpactRecovered, true, &ttr
+			return
 		}
-		i, _ := slices.BinarySearchFunc(c.ds, from, func(d decision, t float64) int { return cmp.Compare(d.answered, t) })
-		ttr := round(math.Max(0, c.ds[i].answered-f.end), 3)
-		out.State, out.Recovered, out.TimeToRecoverS = StateImpactRecovered, true, &ttr
-		return
+		if restart < 0 {
+			ended = true
+			break
+		}
+		i = restart
 	}
 	out.State = StateDidNotRecover
-	if bad, _ := c.damaged(c.bucket(last)); !bad && math.IsInf(next, 1) {
+	if ended && math.IsInf(next, 1) {
 		out.Note = "the run ended before a recovery could be seen"
 	}
 	if !math.IsInf(next, 1) {

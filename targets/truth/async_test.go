@@ -26,6 +26,7 @@ const (
 	asyncHoldFor = 3.0
 	asyncSlack   = 0.15 // s: a poll's own round trip and a loaded machine's timers
 	asyncRate    = 40.0 // payments a second
+	asyncDrain   = 80.0 // decisions a second of the draining cell
 )
 
 // TestTruthAsync checks the time to a final state (summary.settle) against
@@ -38,28 +39,8 @@ const (
 func TestTruthAsync(t *testing.T) {
 	svc := server.New(asyncBase)
 	svc.Decide = asyncDecide
-	srv := httptest.NewServer(svc)
-	defer srv.Close()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "async.yaml")
-	if err := os.WriteFile(path, []byte(asyncScenario(srv.URL)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := run.Run(context.Background(), run.Options{Scenario: path, Out: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if answers, late := svc.Fidelity(); 100*late > answers {
-		t.Fatalf("the truth service wrote %d of %d answers over %s late: no truth to check against", late, answers, server.Tolerance)
-	}
-	s := analyze(t, res.Dir)
-	if !s.Generator.Trustworthy {
-		t.Fatalf("the generator did not keep its schedule: %v", s.Generator.Reasons)
-	}
+	s := runAsync(t, svc, asyncCell{hold: asyncHoldFor, length: 12})
 	st := s.Settle
-	if st == nil || st.Pending == 0 || st.Unsettled != 0 || st.Settled != st.Pending {
-		t.Fatalf("settle %+v: want every payment answered pending and settled", st)
-	}
 	flips := svc.Flips()
 	if len(flips) != 2 {
 		t.Fatalf("flips %+v, want the hold on and off", flips)
@@ -91,6 +72,80 @@ func TestTruthAsync(t *testing.T) {
 	checkDecisions(t, s.Faults[0], held, decide)
 	t.Logf("settle p50 %.0f ms, max %.0f ms; hold (%.2f s) p50 %.0f ms, max %.0f ms; the hold's state by the answers: %s",
 		st.LatencyMS.P50, st.LatencyMS.Max, held, hold.LatencyMS.P50, hold.LatencyMS.Max, s.Faults[0].State)
+}
+
+// asyncCell is one run against the asynchronous truth service: the hold
+// from asyncHoldAt for hold seconds, the load at asyncRate for length.
+type asyncCell struct{ hold, length float64 }
+
+// runAsync runs the cell against svc and analyses it, after checking that
+// the service kept its rules and the generator its schedule, and that every
+// payment answered pending reached its final state.
+func runAsync(t *testing.T, svc *server.Server, c asyncCell) *analysis.Summary {
+	t.Helper()
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "async.yaml")
+	if err := os.WriteFile(path, []byte(asyncScenario(srv.URL, c)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := run.Run(context.Background(), run.Options{Scenario: path, Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if answers, late := svc.Fidelity(); 100*late > answers {
+		t.Fatalf("the truth service wrote %d of %d answers over %s late: no truth to check against", late, answers, server.Tolerance)
+	}
+	s := analyze(t, res.Dir)
+	if !s.Generator.Trustworthy {
+		t.Fatalf("the generator did not keep its schedule: %v", s.Generator.Reasons)
+	}
+	if st := s.Settle; st == nil || st.Pending == 0 || st.Unsettled != 0 || st.Settled != st.Pending {
+		t.Fatalf("settle %+v: want every payment answered pending and settled", st)
+	}
+	return s
+}
+
+// TestTruthAsyncDrain checks the decision clock's recovery against a queue
+// that drains: the truth service's one worker makes asyncDrain decisions a
+// second, so the backlog the hold left (asyncRate a second of it) drains
+// while new payments queue behind it. A payment answered at a after the
+// hold's end t1, its decision due at u = a + decide, is decided at t1 +
+// rho(u - t0) (rho = rate/drain, t0 the hold's start): late while that is
+// more than L after a, in time from a = (rho*held + decide - L)/(1-rho) -
+// decide after t1. A decision is seen at the next poll, up to asyncEvery
+// late: the crossing moves up to asyncEvery/(1-rho) later.
+func TestTruthAsyncDrain(t *testing.T) {
+	const hold, length = 6.0, 20.0
+	svc := server.New(asyncBase)
+	svc.Decide, svc.Drain = asyncDecide, asyncDrain
+	s := runAsync(t, svc, asyncCell{hold: hold, length: length})
+	flips := svc.Flips()
+	if len(flips) != 2 {
+		t.Fatalf("flips %+v, want the hold on and off", flips)
+	}
+	held := flips[1].At.Sub(flips[0].At).Seconds()
+	decide := (asyncDecide - asyncBase).Seconds()
+	f := s.Faults[0]
+	d := f.Decisions
+	if d == nil || d.State != analysis.StateImpactRecovered || d.TimeToRecoverS == nil || f.State != analysis.StateNoImpact {
+		t.Fatalf("the hold's state %s, decisions %+v: want no impact on the answers, impact and recovery on the decisions", f.State, d)
+	}
+	limit, rho, gap := d.LimitMS/1000, asyncRate/asyncDrain, 1/asyncRate
+	want := (rho*held+decide-limit)/(1-rho) - decide
+	if ttr := *d.TimeToRecoverS; ttr < want-asyncSlack || ttr > want+asyncEvery.Seconds()/(1-rho)+gap+asyncSlack {
+		t.Errorf("decisions time to recover %.3f s, want %.3f s (+ up to %.3f s: a poll interval at the queue's slope)", ttr, want, asyncEvery.Seconds()/(1-rho))
+	}
+	if tti := *d.TimeToImpactS; tti < limit-decide-asyncSlack || tti > limit-decide+gap+asyncSlack {
+		t.Errorf("decisions time to impact %.3f s, want %.3f s", tti, limit-decide)
+	}
+	// Every payment answered from decide before the hold to its end was late.
+	if late, all := float64(d.Late), asyncRate*(held+decide); late < all-asyncRate*asyncSlack || late > all+asyncRate*asyncSlack {
+		t.Errorf("%d late decisions, want %.0f", d.Late, all)
+	}
+	t.Logf("drain at %g/s: late past %.0f ms, impact after %.3f s, in time again %.3f s after the revert (want %.3f s), %d late; answers: %s",
+		asyncDrain, d.LimitMS, *d.TimeToImpactS, *d.TimeToRecoverS, want, d.Late, f.State)
 }
 
 // checkDecisions checks the hold's impact and recovery on the decision
@@ -125,8 +180,8 @@ func checkDecisions(t *testing.T, f analysis.FaultStats, held, decide float64) {
 		d.LimitMS, *d.TimeToImpactS, *d.TimeToRecoverS, d.Late, want)
 }
 
-// asyncScenario is the async cell against the truth service at base.
-func asyncScenario(base string) string {
+// asyncScenario is the async cell c against the truth service at base.
+func asyncScenario(base string, c asyncCell) string {
 	return fmt.Sprintf(`name: truth-async
 target:
   kind: url
@@ -142,9 +197,9 @@ target:
     rules:
       - {equals: approved, outcome: approved}
   settle: 10s
-traffic: {phases: [{name: steady, duration: 12s, shape: constant, rate: %[5]g/s}]}
+traffic: {phases: [{name: steady, duration: %[6]gs, shape: constant, rate: %[5]g/s}]}
 requests: {client: {timeout: 5s, retries: {max_attempts: 1}}}
 faults:
   - {name: hold, at: %[3]gs, duration: %[4]gs, kind: http, params: {inject: {url: "%[1]s/switch/hold/on?mode=defer"}, revert: {url: "%[1]s/switch/hold/off"}, effect: delays}}
-`, base, asyncEvery, asyncHoldAt, asyncHoldFor, asyncRate)
+`, base, asyncEvery, asyncHoldAt, c.hold, asyncRate, c.length)
 }

@@ -18,7 +18,7 @@ func (s *Server) serveState(w http.ResponseWriter, id string) {
 		http.Error(w, `{"status":"unknown"}`, http.StatusNotFound)
 		return
 	}
-	at, made := decided(s.due[n], s.flips)
+	at, made := s.decision(n)
 	s.mu.Unlock()
 	state := "pending"
 	if made && !s.now().Before(at) {
@@ -26,6 +26,44 @@ func (s *Server) serveState(w http.ResponseWriter, id string) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"status":%q,"id":"p%d"}`, state, n)
+}
+
+// decision is when decision n is made, and false while that is not known
+// yet (a defer switch holds it or one before it). With Drain, the worker
+// makes it no sooner than the one before plus 1/Drain; the decisions made
+// by now are kept, since no later flip changes them. s.mu is held.
+func (s *Server) decision(n int) (time.Time, bool) {
+	if s.Drain <= 0 {
+		return decided(s.due[n], s.flips)
+	}
+	if n < len(s.made) {
+		return s.made[n], true
+	}
+	gap := time.Duration(float64(time.Second) / s.Drain)
+	now, prev := s.now(), time.Time{}
+	if len(s.made) > 0 {
+		prev = s.made[len(s.made)-1]
+	}
+	for i := len(s.made); i <= n; i++ {
+		at, ok := decided(s.due[i], s.flips)
+		if !ok {
+			return time.Time{}, false
+		}
+		if i > 0 {
+			at = later(at, prev.Add(gap))
+		}
+		if prev = at; i == len(s.made) && !at.After(now) {
+			s.made = append(s.made, at)
+		}
+	}
+	return prev, true
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // DecidedAt is when a decision due at due is made, by the switches as they

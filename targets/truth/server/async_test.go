@@ -97,3 +97,33 @@ func TestAsync(t *testing.T) {
 		t.Errorf("unknown id: %s", got)
 	}
 }
+
+// TestDrain: with Drain one worker makes the decisions in order, no sooner
+// than 1/Drain apart: a backlog a defer switch held drains at that rate
+// after it goes off, and a decision due later waits its turn behind it.
+// Decisions already made are kept as made, whatever flips come after.
+func TestDrain(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	now := at(0)
+	s := &Server{Drain: 10, now: func() time.Time { return now }}
+	for _, d := range []float64{1, 1.5, 2, 2.05, 2.1, 3, 5} {
+		s.due = append(s.due, at(d))
+	}
+	s.flips = []Flip{{Name: "q", Mode: Defer, On: true, At: at(1.8)}, {Name: "q", Mode: Defer, On: false, At: at(2.5)}}
+	now = at(10)
+	for n, want := range []float64{1, 1.5, 2.5, 2.6, 2.7, 3, 5} {
+		got, ok := s.decision(n)
+		if !ok || !got.Equal(at(want)) {
+			t.Errorf("decision %d: %v s (made %v), want %g s", n, got.Sub(t0).Seconds(), ok, want)
+		}
+	}
+	s.flips = append(s.flips, Flip{Name: "r", Mode: Defer, On: true, At: at(11)})
+	s.due = append(s.due, at(12))
+	if got, ok := s.decision(2); !ok || !got.Equal(at(2.5)) {
+		t.Errorf("decision 2 after a later flip: %v, want kept at 2.5 s", got.Sub(t0).Seconds())
+	}
+	if _, ok := s.decision(7); ok {
+		t.Error("a decision due while a defer switch is on was made")
+	}
+}

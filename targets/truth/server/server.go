@@ -16,7 +16,8 @@
 // With Decide set the service is asynchronous, as queued ledgers are: a
 // payment it would approve is answered 202 {"status":"pending","id":ID},
 // and its decision, approved, is due Decide after its arrival (later if a
-// defer switch is on then); GET /payments/ID tells its state.
+// defer switch is on then, and, with Drain, no sooner than the decision
+// before it plus 1/Drain); GET /payments/ID tells its state.
 //
 // Several switches may be on at once: a stall holds first, then a fail or a
 // partial decides, then a slow delays. Each switch records the instants it
@@ -68,6 +69,11 @@ type Server struct {
 	// Decide, when set, makes the service asynchronous: each approval is
 	// answered pending and decided this long after the payment's arrival.
 	Decide time.Duration
+	// Drain, when set with Decide, is how many decisions a second the
+	// service makes: one worker takes them in the order the payments were
+	// answered, so a backlog a defer switch held drains at this rate after
+	// it goes off (0: all at once).
+	Drain float64
 
 	mu      sync.Mutex
 	on      map[string]*sw
@@ -76,6 +82,7 @@ type Server struct {
 	late    int           // of those, written more than Tolerance after their rules said
 	changed chan struct{} // closed and replaced at every flip: held answers look again
 	due     []time.Time   // asynchronous: when each pending payment's decision is due, by id
+	made    []time.Time   // with Drain: the decisions made by now, a prefix of due
 	now     func() time.Time
 }
 
