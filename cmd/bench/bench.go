@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/shirou/gopsutil/v3/process"
+
+	"github.com/authquake/authquake/harness/hostcpu"
 )
 
 // config is how long each measure runs; -quick shortens all of them.
@@ -52,6 +54,9 @@ type run struct {
 	cpu     time.Duration
 	peakRSS uint64
 	rss     []uint64 // once a second
+	// steal is the share of the machine's CPU time the hypervisor gave to
+	// other machines during the run, in percent (NaN: unknown).
+	steal float64
 }
 
 // measure runs generator i of a fresh pair against a fresh trivial server:
@@ -66,6 +71,7 @@ func measure(b *bins, i int, rate float64, dur time.Duration) (run, error) {
 	out := filepath.Join(b.dir, fmt.Sprintf("%s-%.0f.out", g.name, rate))
 	cmd := g.cmd(rate, dur, out)
 	cmd.Stderr = os.Stderr
+	t0 := hostcpu.Now()
 	if err := cmd.Start(); err != nil {
 		return run{}, err
 	}
@@ -90,6 +96,7 @@ func measure(b *bins, i int, rate float64, dur time.Duration) (run, error) {
 		}
 	}
 	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	r.steal = stealPct(t0, hostcpu.Now())
 	r.sent, r.lagP99, err = g.read(out, rate)
 	os.Remove(out)
 	return r, err
@@ -153,8 +160,9 @@ func bench(args []string) error {
 				return err
 			}
 			per[i] = append(per[i], r.cpu/time.Duration(max(r.sent, 1)))
+			rep.cpuSteal[i] = append(rep.cpuSteal[i], r.steal)
 			rep.cpuRSS[i] = max(rep.cpuRSS[i], r.peakRSS)
-			fmt.Printf("  %-9s sent %d, CPU %s, %s per request, peak RSS %.1f MB\n", names[i], r.sent, r.cpu.Round(time.Millisecond), per[i][k], mb(r.peakRSS))
+			fmt.Printf("  %-9s sent %d, CPU %s, %s per request, peak RSS %.1f MB, steal %s%%\n", names[i], r.sent, r.cpu.Round(time.Millisecond), per[i][k], mb(r.peakRSS), pctCell(r.steal))
 		}
 	}
 	rep.cpuEach = [2][]time.Duration{slices.Clone(per[0]), slices.Clone(per[1])}

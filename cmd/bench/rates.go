@@ -15,6 +15,7 @@ type trial struct {
 	sent   int
 	lagP99 time.Duration
 	ok     bool
+	steal  float64 // percent of the CPU time the hypervisor took
 }
 
 // ladder holds the trials of both generators at each rate, in order.
@@ -92,7 +93,7 @@ func rateLadder(b *bins, c config) (ladder, error) {
 				if err != nil {
 					return l, err
 				}
-				t := trial{rate: rate, sent: r.sent, lagP99: r.lagP99, ok: sustains(r, rate, c.probe)}
+				t := trial{rate: rate, sent: r.sent, lagP99: r.lagP99, ok: sustains(r, rate, c.probe), steal: r.steal}
 				step.trials[i] = append(step.trials[i], t)
 				fmt.Printf("  %-9s %6.0f/s trial %d: sent %7d, lag p99 %9s  %v\n", names[i], rate, k+1, t.sent, t.lagP99.Round(time.Microsecond), t.ok)
 			}
@@ -116,7 +117,7 @@ func confirm(b *bins, c config, rate float64) ([]trial, error) {
 		if err != nil {
 			return ts, err
 		}
-		t := trial{rate: rate, sent: r.sent, lagP99: r.lagP99, ok: sustains(r, rate, c.probe)}
+		t := trial{rate: rate, sent: r.sent, lagP99: r.lagP99, ok: sustains(r, rate, c.probe), steal: r.steal}
 		fmt.Printf("  authquake %6.0f/s trial %d: sent %7d, lag p99 %9s  %v\n", rate, k+1, t.sent, t.lagP99.Round(time.Microsecond), t.ok)
 		ts = append(ts, t)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/shirou/gopsutil/v3/host"
 	"github.com/shirou/gopsutil/v3/mem"
 
+	"github.com/authquake/authquake/harness/analysis"
 	"github.com/authquake/authquake/harness/load"
 )
 
@@ -24,6 +26,7 @@ type report struct {
 	cpu      [2]time.Duration
 	cpuRSS   [2]uint64
 	cpuEach  [2][]time.Duration // per trial, in the order run
+	cpuSteal [2][]float64       // the hypervisor's steal in each, percent
 	soak     run
 	acc      accuracyResult
 	analysis analysisResult
@@ -72,8 +75,9 @@ func (r *report) write() error {
 	p("| peak RSS in those runs | %.1f MB | %.1f MB | %s |\n", mb(r.cpuRSS[0]), mb(r.cpuRSS[1]), ratio(mb(r.cpuRSS[0]), mb(r.cpuRSS[1])))
 	p("| p50 / p99 with 50 ms added by Toxiproxy (500/s) | %s / %s | %s / %s | |\n", ms(r.acc.p50[0]), ms(r.acc.p99[0]), ms(r.acc.p50[1]), ms(r.acc.p99[1]))
 	p("\nCPU per request, trial by trial (alternating): authquake %s; vegeta %s.\n", usList(r.cpuEach[0]), usList(r.cpuEach[1]))
-	p("\nauthquake over %s at %.0f/s: peak RSS %.1f MB, final %.1f MB, slope over the second half %+.2f MB/min.\n",
-		r.cfg.soak, r.cfg.cpuRate, mb(r.soak.peakRSS), mb(last(r.soak.rss)), slope(r.soak.rss))
+	p("Hypervisor steal in those trials: authquake %s; vegeta %s%s.\n", pctList(r.cpuSteal[0]), pctList(r.cpuSteal[1]), stealNote(slices.Concat(r.cpuSteal[0], r.cpuSteal[1], []float64{r.soak.steal})))
+	p("\nauthquake over %s at %.0f/s: peak RSS %.1f MB, final %.1f MB, slope over the second half %+.2f MB/min (steal %s%%).\n",
+		r.cfg.soak, r.cfg.cpuRate, mb(r.soak.peakRSS), mb(last(r.soak.rss)), slope(r.soak.rss), pctCell(r.soak.steal))
 	p("\nA scripted 5 s blackhole of the client link (Toxiproxy timeout toxic) through `authquake run`: in force %.3f-%.3f s;\n",
 		r.acc.activeS, r.acc.revertS)
 	p("reported time to impact %s and time to recover %s; the truth is 0 and 0, to within one bucket (%g s).\n",
@@ -96,6 +100,32 @@ func usList(ds []time.Duration) string {
 	return strings.Join(out, ", ") + " µs"
 }
 
+// pctList lists steal figures, in percent.
+func pctList(xs []float64) string {
+	var out []string
+	for _, x := range xs {
+		out = append(out, pctCell(x))
+	}
+	return strings.Join(out, ", ") + "%"
+}
+
+// stealNote warns when a trial of the CPU section or the soak saw more
+// steal than analysis.StealWarn: its figures say as much of the host's
+// other machines as of the generator.
+func stealNote(steals []float64) string {
+	most := 0.0
+	for _, x := range steals {
+		if x > most { // NaN (unknown) is not
+			most = x
+		}
+	}
+	if most <= analysis.StealWarn {
+		return ""
+	}
+	return fmt.Sprintf(" (%s%% at most, past %g%%: other machines on this host took CPU time the trials needed; the ratios of alternating trials hold better than either figure)",
+		pctCell(most), analysis.StealWarn)
+}
+
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
@@ -111,7 +141,13 @@ func (r *report) writeLadder(p func(string, ...any)) {
 			if len(ts) == 0 {
 				return "-"
 			}
-			return fmt.Sprintf("%d/%d, lag p99 %s", passes(ts), len(ts), medianLag(ts).Round(time.Millisecond/10))
+			most := 0.0
+			for _, t := range ts {
+				if t.steal > most {
+					most = t.steal
+				}
+			}
+			return fmt.Sprintf("%d/%d, lag p99 %s, steal up to %s%%", passes(ts), len(ts), medianLag(ts).Round(time.Millisecond/10), pctCell(most))
 		}
 		p("| %.0f/s | %s | %s |\n", step.rate, cell(step.trials[0]), cell(step.trials[1]))
 	}
