@@ -52,6 +52,8 @@ type decisionClock struct {
 	limit, bs float64
 	need      int
 	faults    []suspect
+	// bad[i] says whether answer bucket i ([i*bs, (i+1)*bs)) is damaged.
+	bad []bool
 }
 
 // decisions judges every fault on the decision clock; nil when the target
@@ -61,22 +63,21 @@ func (s *settleAcc) decisions(r *Run, sus []suspect, bs, recoveredAfter float64)
 		return nil
 	}
 	settle := r.Scenario.Target.SettleTime()
-	c := &decisionClock{bs: bs, faults: sus, need: max(int(math.Ceil(recoveredAfter/bs-1e-9)), 1)}
+	var ds []decision
 	for seq, p := range s.pending {
 		d := decision{answered: p.answered.Seconds(), final: math.Inf(1)}
 		if f, ok := s.final[seq]; ok && f.at-p.answered <= settle {
 			d.final = f.at.Seconds()
 		}
-		c.ds = append(c.ds, d)
+		ds = append(ds, d)
 	}
-	slices.SortFunc(c.ds, func(a, b decision) int { return cmp.Compare(a.answered, b.answered) })
-	rule := "settle"
-	c.limit = settle.Seconds()
+	rule, limit := "settle", settle.Seconds()
 	if slo := r.Scenario.SLO.SettleP99; slo != nil {
-		rule, c.limit = "slo", slo.D().Seconds()
-	} else if p99, ok := c.baselineP99(firstStart(sus)); ok {
-		rule, c.limit = "baseline", math.Max(2*p99, p99+0.02)
+		rule, limit = "slo", slo.D().Seconds()
+	} else if p99, ok := baselineP99(ds, firstStart(sus)); ok {
+		rule, limit = "baseline", math.Max(2*p99, p99+0.02)
 	}
+	c := newDecisionClock(ds, limit, bs, max(int(math.Ceil(recoveredAfter/bs-1e-9)), 1), sus)
 	out := make([]*Decisions, len(sus))
 	for k := range sus {
 		out[k] = c.judge(k)
@@ -85,11 +86,24 @@ func (s *settleAcc) decisions(r *Run, sus []suspect, bs, recoveredAfter float64)
 	return out
 }
 
+// newDecisionClock sorts ds by answer time and judges each answer bucket.
+func newDecisionClock(ds []decision, limit, bs float64, need int, faults []suspect) *decisionClock {
+	slices.SortFunc(ds, func(a, b decision) int { return cmp.Compare(a.answered, b.answered) })
+	c := &decisionClock{ds: ds, limit: limit, bs: bs, need: need, faults: faults}
+	if n := len(ds); n > 0 {
+		c.bad = make([]bool, int(ds[n-1].answered/bs)+1)
+		for i := range c.bad {
+			c.bad[i], _ = c.damaged(float64(i)*bs, float64(i+1)*bs)
+		}
+	}
+	return c
+}
+
 // baselineP99 is the p99 time to a decision of the payments decided
 // before the first fault began.
-func (c *decisionClock) baselineP99(first float64) (float64, bool) {
+func baselineP99(ds []decision, first float64) (float64, bool) {
 	var xs []float64
-	for _, d := range c.ds {
+	for _, d := range ds {
 		if d.final < first {
 			xs = append(xs, d.final-d.answered)
 		}
@@ -149,7 +163,7 @@ func (c *decisionClock) judge(k int) *Decisions {
 		if d.answered > f.end || d.final <= f.start || !d.late(c.limit) {
 			continue
 		}
-		if bad, _ := c.damaged(c.bucket(d.answered)); bad {
+		if c.bad[min(int(d.answered/c.bs), len(c.bad)-1)] {
 			out.Late++
 			first = math.Min(first, d.answered+c.limit)
 		}
@@ -163,12 +177,6 @@ func (c *decisionClock) judge(k int) *Decisions {
 	out.Impact, out.TimeToImpactS = true, &tti
 	c.recover(k, out)
 	return out
-}
-
-// bucket is the answer bucket holding t.
-func (c *decisionClock) bucket(t float64) (float64, float64) {
-	lo := math.Floor(t/c.bs+1e-9) * c.bs
-	return lo, lo + c.bs
 }
 
 // recover finds the first stretch of need healthy buckets of payments

@@ -14,12 +14,12 @@ import (
 // 10/s, each decided at final(answered), judged with a 1 s limit in 1 s
 // buckets and a recovery of 3 s.
 func clock(final func(a float64) float64, faults ...suspect) *decisionClock {
-	c := &decisionClock{limit: 1, bs: 1, need: 3, faults: faults}
+	var ds []decision
 	for i := range 300 {
 		a := float64(i) / 10
-		c.ds = append(c.ds, decision{answered: a, final: final(a)})
+		ds = append(ds, decision{answered: a, final: final(a)})
 	}
-	return c
+	return newDecisionClock(ds, 1, 1, 3, faults)
 }
 
 func fault(name string, start, end float64) suspect {
@@ -89,11 +89,11 @@ func TestDecisionsOtherStates(t *testing.T) {
 // first fault: their p99.
 func TestDecisionsBaseline(t *testing.T) {
 	c := clock(func(a float64) float64 { return a + 0.5 + a/100 })
-	p99, ok := c.baselineP99(10)
+	p99, ok := baselineP99(c.ds, 10)
 	if !ok || math.Abs(p99-0.594) > 1e-9 {
 		t.Errorf("baseline p99 %v %v, want 0.594 (of the 95 decided before 10 s, the last)", p99, ok)
 	}
-	if _, ok := c.baselineP99(0.4); ok {
+	if _, ok := baselineP99(c.ds, 0.4); ok {
 		t.Error("a baseline with no decision before the first fault")
 	}
 }
