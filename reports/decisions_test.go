@@ -45,6 +45,11 @@ func TestDecisionsReachEveryReport(t *testing.T) {
 			t.Errorf("%s lacks %q:\n%s", name, want, got)
 		}
 	}
+	for _, mark := range []string{"db-cut: decisions late", "db-cut: decisions in time"} {
+		if !strings.Contains(page.String(), mark) {
+			t.Errorf("report.html's answer chart lacks the mark %q", mark)
+		}
+	}
 	if d := decisionsText(delayed(nil).Faults[0]); !strings.HasSuffix(d, "NOT in time again") {
 		t.Errorf("decisions never in time again: %q", d)
 	}

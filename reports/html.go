@@ -75,6 +75,12 @@ func charts(r *analysis.Run, s *analysis.Summary, series *analysis.Series) []tem
 		if f.TimeToRecoverByAnswerS != nil && f.Impact {
 			answerMarks = append(answerMarks, mark{f.EndS + *f.TimeToRecoverByAnswerS, f.Name + ": recovered", "#2e7d32"})
 		}
+		if d := f.Decisions; d != nil && d.Impact && d.TimeToImpactS != nil {
+			answerMarks = append(answerMarks, mark{f.StartS + *d.TimeToImpactS, f.Name + ": decisions late", "#ef6c00"})
+			if d.TimeToRecoverS != nil {
+				answerMarks = append(answerMarks, mark{f.EndS + *d.TimeToRecoverS, f.Name + ": decisions in time", "#558b2f"})
+			}
+		}
 	}
 	rate := chart{id: "rate", title: "Rate: offered by the schedule and sent", unit: "req/s", xs: xs, spans: spans, marks: sendMarks,
 		lines: []line{{"offered", "#90a4ae", column(send, func(b analysis.Bucket) float64 { return b.Offered * per })},
