@@ -10,8 +10,11 @@ import (
 // Decisions is how a fault hurt an asynchronous service's decisions (the
 // final states told later, summary.settle) and how they came back: the
 // second clock of a service that answers "pending" at once while a fault
-// holds what it decides. A payment's decision is late when its final state
-// came more than LimitMS after its pending answer, or never came.
+// holds what it decides. A payment's decision is late when it was made
+// more than LimitMS after its pending answer, or no final state came. A
+// decision told by a poll is taken midway between the last poll that still
+// said pending (or the pending answer) and the poll that told it: within
+// half a poll interval of when it was made.
 type Decisions struct {
 	// LimitMS is the lateness limit; Rule says where it comes from: "slo"
 	// (slo.settle_p99), "baseline" (the payments decided before the first
@@ -40,8 +43,10 @@ type Decisions struct {
 	Note     string   `json:"note,omitempty"`
 }
 
-// decision is one payment answered pending: when, and when its final state
-// came (+Inf if never within target.settle), in seconds.
+// decision is one payment answered pending: when, and when it was decided
+// (+Inf if no final state came within target.settle), in seconds: when the
+// notification came, or, told by a poll, midway between the last poll that
+// still said pending (or the pending answer) and the one that told it.
 type decision struct{ answered, final float64 }
 
 func (d decision) late(limit float64) bool { return d.final-d.answered > limit }
@@ -68,6 +73,11 @@ func (s *settleAcc) decisions(r *Run, sus []suspect, bs, recoveredAfter float64)
 		d := decision{answered: p.answered.Seconds(), final: math.Inf(1)}
 		if f, ok := s.final[seq]; ok && f.at-p.answered <= settle {
 			d.final = f.at.Seconds()
+			// A poll tells a decision up to a poll interval after it was
+			// made: after the last poll that said pending, or the answer.
+			if lo := max(p.answered, s.asked[seq]); f.polled && lo < f.at {
+				d.final = (lo + f.at).Seconds() / 2
+			}
 		}
 		ds = append(ds, d)
 	}

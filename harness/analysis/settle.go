@@ -54,8 +54,11 @@ type SettleWindow struct {
 // settleAcc gathers, in the one pass over the attempts, the pending answers
 // and the final states told of them.
 type settleAcc struct {
-	pending                  map[uint64]pendingAnswer
-	final                    map[uint64]told
+	pending map[uint64]pendingAnswer
+	final   map[uint64]told
+	// asked holds, per payment, when the latest poll that still told it
+	// pending was sent: its decision was made after that.
+	asked                    map[uint64]time.Duration
 	notifies, polls          int
 	duplicates, contradicted int
 	// answers holds, by sequence number, the outcome of payments whose
@@ -111,23 +114,29 @@ type pendingAnswer struct{ scheduled, answered time.Duration }
 type told struct {
 	at      time.Duration
 	outcome record.Outcome
+	polled  bool // told by a poll, not a notification
 }
 
 func (s *settleAcc) answer(a *record.Attempt) {
-	if s.pending == nil {
-		s.pending, s.final = map[uint64]pendingAnswer{}, map[uint64]told{}
-	}
+	s.init()
 	s.pending[a.Seq] = pendingAnswer{scheduled: a.Scheduled, answered: a.End()}
 }
 
-func (s *settleAcc) add(a *record.Attempt) {
+func (s *settleAcc) init() {
 	if s.pending == nil {
-		s.pending, s.final = map[uint64]pendingAnswer{}, map[uint64]told{}
+		s.pending, s.final, s.asked = map[uint64]pendingAnswer{}, map[uint64]told{}, map[uint64]time.Duration{}
 	}
+}
+
+func (s *settleAcc) add(a *record.Attempt) {
+	s.init()
 	if a.Call == record.Notify {
 		s.notifies++
 	} else {
 		s.polls++
+	}
+	if a.Call == record.Status && a.Outcome == record.Pending && a.Sent > s.asked[a.Seq] {
+		s.asked[a.Seq] = a.Sent
 	}
 	if a.Outcome == record.Pending || a.Status != 0 && (a.Status < 200 || a.Status > 299) || a.Outcome == "" || a.Outcome == record.NotSent ||
 		a.Outcome == record.Timeout || a.Outcome == record.ConnError {
@@ -143,7 +152,7 @@ func (s *settleAcc) add(a *record.Attempt) {
 			return
 		}
 	}
-	s.final[a.Seq] = told{at: a.End(), outcome: a.Outcome}
+	s.final[a.Seq] = told{at: a.End(), outcome: a.Outcome, polled: a.Call == record.Status}
 }
 
 // settleWin accumulates one window.
