@@ -60,3 +60,24 @@ func TestAuditMistakesAreSaid(t *testing.T) {
 		})
 	}
 }
+
+// TestExampleOfAnAccount: an example of an account's invariant (I7: its
+// holds) names the account alone, not an empty key and an amount of 0; one
+// of a payment names its key, account and amount.
+func TestExampleOfAnAccount(t *testing.T) {
+	for _, c := range []struct {
+		e          audit.Example
+		text, cell string
+	}{
+		{audit.Example{Account: "acct-000004", Told: "sum of holds 38223", Ledger: "held 47843"}, "account acct-000004", "-"},
+		{audit.Example{Key: "k1", Account: "a", Amount: 0}, "key k1 account a amount 0", "0"},
+		{audit.Example{Key: "k2", Amount: 250}, "key k2 amount 250", "250"},
+	} {
+		if got := exampleOf(c.e); got != c.text {
+			t.Errorf("exampleOf(%+v) = %q, want %q", c.e, got, c.text)
+		}
+		if got := amountCell(c.e); got != c.cell {
+			t.Errorf("amountCell(%+v) = %q, want %q", c.e, got, c.cell)
+		}
+	}
+}

@@ -30,7 +30,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		return &t
 	},
 	"recovery":  func(f analysis.FaultStats) []string { i, r := recoveryText(f); return []string{i, r} },
-	"decisions": decisionsText,
+	"decisions": decisionsText, "amountCell": amountCell,
 }).Parse(pageSrc))
 
 // HTML renders report.html: one self-contained file, no script, no external

@@ -1,11 +1,13 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/audit"
 )
 
 // Markdown renders report.md: the verdict and why, the payments, the final
@@ -109,6 +111,14 @@ func mdFaults(w io.Writer, s *analysis.Summary) {
 	}
 }
 
+// amountCell is an example's amount, "-" for an account's invariant.
+func amountCell(e audit.Example) string {
+	if e.Key == "" && e.Amount == 0 {
+		return "-"
+	}
+	return fmt.Sprint(e.Amount)
+}
+
 // mdErrors is how clearly failures said why, and the codes of failures,
 // declines and the answers the scenario does not map.
 func mdErrors(w io.Writer, s *analysis.Summary) {
@@ -140,7 +150,7 @@ func mdAudit(w io.Writer, s *analysis.Summary) {
 				if i == 0 {
 					name = fmt.Sprintf("%s %s", v.Invariant, v.Name)
 				}
-				p("| %s | %d | %s | %s | %d | %s | %s |\n", name, v.Count, e.Key, e.Account, e.Amount, e.Told, e.Ledger)
+				p("| %s | %d | %s | %s | %s | %s | %s |\n", name, v.Count, cmp.Or(e.Key, "-"), cmp.Or(e.Account, "-"), amountCell(e), e.Told, e.Ledger)
 			}
 		}
 		p("\n")

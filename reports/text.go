@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/authquake/authquake/harness/analysis"
+	"github.com/authquake/authquake/harness/audit"
 )
 
 func opt(f *float64, unit string) string {
@@ -113,7 +114,7 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 			}
 			fmt.Fprintf(w, "  %s %s x%d: %s\n", mark, v.Invariant, v.Count, v.Name)
 			for _, e := range v.Examples[:min(3, len(v.Examples))] {
-				fmt.Fprintf(w, "    key %s account %s amount %d: told %s; ledger %s\n", e.Key, e.Account, e.Amount, e.Told, e.Ledger)
+				fmt.Fprintf(w, "    %s: told %s; ledger %s\n", exampleOf(e), e.Told, e.Ledger)
 			}
 		}
 	}
@@ -129,6 +130,22 @@ func Terminal(w io.Writer, s *analysis.Summary, dir string) {
 	if dir != "" {
 		fmt.Fprintf(w, "  report: %s\n", dir+"/"+HTMLFile)
 	}
+}
+
+// exampleOf names what an audit example is about: a payment (its key,
+// account and amount), or an account alone for an account's invariant.
+func exampleOf(e audit.Example) string {
+	var parts []string
+	if e.Key != "" {
+		parts = append(parts, "key "+e.Key)
+	}
+	if e.Account != "" {
+		parts = append(parts, "account "+e.Account)
+	}
+	if e.Key != "" || e.Amount != 0 {
+		parts = append(parts, fmt.Sprintf("amount %d", e.Amount))
+	}
+	return strings.Join(parts, " ")
 }
 
 // pendingWho says what confirms the payments answered pending: their final
