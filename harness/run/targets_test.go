@@ -69,7 +69,8 @@ faults: [{name: slow, at: 1s, duration: 1s, kind: latency, target: client, param
 }
 
 // TestContainersTarget runs a user's image (authsim's, standing in) with
-// authquake's Postgres, the DSN passed through an env template.
+// authquake's Postgres, the DSN passed through an env template, and a server
+// setting of the scenario's in force (a setup step fails if not).
 func TestContainersTarget(t *testing.T) {
 	refs := runImages(t)
 	dir := t.TempDir()
@@ -84,11 +85,15 @@ target:
       admin_port: 8081
       ready: /readyz
       env: {AUTHSIM_DATABASE_URL: "{{.Postgres.DSN}}", AUTHSIM_ADMIN_TOKEN: s3cret}
-    postgres: {database: shop}
+    postgres: {database: shop, settings: {track_commit_timestamp: "on"}}
 accounts: {count: 12, limit: {min: 1000000, max: 2000000}}
 setup:
   concurrency: 4
   steps:
+    - name: settings-applied
+      sql:
+        statements:
+          - "DO $$ BEGIN IF current_setting('track_commit_timestamp') <> 'on' THEN RAISE EXCEPTION 'track_commit_timestamp is %%', current_setting('track_commit_timestamp'); END IF; END $$"
     - name: open-accounts
       for_each: account
       http:
@@ -121,7 +126,7 @@ faults: [{name: pg-pause, at: 500ms, duration: 500ms, kind: pause, target: postg
 	if err != nil || len(ids) != 12 || ids["acct-000012"] != "acct-000012" {
 		t.Errorf("accounts.json refs %v, %v", ids, err)
 	}
-	if st := res.Meta.Setup; st == nil || len(st.Steps) != 1 || st.Steps[0].Runs != 12 {
+	if st := res.Meta.Setup; st == nil || len(st.Steps) != 2 || st.Steps[1].Runs != 12 {
 		t.Errorf("run.json setup %+v", st)
 	}
 	if ev := readTimeline(t, res.Dir); ev[0].State != "reverted" {

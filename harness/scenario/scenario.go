@@ -129,6 +129,9 @@ type PostgresSpec struct {
 	Database string `yaml:"database,omitempty" json:"database,omitempty"`
 	User     string `yaml:"user,omitempty" json:"user,omitempty"`
 	Password string `yaml:"password,omitempty" json:"password,omitempty"`
+	// Settings are server settings, each passed as -c NAME=VALUE, e.g.
+	// {track_commit_timestamp: "on", max_connections: "400"}.
+	Settings map[string]string `yaml:"settings,omitempty" json:"settings,omitempty"`
 }
 
 // RequestTemplate is an authorisation request. Path, header values and Body

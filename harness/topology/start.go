@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -51,6 +53,18 @@ type Container struct {
 // Postgres configures the topology's Postgres.
 type Postgres struct {
 	Image, Database, User, Password string
+	// Settings are server settings, passed as -c NAME=VALUE.
+	Settings map[string]string
+}
+
+// args are the server's arguments: -c NAME=VALUE for each setting, by name
+// (the upstream image's entrypoint and authquake's pass them to postgres).
+func (pg *Postgres) args() []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(pg.Settings)) {
+		out = append(out, "-c", k+"="+pg.Settings[k])
+	}
+	return out
 }
 
 // Spec is a topology to start: an optional Postgres, dependencies, and the
@@ -104,6 +118,7 @@ func Start(ctx context.Context, s Spec) (*Topology, error) {
 		err := t.run(ctx, "postgres", pg.Image,
 			testcontainers.WithEnv(map[string]string{"POSTGRES_USER": pg.User, "POSTGRES_PASSWORD": pg.Password, "POSTGRES_DB": pg.Database}),
 			publishLoopback(postgresPort),
+			testcontainers.WithCmd(pg.args()...),
 			// SIGINT is Postgres's fast shutdown; SIGTERM would wait for clients.
 			testcontainers.WithConfigModifier(func(c *container.Config) { c.StopSignal = "SIGINT" }),
 			cpuset(s.Cpusets[1]),

@@ -6,6 +6,7 @@ package containers
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/authquake/authquake/harness/exitcode"
@@ -76,8 +77,21 @@ func (Module) Validate(s *scenario.Scenario, src *scenario.Source) scenario.Prob
 			errf(p+".ready_cmd", "keep one of them", "ready and ready_cmd are two ways to say the same; give one")
 		}
 	}
+	if pg := c.Postgres; pg != nil {
+		for k, v := range pg.Settings {
+			if !settingName.MatchString(k) {
+				errf("$.target.containers.postgres.settings."+k, "a Postgres setting's name, e.g. track_commit_timestamp", "%q is not a setting name", k)
+			}
+			if strings.ContainsAny(v, "\x00\n") {
+				errf("$.target.containers.postgres.settings."+k, "one line", "the value holds a newline or a NUL byte")
+			}
+		}
+	}
 	return probs
 }
+
+// settingName is a Postgres setting's name (an extension's has a dot).
+var settingName = regexp.MustCompile(`^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$`)
 
 // Images are Toxiproxy for the links, and Postgres when the scenario asks
 // for it; the service's are the user's own, already local.
@@ -121,7 +135,8 @@ func containersSpec(c *scenario.ContainersTarget, refs images.Refs) topology.Spe
 	spec := topology.Spec{Toxiproxy: refs.Toxiproxy, Service: conv(c.Service, "service")}
 	spec.Service.Name = "service" // faults and links name it so
 	if pg := c.Postgres; pg != nil {
-		spec.Postgres = &topology.Postgres{Image: refs.Postgres, Database: or(pg.Database, "app"), User: or(pg.User, "app"), Password: or(pg.Password, "app")}
+		spec.Postgres = &topology.Postgres{Image: refs.Postgres, Database: or(pg.Database, "app"), User: or(pg.User, "app"), Password: or(pg.Password, "app"),
+			Settings: pg.Settings}
 	}
 	for _, d := range c.Dependencies {
 		spec.Dependencies = append(spec.Dependencies, conv(d, d.Name))
