@@ -37,7 +37,8 @@ type Decisions struct {
 	TimeToRecoverS *float64 `json:"time_to_recover_s"`
 	// Late counts the fault's late decisions: of the payments whose
 	// decision was still due when it began and that were answered by its
-	// revert.
+	// revert, in an answer bucket with more than 1% late (a stray late
+	// decision is no impact).
 	Late     int      `json:"late"`
 	HiddenBy []string `json:"hidden_by,omitempty"`
 	Note     string   `json:"note,omitempty"`

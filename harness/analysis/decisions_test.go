@@ -3,6 +3,7 @@ package analysis
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,33 @@ func TestTimeToRecoverSLOCountsDecisions(t *testing.T) {
 	s.Faults[0].Decisions = &Decisions{State: StateImpactRecovered, Impact: true, Recovered: true, TimeToRecoverS: &seven}
 	if res := judge(r, s); res[0].Pass || res[0].Value == nil || *res[0].Value != 7 {
 		t.Errorf("decisions in time again after 7 s: %+v, want 7 > 5", res)
+	}
+}
+
+// BenchmarkDecisions judges one fault on the decision clock of a run with
+// n payments answered pending at 5,000/s, a queue that drains after an
+// outage of a tenth of the run: the cost grows with n, not with n times
+// the late decisions.
+func BenchmarkDecisions(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			dur := float64(n) / 5000
+			start, end := dur/4, dur/4+dur/10
+			ds := make([]decision, n)
+			for i := range ds {
+				a := float64(i) / 5000
+				ds[i] = decision{answered: a, final: math.Max(a+0.5, end+(a-start+0.5)/2)}
+				if a+0.5 < start {
+					ds[i].final = a + 0.5
+				}
+			}
+			b.ResetTimer()
+			for range b.N {
+				c := newDecisionClock(slices.Clone(ds), 1, 1, 3, []suspect{fault("db", start, end)})
+				if d := c.judge(0); d.State != StateImpactRecovered {
+					b.Fatalf("%s", d.State)
+				}
+			}
+		})
 	}
 }
