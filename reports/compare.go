@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/authquake/authquake/harness/analysis"
 )
@@ -74,6 +75,8 @@ func Compare(base, next *analysis.Summary, t Thresholds) []Row {
 func decisionsRow(name string, b, n *analysis.Decisions, allowS float64) Row {
 	text := func(d *analysis.Decisions) string {
 		switch {
+		case d.State == analysis.StateSkipped || d.State == analysis.StateAlreadyUnhealthy:
+			return strings.ReplaceAll(d.State, "_", " ")
 		case !d.Impact:
 			return "no impact"
 		case d.Recovered:

@@ -141,9 +141,9 @@ func (r *report) writeLadder(p func(string, ...any)) {
 			if len(ts) == 0 {
 				return "-"
 			}
-			most := 0.0
+			most := math.NaN() // unknown until a trial measured it
 			for _, t := range ts {
-				if t.steal > most {
+				if t.steal > most || math.IsNaN(most) {
 					most = t.steal
 				}
 			}

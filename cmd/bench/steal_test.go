@@ -19,14 +19,16 @@ func TestGeneratorsReportSteal(t *testing.T) {
 		cpuEach:  [2][]time.Duration{{10 * us, 11 * us}, {20 * us, 21 * us}},
 		cpuSteal: [2][]float64{{0.5, 12.25}, {1, math.NaN()}},
 		soak:     run{steal: 2, rss: []uint64{1, 2}},
-		rates:    ladder{{rate: 6000, trials: [2][]trial{{{ok: true, steal: 3.5}}, {{ok: true, steal: 0.25}}}}}}
+		rates: ladder{{rate: 6000, trials: [2][]trial{{{ok: true, steal: 3.5}}, {{ok: true, steal: 0.25}}}},
+			{rate: 8000, trials: [2][]trial{{{steal: math.NaN()}}, {{steal: 1}, {steal: math.NaN()}}}}}}
 	if err := r.write(); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(out)
 	got := string(b)
 	for _, want := range []string{"Hypervisor steal in those trials: authquake 0.5, 12.2%; vegeta 1.0, ?%", "12.2% at most, past 5%",
-		"MB/min (steal 2.0%)", "| 6000/s | 1/1, lag p99 0s, steal up to 3.5% | 1/1, lag p99 0s, steal up to 0.2% |"} {
+		"MB/min (steal 2.0%)", "| 6000/s | 1/1, lag p99 0s, steal up to 3.5% | 1/1, lag p99 0s, steal up to 0.2% |",
+		"| 8000/s | 0/1, lag p99 0s, steal up to ?% | 0/2, lag p99 0s, steal up to 1.0% |"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("lacks %q:\n%s", want, got)
 		}

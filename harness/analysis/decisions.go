@@ -35,10 +35,11 @@ type Decisions struct {
 	// answered pending after it of a stretch of recovered_after whose
 	// decisions all came in time (at most 1% late a bucket).
 	TimeToRecoverS *float64 `json:"time_to_recover_s"`
-	// Late counts the fault's late decisions: of the payments whose
-	// decision was still due when it began and that were answered by its
-	// revert, in an answer bucket with more than 1% late (a stray late
-	// decision is no impact).
+	// Late counts the fault's late decisions: of the payments answered by
+	// its revert whose decision was neither made nor known late when it
+	// began (their answer + LimitMS after its start), in an answer bucket
+	// with more than 1% late (a stray late decision is no impact). Faults
+	// in force together each count the late decisions of their windows.
 	Late     int      `json:"late"`
 	HiddenBy []string `json:"hidden_by,omitempty"`
 	Note     string   `json:"note,omitempty"`
@@ -69,9 +70,11 @@ func (s *settleAcc) decisions(r *Run, sus []suspect, bs, recoveredAfter float64)
 		return nil
 	}
 	settle := r.Scenario.Target.SettleTime()
+	// As on the answer axis, a corrupt time cannot size the clock.
+	horizon := (r.Plan.Duration() + 2*maxSendLag + answerSlack(r)).Seconds()
 	var ds []decision
 	for seq, p := range s.pending {
-		d := decision{answered: p.answered.Seconds(), final: math.Inf(1)}
+		d := decision{answered: min(max(p.answered.Seconds(), 0), horizon), final: math.Inf(1)}
 		if f, ok := s.final[seq]; ok && f.at-p.answered <= settle {
 			d.final = f.at.Seconds()
 			// A poll tells a decision up to a poll interval after it was
@@ -132,12 +135,20 @@ func (c *decisionClock) index(t float64) int {
 	return i
 }
 
-// afterLastLate is the index after the last late decision answered in
-// [from, to): where a stretch in time may begin.
+// afterLastLate is the index of the first decision answered after the
+// last late one answered in [from, to) (strictly after: one answered at the
+// same instant would start a window holding it again): where a stretch in
+// time may begin.
 func (c *decisionClock) afterLastLate(from, to float64) int {
 	for i := c.index(to) - 1; i >= c.index(from); i-- {
 		if c.ds[i].late(c.limit) {
-			return i + 1
+			j, _ := slices.BinarySearchFunc(c.ds, c.ds[i].answered, func(d decision, t float64) int {
+				if d.answered <= t {
+					return -1
+				}
+				return 1
+			})
+			return j
 		}
 	}
 	return c.index(to)
@@ -171,7 +182,9 @@ func (c *decisionClock) judge(k int) *Decisions {
 	}
 	first := math.Inf(1)
 	for _, d := range c.ds {
-		if d.answered > f.end || d.final <= f.start || !d.late(c.limit) {
+		// Its decisions: late, answered by its revert, neither decided nor
+		// known late before it began (an earlier fault's, or the baseline's).
+		if d.answered > f.end || d.final <= f.start || d.answered+c.limit <= f.start || !d.late(c.limit) {
 			continue
 		}
 		if c.bad[min(int(d.answered/c.bs), len(c.bad)-1)] {
@@ -212,7 +225,8 @@ func (c *decisionClock) recover(k int, out *Decisions) {
 	}
 	last := c.ds[len(c.ds)-1].answered
 	ended := false // the last stretch tried met no late bucket: the run ended first
-	for i := c.index(f.end); i < len(c.ds) && c.ds[i].answered < next; {
+	i := c.index(f.end)
+	for i < len(c.ds) && c.ds[i].answered < next {
 		from := c.ds[i].answered
 		run, restart := 0, -1
 		for t := from; run < c.need && t <= last && t+c.bs <= next; t += c.bs {
@@ -234,8 +248,9 @@ func (c *decisionClock) recover(k int, out *Decisions) {
 			ended = true
 			break
 		}
-		i = restart
+		i = max(restart, i+1)
 	}
+	ended = ended || c.index(f.end) >= len(c.ds) // no payment was answered after the revert
 	out.State = StateDidNotRecover
 	if ended && math.IsInf(next, 1) {
 		out.Note = "the run ended before a recovery could be seen"

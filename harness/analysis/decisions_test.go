@@ -86,6 +86,53 @@ func TestDecisionsOtherStates(t *testing.T) {
 	}
 }
 
+// TestDecisionsOfAnEarlierFault: fault a loses every decision from 10 s to
+// 16 s, and its backlog is decided only at 21 s; b, from 20 s to 25 s,
+// hurts nothing. a's late decisions are a's: b had no impact.
+func TestDecisionsOfAnEarlierFault(t *testing.T) {
+	lost := func(a float64) float64 {
+		switch {
+		case a+0.5 <= 10 || a >= 16:
+			return a + 0.5
+		case a < 13:
+			return math.Inf(1)
+		}
+		return 21
+	}
+	c := clock(lost, fault("a", 10, 16), fault("b", 20, 25))
+	if d := c.judge(0); !d.Impact {
+		t.Errorf("a: %s, want its impact", d.State)
+	}
+	if d := c.judge(1); d.State != StateNoImpact || d.Late != 0 {
+		t.Errorf("b: %s with %d late, want no_impact: the late decisions were a's", d.State, d.Late)
+	}
+}
+
+// TestDecisionsTiedAnswers: payments answered at the same instant, one of
+// each pair late until 18 s, end in a recovery (a late one and an in-time
+// one at the same instant must not send the search back to the same
+// window for ever); a fault reverted after the last payment says the run
+// ended first.
+func TestDecisionsTiedAnswers(t *testing.T) {
+	var ds []decision
+	for i := range 600 {
+		a := float64(i/2) / 10
+		d := decision{answered: a, final: a + 0.5}
+		if i%2 == 0 && a >= 9.5 && a < 18 {
+			d.final = a + 5
+		}
+		ds = append(ds, d)
+	}
+	d := newDecisionClock(ds, 1, 1, 3, []suspect{fault("f", 10, 15)}).judge(0)
+	if d.State != StateImpactRecovered || ptr(d.TimeToRecoverS) != 3.0 {
+		t.Errorf("%s, recover %v; want impact_and_recovered 3 s after the revert (18 s)", d.State, ptr(d.TimeToRecoverS))
+	}
+	d = newDecisionClock(ds, 1, 1, 3, []suspect{fault("f", 10, 40)}).judge(0)
+	if d.State != StateDidNotRecover || d.Note != "the run ended before a recovery could be seen" {
+		t.Errorf("reverted after the last payment: %s (%q)", d.State, d.Note)
+	}
+}
+
 // TestDecisionsBaseline: the limit comes from the decisions made before the
 // first fault: their p99.
 func TestDecisionsBaseline(t *testing.T) {

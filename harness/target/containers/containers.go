@@ -90,8 +90,9 @@ func (Module) Validate(s *scenario.Scenario, src *scenario.Source) scenario.Prob
 	return probs
 }
 
-// settingName is a Postgres setting's name (an extension's has a dot).
-var settingName = regexp.MustCompile(`^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$`)
+// settingName is a Postgres setting's name, in any case (TimeZone); an
+// extension's has a dot.
+var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
 
 // Images are Toxiproxy for the links, and Postgres when the scenario asks
 // for it; the service's are the user's own, already local.

@@ -55,7 +55,7 @@ func TestModuleChecks(t *testing.T) {
 		// Postgres settings: names as Postgres spells them, one-line values.
 		{"postgres settings", "{kind: containers, containers: {service: {image: 'mine:dev', port: 8080}, postgres: {settings: {track_commit_timestamp: 'on', 'pg_stat_statements.max': '100', 'x; DROP': '1', work_mem: \"1\\n2\"}}}}", "",
 			[]string{`target.containers.postgres.settings.x; DROP: "x; DROP" is not a setting name`, "settings.work_mem: the value holds a newline"}},
-		{"postgres settings named well", "{kind: containers, containers: {service: {image: 'mine:dev', port: 8080}, postgres: {settings: {track_commit_timestamp: 'on', 'pg_stat_statements.max': '100'}}}}", "", nil},
+		{"postgres settings named well", "{kind: containers, containers: {service: {image: 'mine:dev', port: 8080}, postgres: {settings: {track_commit_timestamp: 'on', 'pg_stat_statements.max': '100', TimeZone: UTC}}}}", "", nil},
 		// A containers target has the links of its dependencies.
 		{"dependency link", "{kind: containers, containers: {service: {image: 'mine:dev', port: 8080}, dependencies: [{name: redis, image: 'redis:7', port: 6379}]}}",
 			"  - {at: 1s, duration: 1s, kind: latency, target: redis, params: {latency: 10ms}}\n  - {at: 1s, duration: 1s, kind: latency, target: db, params: {latency: 10ms}}\n",

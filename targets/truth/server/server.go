@@ -72,7 +72,9 @@ type Server struct {
 	// Drain, when set with Decide, is how many decisions a second the
 	// service makes: one worker takes them in the order the payments were
 	// answered, so a backlog a defer switch held drains at this rate after
-	// it goes off (0: all at once).
+	// it goes off (0: all at once). A defer switch holds a decision due
+	// while it is on; one that goes on while the backlog drains does not
+	// pause the decisions due before it.
 	Drain float64
 
 	mu      sync.Mutex
