@@ -76,7 +76,10 @@ func runShardsIn(t *testing.T, path, out string, n int, lead time.Duration) []st
 			} else {
 				args = append(args, "--coordinator", "http://"+listen)
 			}
-			outs[k], _ = cmd(args...)
+			var err error
+			if outs[k], err = cmd(args...); err != nil {
+				outs[k] += fmt.Sprintf("\nshard %d/%d: %v", k, n, err)
+			}
 		}()
 	}
 	wg.Wait()

@@ -87,15 +87,32 @@ var (
 
 // Serve listens on addr (host:port) and serves until Close.
 func Serve(addr string, c Config) (*Server, error) {
-	if err := CheckToken(c.Token); err != nil {
-		return nil, fmt.Errorf("coordinator: %w", err)
-	}
-	if c.Shards < 1 {
-		return nil, fmt.Errorf("coordinator: a run of %d shards", c.Shards)
+	if err := c.check(); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: listen %s: %w", addr, err)
+	}
+	return ServeOn(ln, c)
+}
+
+func (c Config) check() error {
+	if err := CheckToken(c.Token); err != nil {
+		return fmt.Errorf("coordinator: %w", err)
+	}
+	if c.Shards < 1 {
+		return fmt.Errorf("coordinator: a run of %d shards", c.Shards)
+	}
+	return nil
+}
+
+// ServeOn serves on ln, a listener taken earlier (a shard 0 holds its port
+// before it starts the target, whose containers publish ports too), until
+// Close, which closes ln.
+func ServeOn(ln net.Listener, c Config) (*Server, error) {
+	if err := c.check(); err != nil {
+		return nil, err
 	}
 	s := &Server{cfg: c, done: map[int]bool{}, joined: map[int]bool{}, ln: ln, change: make(chan struct{}, 1)}
 	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,

@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"time"
 
@@ -77,6 +78,8 @@ type Options struct {
 	// webhooks serves target.webhooks from setup on.
 	webhooks *webhook.Receiver
 	refs     []string // the service's account ids by index, once setup captured them
+	// listener is shard 0's coordination port, held from before the target starts.
+	listener net.Listener
 }
 
 // DefaultKeepFor is how long a kept target stays when Options.KeepFor is 0.
@@ -107,6 +110,12 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	if lateJoin(o) || !joins(o) {
 		return nil, nil // nothing ran, nothing to report: a lost shard stays lost
+	}
+	if o.listener, err = reserveListen(o); err != nil {
+		return nil, err
+	}
+	if o.listener != nil {
+		defer o.listener.Close() // the endpoint's, once it serves: closed twice is harmless
 	}
 	setKeyPrefix(s, o.Shard)
 	dir, err := newRunDir(o.Out, shardPart(s, o.Shard.Shard), o.Scenario, s.Seed)

@@ -133,18 +133,41 @@ type shardLink struct {
 	log     io.Writer
 }
 
+// reserveListen takes the port shard 0 serves the coordination endpoint
+// on (--listen, DefaultListen), when this process is that shard 0; nil
+// otherwise. Run takes it before the target starts: the target's
+// containers publish ports from the same range, and a port they took
+// first would fail the run after the target was up.
+func reserveListen(o Options) (net.Listener, error) {
+	if !o.Shard.Shard.Sharded() || o.Shard.Shard.Index != 0 || o.Shard.Coordinator != "" {
+		return nil, nil
+	}
+	addr := o.Shard.Listen
+	if addr == "" {
+		addr = DefaultListen
+	}
+	if h, _, err := net.SplitHostPort(addr); err == nil && !o.AllowRemote {
+		if err := egress.CheckHost(h, false); err != nil {
+			return nil, exitcode.Invalidf("bind 127.0.0.1, or pass --allow-remote", "--listen %s: %v", addr, err)
+		}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Environment, fmt.Errorf("coordinator: listen %s: %w", addr, err), "another shard 0 may hold the port: --listen HOST:PORT")
+	}
+	return ln, nil
+}
+
 // link starts the owner's endpoint or the others' client. halt stops this
 // shard's load.
 func link(o Options, info *rundir.ShardInfo, halt func(status, reason string)) (*shardLink, error) {
 	l := &shardLink{info: info, startAt: o.Shard.StartAt, log: o.Log, owner: o.Shard.Shard.Index == 0}
 	if l.owner && o.Shard.Coordinator == "" {
-		addr := o.Shard.Listen
-		if addr == "" {
-			addr = DefaultListen
-		}
-		if h, _, err := net.SplitHostPort(addr); err == nil && !o.AllowRemote {
-			if err := egress.CheckHost(h, false); err != nil {
-				return nil, exitcode.Invalidf("bind 127.0.0.1, or pass --allow-remote", "--listen %s: %v", addr, err)
+		ln := o.listener
+		if ln == nil {
+			var err error
+			if ln, err = reserveListen(o); err != nil {
+				return nil, err
 			}
 		}
 		token := o.Shard.Token
@@ -152,11 +175,12 @@ func link(o Options, info *rundir.ShardInfo, halt func(status, reason string)) (
 			token = coord.NewToken()
 			fmt.Fprintf(o.Log, "coordination token of this run (give it to shards 1..%d: export %s=%s)\n", o.Shard.Shard.Count-1, coord.TokenEnv, token)
 		}
-		srv, err := coord.Serve(addr, coord.Config{Token: token, Shards: o.Shard.Shard.Count, OnStop: func(reason string, by int) {
+		srv, err := coord.ServeOn(ln, coord.Config{Token: token, Shards: o.Shard.Shard.Count, OnStop: func(reason string, by int) {
 			halt(rundir.StatusAborted, fmt.Sprintf("shard %d: %s", by, reason))
 		}})
 		if err != nil {
-			return nil, exitcode.New(exitcode.Environment, err, "another shard 0 may hold the port: --listen HOST:PORT")
+			ln.Close()
+			return nil, exitcode.New(exitcode.Environment, err, "")
 		}
 		l.server, info.Coordinator, info.ClockMeasured = srv, "http://"+srv.Addr(), true
 		srv.Join(0)
