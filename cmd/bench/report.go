@@ -113,13 +113,8 @@ func pctList(xs []float64) string {
 // steal than analysis.StealWarn: its figures say as much of the host's
 // other machines as of the generator.
 func stealNote(steals []float64) string {
-	most := 0.0
-	for _, x := range steals {
-		if x > most { // NaN (unknown) is not
-			most = x
-		}
-	}
-	if most <= analysis.StealWarn {
+	most := mostSteal(steals...)
+	if !(most > analysis.StealWarn) {
 		return ""
 	}
 	return fmt.Sprintf(" (%s%% at most, past %g%%: other machines on this host took CPU time the trials needed; the ratios of alternating trials hold better than either figure)",
@@ -141,13 +136,11 @@ func (r *report) writeLadder(p func(string, ...any)) {
 			if len(ts) == 0 {
 				return "-"
 			}
-			most := math.NaN() // unknown until a trial measured it
+			var steals []float64
 			for _, t := range ts {
-				if t.steal > most || math.IsNaN(most) {
-					most = t.steal
-				}
+				steals = append(steals, t.steal)
 			}
-			return fmt.Sprintf("%d/%d, lag p99 %s, steal up to %s%%", passes(ts), len(ts), medianLag(ts).Round(time.Millisecond/10), pctCell(most))
+			return fmt.Sprintf("%d/%d, lag p99 %s, steal up to %s%%", passes(ts), len(ts), medianLag(ts).Round(time.Millisecond/10), pctCell(mostSteal(steals...)))
 		}
 		p("| %.0f/s | %s | %s |\n", step.rate, cell(step.trials[0]), cell(step.trials[1]))
 	}

@@ -27,6 +27,18 @@ func (t swarmTrial) cells() string {
 		s.Latency.P50, s.Latency.P99, optS(f.TimeToImpactS), optS(f.TimeToRecoverS), f.State, auditCell(s), t.wall.Seconds(), pctCell(t.steal))
 }
 
+// mostSteal is the highest of the steal figures measured; NaN when none
+// was (an unknown one, NaN, is skipped; the max builtin would return it).
+func mostSteal(xs ...float64) float64 {
+	most := math.NaN()
+	for _, x := range xs {
+		if x > most || math.IsNaN(most) {
+			most = x
+		}
+	}
+	return most
+}
+
 func pctCell(v float64) string {
 	if math.IsNaN(v) {
 		return "?"
@@ -126,12 +138,13 @@ func (c swarmConfig) table(res [2][]swarmTrial, began time.Time, load0 string) s
 	}
 	payments := fmt.Sprintf("the same %d in every run", res[0][0].sum.Requests.Payments)
 	steal := func(i int) float64 { return m(i, func(t swarmTrial) *float64 { return num(t.steal) }) }
-	most := 0.0
+	var steals []float64
 	for i := range 2 {
 		for _, t := range res[i] {
-			most = max(most, t.steal)
+			steals = append(steals, t.steal)
 		}
 	}
+	most := mostSteal(steals...)
 	stealText := fmt.Sprintf("hypervisor steal, medians: run %s%%, swarm %s%%, the most in a trial %s%%", pctCell(steal(0)), pctCell(steal(1)), pctCell(most))
 	if most > analysis.StealWarn {
 		stealText += fmt.Sprintf(": above %g%%, other machines on this host took CPU time the trials needed, and their latency says as much of them as of authquake", analysis.StealWarn)
