@@ -41,12 +41,7 @@ func TestTruthAsync(t *testing.T) {
 	svc.Decide = asyncDecide
 	s := runAsync(t, svc, asyncCell{hold: asyncHoldFor, length: 12})
 	st := s.Settle
-	flips := svc.Flips()
-	if len(flips) != 2 {
-		t.Fatalf("flips %+v, want the hold on and off", flips)
-	}
-	held := flips[1].At.Sub(flips[0].At).Seconds()
-	decide := (asyncDecide - asyncBase).Seconds()
+	held, decide := holdLength(t, svc), (asyncDecide - asyncBase).Seconds()
 	within := func(what string, gotMS, lo, hi float64) {
 		t.Helper()
 		if got := gotMS / 1000; got < lo-asyncSlack || got > hi+asyncEvery.Seconds()+asyncSlack {
@@ -122,27 +117,16 @@ func TestTruthAsyncDrain(t *testing.T) {
 	svc := server.New(asyncBase)
 	svc.Decide, svc.Drain = asyncDecide, asyncDrain
 	s := runAsync(t, svc, asyncCell{hold: hold, length: length})
-	flips := svc.Flips()
-	if len(flips) != 2 {
-		t.Fatalf("flips %+v, want the hold on and off", flips)
-	}
-	held := flips[1].At.Sub(flips[0].At).Seconds()
-	decide := (asyncDecide - asyncBase).Seconds()
+	held, decide := holdLength(t, svc), (asyncDecide - asyncBase).Seconds()
 	f := s.Faults[0]
-	d := f.Decisions
 	t.Logf("answers: health p99 limit %.1f ms (%s); p99 before / during / after the hold %.1f / %.1f / %.1f ms; worst %+v",
 		s.Health.MaxP99MS, s.Health.Rule, f.Before.Latency.P99, f.During.Latency.P99, f.After.Latency.P99, f.Worst)
-	if d == nil || d.State != analysis.StateImpactRecovered || d.TimeToRecoverS == nil || f.State != analysis.StateNoImpact {
-		t.Fatalf("the hold's state %s, decisions %+v: want no impact on the answers, impact and recovery on the decisions", f.State, d)
-	}
+	d := checkImpact(t, f, decide)
 	limit, rho, gap := d.LimitMS/1000, asyncRate/asyncDrain, 1/asyncRate
 	want := (rho*held+decide-limit)/(1-rho) - decide
 	blur := asyncEvery.Seconds() / 2 / (1 - rho)
 	if ttr := *d.TimeToRecoverS; ttr < want-blur-asyncSlack || ttr > want+blur+gap+asyncSlack {
 		t.Errorf("decisions time to recover %.3f s, want %.3f s (± %.3f s: half a poll interval at the queue's slope)", ttr, want, blur)
-	}
-	if tti := *d.TimeToImpactS; tti < limit-decide-asyncSlack || tti > limit-decide+gap+asyncSlack {
-		t.Errorf("decisions time to impact %.3f s, want %.3f s", tti, limit-decide)
 	}
 	// Every payment answered from decide before the hold to its end was late.
 	if late, all := float64(d.Late), asyncRate*(held+decide); late < all-asyncRate*asyncSlack || late > all+asyncRate*asyncSlack {
@@ -152,16 +136,23 @@ func TestTruthAsyncDrain(t *testing.T) {
 		asyncDrain, d.LimitMS, *d.TimeToImpactS, *d.TimeToRecoverS, want, d.Late, f.State)
 }
 
-// checkDecisions checks the hold's impact and recovery on the decision
-// clock. With the lateness limit L the run reports, the first payment the
+// holdLength is how long the truth service's hold was on, by its own clock.
+func holdLength(t *testing.T, svc *server.Server) float64 {
+	t.Helper()
+	flips := svc.Flips()
+	if len(flips) != 2 {
+		t.Fatalf("flips %+v, want the hold on and off", flips)
+	}
+	return flips[1].At.Sub(flips[0].At).Seconds()
+}
+
+// checkImpact checks the hold's impact on the decision clock, and returns
+// its decisions. The answers were never hurt: by them the hold had no
+// impact. With the lateness limit L the run reports, the first payment the
 // hold caught was answered decide before it began (its decision was due as
 // it went on) and was known late L after its answer: time to impact
-// L - decide. Late are those answered from then until L before the hold
-// went off (± half a poll interval: a decision told by a poll is taken
-// midway between the last poll that said pending and the next). Those answered
-// after the revert are decided in decide, within L: in time again at once.
-// The answers were never hurt: by them the hold had no impact.
-func checkDecisions(t *testing.T, f analysis.FaultStats, held, decide float64) {
+// L - decide.
+func checkImpact(t *testing.T, f analysis.FaultStats, decide float64) *analysis.Decisions {
 	t.Helper()
 	d := f.Decisions
 	if d == nil || d.Rule != "baseline" || d.State != analysis.StateImpactRecovered || !d.Impact || d.TimeToImpactS == nil || d.TimeToRecoverS == nil {
@@ -170,10 +161,23 @@ func checkDecisions(t *testing.T, f analysis.FaultStats, held, decide float64) {
 	if f.State != analysis.StateNoImpact {
 		t.Errorf("the hold's state by the answers %s, want %s: it only delayed decisions", f.State, analysis.StateNoImpact)
 	}
-	limit, gap := d.LimitMS/1000, 1/asyncRate
-	if tti := *d.TimeToImpactS; tti < limit-decide-asyncSlack || tti > limit-decide+gap+asyncSlack {
+	limit := d.LimitMS / 1000
+	if tti := *d.TimeToImpactS; tti < limit-decide-asyncSlack || tti > limit-decide+1/asyncRate+asyncSlack {
 		t.Errorf("decisions time to impact %.3f s, want %.3f s (the limit %.3f s less the decision time %.3f s)", tti, limit-decide, limit, decide)
 	}
+	return d
+}
+
+// checkDecisions checks the hold's impact and recovery on the decision
+// clock (checkImpact). Late are those answered from decide before the hold
+// until L before it went off (± half a poll interval: a decision told by a
+// poll is taken midway between the last poll that said pending and the
+// next). Those answered after the revert are decided in decide, within L:
+// in time again at once.
+func checkDecisions(t *testing.T, f analysis.FaultStats, held, decide float64) {
+	t.Helper()
+	d := checkImpact(t, f, decide)
+	limit, gap := d.LimitMS/1000, 1/asyncRate
 	if ttr := *d.TimeToRecoverS; ttr > gap+asyncSlack {
 		t.Errorf("decisions time to recover %.3f s, want 0 (within a payment's spacing %.3f s)", ttr, gap)
 	}
