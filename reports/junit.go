@@ -83,12 +83,11 @@ func JUnit(w io.Writer, s *analysis.Summary) error {
 		if f.Note != "" {
 			text += " (" + f.Note + ")"
 		}
-		d := f.Decisions
 		if dt := decisionsText(f); dt != "" {
 			text += "; " + dt
 		}
 		fail := ""
-		if judged && f.State != "skipped" && (!f.Recovered || d != nil && d.Impact && !d.Recovered && d.State != analysis.StateAlreadyUnhealthy) {
+		if judged && f.State != "skipped" && (!f.Recovered || f.Decisions.NotRecovered()) {
 			fail = text
 		}
 		if f.InjectError != "" {

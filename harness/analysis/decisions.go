@@ -45,6 +45,13 @@ type Decisions struct {
 	Note     string   `json:"note,omitempty"`
 }
 
+// NotRecovered says whether the fault hurt the decisions and they were not
+// seen in time again (hidden or not); false for nil, for decisions already
+// late before the fault, and for no impact.
+func (d *Decisions) NotRecovered() bool {
+	return d != nil && d.Impact && !d.Recovered && d.State != StateAlreadyUnhealthy
+}
+
 // decision is one payment answered pending: when, and when it was decided
 // (+Inf if no final state came within target.settle), in seconds: when the
 // notification came, or, told by a poll, midway between the last poll that

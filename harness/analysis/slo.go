@@ -38,13 +38,13 @@ func judge(r *Run, s *Summary) []SLOResult {
 			}
 			// An asynchronous service recovers when its decisions are in time again too.
 			switch d := f.Decisions; {
-			case d == nil || !d.Impact || d.State == StateAlreadyUnhealthy || res.Note != "":
-			case !d.Recovered && len(d.HiddenBy) > 0:
+			case res.Note != "":
+			case d.NotRecovered() && len(d.HiddenBy) > 0:
 				res.Pass, res.Note = false, "the recovery of fault "+f.Name+"'s decisions was hidden by "+strings.Join(d.HiddenBy, ", ")+
 					": it could not be measured (space the faults by recovered_after and the time to a decision)"
-			case !d.Recovered:
+			case d.NotRecovered():
 				res.Pass, res.Note = false, "the decisions of fault "+f.Name+" did not recover (in time again)"
-			case *d.TimeToRecoverS > worst:
+			case d != nil && d.Impact && d.TimeToRecoverS != nil && *d.TimeToRecoverS > worst:
 				worst = *d.TimeToRecoverS
 			}
 		}
